@@ -1,0 +1,33 @@
+// Pure rendering of the shop's e-mails: template + recipient + data → subject and body.
+import type { EmailTemplate } from '../../workflows/notifications/contract';
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+}
+
+const money = (cents: unknown, currency: unknown) =>
+  typeof cents === 'number' ? `${(cents / 100).toFixed(2)} ${typeof currency === 'string' ? currency : ''}`.trim() : '';
+
+export function renderEmail(template: EmailTemplate, recipientName: string, data: Record<string, string | number | null>): RenderedEmail {
+  const hello = `Hello ${recipientName},`;
+  switch (template) {
+    case 'welcome':
+      return { subject: 'Welcome to Temporal Shop', text: `${hello}\n\nyour account is ready. Happy shopping!\n` };
+    case 'order-paid':
+      return {
+        subject: `Order ${data.orderId} confirmed`,
+        text: `${hello}\n\nwe received your payment of ${money(data.totalCents, data.currency)} for order ${data.orderId}. We will let you know when it ships.\n`,
+      };
+    case 'order-cancelled':
+      return {
+        subject: `Order ${data.orderId} cancelled`,
+        text: `${hello}\n\norder ${data.orderId} was cancelled.${data.refunded ? ` ${money(data.totalCents, data.currency)} has been refunded.` : ''}\n`,
+      };
+    case 'order-failed':
+      return {
+        subject: `Order ${data.orderId} could not be completed`,
+        text: `${hello}\n\nwe could not complete order ${data.orderId} (${data.reason ?? 'unknown reason'}). You have not been charged.\n`,
+      };
+  }
+}

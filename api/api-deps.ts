@@ -1,0 +1,34 @@
+// Builds the gateway's dependencies from the configuration (and closes them).
+import { MemoryCache, RedisCache, type Cache } from '../common/cache';
+import { type Config, resolveJwtSecret } from '../common/config';
+import type { Logger } from '../common/logger';
+import { createRegistry } from '../common/metrics';
+import { createRedis } from '../common/redis';
+import { connectClient } from '../common/temporal';
+import { createDataSource } from '../db/data-source';
+import { TokenService } from './auth/tokens';
+import type { ApiDeps } from './context';
+
+export async function createApiDeps(config: Config, log: Logger, shared: { cache?: Cache } = {}): Promise<ApiDeps & { close(): Promise<void> }> {
+  const dataSource = createDataSource(config);
+  await dataSource.initialize();
+  const redis = createRedis(config, log);
+  const cache = shared.cache ?? (redis ? new RedisCache(redis) : new MemoryCache());
+  const temporal = await connectClient(config);
+  const tokens = new TokenService({ secret: resolveJwtSecret(config), issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.JWT_TTL_SECONDS });
+  return {
+    config,
+    log,
+    temporal,
+    dataSource,
+    cache,
+    redis,
+    tokens,
+    metrics: createRegistry('api'),
+    async close() {
+      await temporal.connection.close();
+      redis?.disconnect();
+      await dataSource.destroy();
+    },
+  };
+}

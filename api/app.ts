@@ -1,0 +1,55 @@
+// The gateway as a Koa app built from its dependencies (no listen: tests and main.ts decide).
+// Middleware order: context → errors → security headers/CORS → metrics → rate limit → body →
+// routes. Route handlers are validate → call (workflow or read path) → map.
+import { bodyParser } from '@koa/bodyparser';
+import cors from '@koa/cors';
+import Koa from 'koa';
+import helmet from 'koa-helmet';
+import { businessMetrics } from '../common/metrics';
+import type { ApiDeps, ShopState } from './context';
+import { errorHandler } from './middleware/error-handler';
+import { httpMetrics } from './middleware/metrics';
+import { rateLimit } from './middleware/rate-limit';
+import { requestContext } from './middleware/request-context';
+import { ProblemError } from './problem';
+import { docsRouter } from './routes/docs.routes';
+import { healthRouter } from './routes/health.routes';
+import { ordersRouter } from './routes/orders.routes';
+import { productsRouter } from './routes/products.routes';
+import { usersRouter } from './routes/users.routes';
+
+export function createApp(deps: ApiDeps): Koa<ShopState> {
+  const app = new Koa<ShopState>({ proxy: deps.config.TRUST_PROXY });
+  const metrics = businessMetrics(deps.metrics);
+
+  app.use(requestContext(deps.log));
+  app.use(errorHandler());
+  app.use(helmet());
+  app.use(cors({ origin: (ctx) => (deps.config.CORS_ORIGINS.includes('*') ? '*' : deps.config.CORS_ORIGINS.includes(ctx.get('Origin')) ? ctx.get('Origin') : ''), exposeHeaders: ['Location', 'X-Request-Id', 'X-Cache', 'Retry-After'] }));
+  app.use(httpMetrics(metrics));
+  app.use(
+    rateLimit({
+      name: 'api',
+      max: deps.config.RATE_LIMIT_MAX,
+      durationMs: deps.config.RATE_LIMIT_WINDOW_MS,
+      // Operators' probes and scrapes are never limited.
+      id: (ctx) => (ctx.path.startsWith('/api/') ? ctx.ip : false),
+      redis: deps.redis,
+      rejections: metrics.rateLimited,
+    }),
+  );
+  app.use(async (ctx, next) => {
+    const hasBody = Number(ctx.get('Content-Length') || 0) > 0 || ctx.get('Transfer-Encoding') !== '';
+    if (['POST', 'PUT', 'PATCH'].includes(ctx.method) && hasBody && !ctx.is('application/json', '+json')) {
+      throw new ProblemError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type', 'Send the body as application/json');
+    }
+    return next();
+  });
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: deps.config.BODY_LIMIT, jsonStrict: true, encoding: 'utf-8' }) as unknown as Koa.Middleware<ShopState>);
+
+  for (const router of [healthRouter(deps), docsRouter(), usersRouter(deps), productsRouter(deps), ordersRouter(deps)]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods({ throw: true }));
+  }
+  return app;
+}

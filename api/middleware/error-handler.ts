@@ -1,0 +1,60 @@
+// Turns every error into problem+json: our ProblemErrors, validation errors, body-parser and
+// Koa HTTP errors, and Temporal failures whose ApplicationFailure type is a business failure.
+// Anything else is a 500 with a generic message (details only in the log).
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
+import type { Middleware } from 'koa';
+import { ZodError } from 'zod';
+import type { ShopState } from '../context';
+import { ProblemError, badRequest, problemForFailure } from '../problem';
+
+function applicationFailureOf(err: unknown): ApplicationFailure | undefined {
+  let cur: unknown = err;
+  for (let i = 0; i < 8 && cur; i++) {
+    if (cur instanceof ApplicationFailure) return cur;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export function toProblemError(err: unknown): ProblemError | undefined {
+  if (err instanceof ProblemError) return err;
+  if (err instanceof ZodError) {
+    const errors = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    return badRequest(errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '), { errors });
+  }
+  if (err instanceof WorkflowFailedError || err instanceof WorkflowUpdateFailedError || err instanceof TemporalFailure) {
+    const failure = applicationFailureOf(err);
+    if (failure) return problemForFailure(failure.type, failure.message, failure.details?.[0]);
+    return undefined;
+  }
+  const httpErr = err as { status?: number; expose?: boolean; message?: string; type?: string; headers?: Record<string, string> };
+  if (typeof httpErr?.status === 'number' && httpErr.status >= 400 && httpErr.status < 500) {
+    const s = httpErr.status;
+    if (s === 413) return new ProblemError(413, 'PAYLOAD_TOO_LARGE', 'Payload too large', 'The request body exceeds the size limit');
+    if (s === 415) return new ProblemError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type', 'Send the body as application/json');
+    if (s === 429) return new ProblemError(429, 'RATE_LIMITED', 'Too many requests', 'Rate limit exceeded; retry later', {}, httpErr.headers ?? {});
+    if (s === 400) return badRequest(httpErr.type === 'entity.parse.failed' || /JSON|parse/i.test(httpErr.message ?? '') ? 'Malformed JSON body' : httpErr.message ?? 'Bad request');
+    return new ProblemError(s, s === 404 ? 'NOT_FOUND' : s === 405 ? 'METHOD_NOT_ALLOWED' : 'BAD_REQUEST', httpErr.message ?? 'Client error', httpErr.message ?? 'Client error');
+  }
+  return undefined;
+}
+
+export function errorHandler(): Middleware<ShopState> {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new ProblemError(404, 'NOT_FOUND', 'Not found', `No route for ${ctx.method} ${ctx.path}`);
+    } catch (err) {
+      let problem = toProblemError(err);
+      if (!problem) {
+        ctx.state.log?.error({ err }, 'unhandled error');
+        problem = new ProblemError(500, 'INTERNAL', 'Internal server error', 'An unexpected error occurred; it has been logged', { requestId: ctx.state.requestId });
+      }
+      for (const [k, v] of Object.entries(problem.headers)) ctx.set(k, v);
+      ctx.status = problem.status;
+      ctx.type = 'application/problem+json';
+      ctx.body = problem.toProblem();
+    }
+  };
+}

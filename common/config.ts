@@ -1,0 +1,141 @@
+// The one configuration schema of every process (gateway, workers, scripts). Parsed once,
+// failing fast with every bad or missing variable listed, so a misconfigured pod dies at
+// start instead of at its first request. DESIGN.md §6 is the user-facing table of it.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || protocols.some((p) => v.startsWith(`${p}://`)), {
+      message: `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+    });
+
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: int(3000, 0, 65535),
+    TEMPORAL_ADDRESS: optionalString,
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    MYSQL_URL: optionalUrl(['mysql', 'mariadb']),
+    MYSQL_REPLICA_URLS: z
+      .string()
+      .optional()
+      .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+      .refine((urls) => urls.every((u) => /^(mysql|mariadb):\/\//.test(u)), {
+        message: 'must be a comma-separated list of mysql:// URLs',
+      }),
+    MYSQL_POOL_SIZE: int(10, 1, 1000),
+    REDIS_URL: optionalUrl(['redis', 'rediss']),
+    REDIS_KEY_PREFIX: z.string().default('shop:'),
+    SMTP_URL: optionalUrl(['smtp', 'smtps']),
+    MAIL_FROM: z.string().default('Temporal Shop <no-reply@shop.local>'),
+    JWT_SECRET: optionalString,
+    JWT_SECRET_FILE: optionalString,
+    JWT_ISSUER: z.string().min(1).default('temporal-shop'),
+    JWT_AUDIENCE: z.string().min(1).default('temporal-shop-api'),
+    JWT_TTL_SECONDS: int(3600, 60, 30 * 24 * 3600),
+    ADMIN_EMAIL: optionalString.pipe(z.string().email().optional()),
+    ADMIN_PASSWORD: optionalString,
+    RATE_LIMIT_MAX: int(100, 1),
+    RATE_LIMIT_WINDOW_MS: int(60_000, 1000),
+    LOGIN_RATE_LIMIT_MAX: int(10, 1),
+    LOGIN_RATE_LIMIT_WINDOW_MS: int(15 * 60_000, 1000),
+    CORS_ORIGINS: z
+      .string()
+      .default('*')
+      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+    TRUST_PROXY: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'like 100kb').default('100kb'),
+    CACHE_TTL_SECONDS: int(300, 1),
+    CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD').default('USD'),
+    DATA_DIR: z.string().min(1).default('.data'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    WORKER_SHUTDOWN_GRACE_MS: int(10_000, 0),
+    WORKER_HTTP_PORT: int(9465, 0, 65535),
+    TEMPORAL_METRICS_BIND: z.string().default('0.0.0.0:9464'),
+    WORKFLOW_BUNDLE_DIR: optionalString,
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV === 'production' && !c.JWT_SECRET && !c.JWT_SECRET_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production (or set JWT_SECRET_FILE)' });
+    }
+    if (c.JWT_SECRET && Buffer.byteLength(c.JWT_SECRET) < 32) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'must be at least 32 bytes' });
+    }
+    if (c.ADMIN_EMAIL && !c.ADMIN_PASSWORD) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'is required when ADMIN_EMAIL is set' });
+    }
+    if (c.ADMIN_PASSWORD && (Buffer.byteLength(c.ADMIN_PASSWORD) < 8 || Buffer.byteLength(c.ADMIN_PASSWORD) > 72)) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'must be 8 to 72 bytes' });
+    }
+    if (c.MYSQL_REPLICA_URLS.length > 0 && !c.MYSQL_URL) {
+      ctx.addIssue({ code: 'custom', path: ['MYSQL_REPLICA_URLS'], message: 'needs MYSQL_URL (the primary)' });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment; throws ConfigError naming every bad variable at once. */
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`));
+  }
+  return result.data;
+}
+
+let cached: Config | undefined;
+
+/** The process configuration, parsed once from process.env. */
+export function getConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** Absolute path inside DATA_DIR (created on demand). */
+export function dataPath(config: Config, ...parts: string[]): string {
+  const dir = path.resolve(config.DATA_DIR);
+  mkdirSync(dir, { recursive: true });
+  return path.join(dir, ...parts);
+}
+
+/**
+ * The HMAC key for JWTs: JWT_SECRET, else the file JWT_SECRET_FILE (Kubernetes secret mount),
+ * else (development only, enforced by the schema) a random key generated once into DATA_DIR so
+ * tokens survive a restart.
+ */
+export function resolveJwtSecret(config: Config): string {
+  if (config.JWT_SECRET) return config.JWT_SECRET;
+  if (config.JWT_SECRET_FILE) {
+    const secret = readFileSync(config.JWT_SECRET_FILE, 'utf8').trim();
+    if (Buffer.byteLength(secret) < 32) throw new ConfigError([`JWT_SECRET_FILE ${config.JWT_SECRET_FILE} holds fewer than 32 bytes`]);
+    return secret;
+  }
+  const file = dataPath(config, 'jwt-secret');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  return readFileSync(file, 'utf8').trim();
+}

@@ -1,0 +1,42 @@
+// Every Prometheus metric the shop exports, defined once. The dashboards and alert rules in
+// ops/ name these; a test checks each panel query against this file's registry.
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createRegistry(role: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ role });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+const byRegistry = new WeakMap<Registry, ReturnType<typeof define>>();
+
+function define(registry: Registry) {
+  const registers = [registry];
+  return {
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Gateway request latency by method, route template and status code',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    orders: new Counter({ name: 'shop_orders_total', help: 'Orders by outcome (placed, rejected, paid, failed, cancelled, shipped)', labelNames: ['outcome'] as const, registers }),
+    payments: new Counter({ name: 'shop_payments_total', help: 'Payment provider calls by kind (charge, refund) and result', labelNames: ['kind', 'result'] as const, registers }),
+    cache: new Counter({ name: 'shop_cache_requests_total', help: 'Read-path cache lookups by result (hit, miss, stale, error)', labelNames: ['result'] as const, registers }),
+    rateLimited: new Counter({ name: 'shop_rate_limit_rejections_total', help: 'Requests rejected with 429 by limiter', labelNames: ['limiter'] as const, registers }),
+    emails: new Counter({ name: 'shop_emails_total', help: 'E-mails by template and outcome (sent, failed)', labelNames: ['template', 'outcome'] as const, registers }),
+  };
+}
+
+/** The shop's business and HTTP metrics on a registry (defined once per registry). */
+export function businessMetrics(registry: Registry) {
+  let m = byRegistry.get(registry);
+  if (!m) {
+    m = define(registry);
+    byRegistry.set(registry, m);
+  }
+  return m;
+}
+
+export type BusinessMetrics = ReturnType<typeof businessMetrics>;

@@ -1,0 +1,11 @@
+import { EmailMessageEntity } from './email-message.entity';
+import { OrderItemEntity } from './order-item.entity';
+import { OrderEntity } from './order.entity';
+import { PaymentEntity } from './payment.entity';
+import { ProductEntity } from './product.entity';
+import { StockReservationEntity } from './stock-reservation.entity';
+import { UserEntity } from './user.entity';
+
+export { EmailMessageEntity, OrderItemEntity, OrderEntity, PaymentEntity, ProductEntity, StockReservationEntity, UserEntity };
+
+export const entities = [UserEntity, ProductEntity, StockReservationEntity, OrderEntity, OrderItemEntity, PaymentEntity, EmailMessageEntity];

@@ -1,0 +1,48 @@
+// Entity → public view mappers, shared by the activities (workflow results) and the
+// gateway's read path, so both answer with exactly the same JSON.
+import type { ProductView } from '../workflows/catalog/contract';
+import type { OrderView, OrderStatus, PaymentStatus } from '../workflows/orders/contract';
+import type { UserView } from '../workflows/users/contract';
+import type { OrderEntity, ProductEntity, UserEntity } from './entities';
+
+export function toUserView(u: UserEntity): UserView {
+  return { id: u.id, email: u.email, name: u.name, role: u.role, createdAt: u.createdAt.toISOString() };
+}
+
+export function toProductView(p: ProductEntity): ProductView {
+  return {
+    id: p.id,
+    sku: p.sku,
+    name: p.name,
+    description: p.description,
+    priceCents: p.priceCents,
+    currency: p.currency,
+    stock: p.stock,
+    createdAt: p.createdAt.toISOString(),
+    updatedAt: p.updatedAt.toISOString(),
+  };
+}
+
+export function toOrderView(o: OrderEntity): OrderView {
+  const payment = o.paymentStatus
+    ? {
+        status: o.paymentStatus as PaymentStatus,
+        ...(o.chargeId ? { chargeId: o.chargeId } : {}),
+        ...(o.refundId ? { refundId: o.refundId } : {}),
+      }
+    : null;
+  return {
+    id: o.id,
+    userId: o.userId,
+    status: o.status as OrderStatus,
+    items: (o.items ?? [])
+      .map((i) => ({ productId: i.productId, name: i.name, unitPriceCents: i.unitPriceCents, quantity: i.quantity }))
+      .sort((a, b) => a.productId.localeCompare(b.productId)),
+    totalCents: o.totalCents,
+    currency: o.currency,
+    payment,
+    ...(o.failureReason ? { failureReason: o.failureReason } : {}),
+    createdAt: o.createdAt.toISOString(),
+    updatedAt: o.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,16 @@
+import { createEmailActivities } from '../activities/notifications/email.activities';
+import { NOTIFICATIONS_TASK_QUEUE } from '../workflows/notifications/contract';
+import { businessMetrics } from '../common/metrics';
+import type { WorkerSpec } from './worker-spec';
+
+export const notificationsWorker: WorkerSpec = {
+  domain: 'notifications',
+  taskQueue: NOTIFICATIONS_TASK_QUEUE,
+  workflowsPath: require.resolve('../workflows/notifications'),
+  createActivities: ({ dataSource, mailer, metrics }) => {
+    const m = businessMetrics(metrics);
+    return createEmailActivities({ dataSource, mailer, onSent: (template, outcome) => m.emails.inc({ template, outcome }) });
+  },
+  // SMTP round trips are slow and I/O-bound: allow many in flight.
+  tuning: { maxConcurrentActivityTaskExecutions: 50 },
+};

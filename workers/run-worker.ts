@@ -1,0 +1,105 @@
+// The one worker runner: Temporal runtime (logs into pino, SDK Prometheus exporter), a Worker
+// per domain on one NativeConnection, prebuilt bundles when present, graceful shutdown with a
+// grace time, and a small HTTP endpoint with health and business metrics for Kubernetes.
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { DefaultLogger, type LogLevel, type NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import type { Registry } from 'prom-client';
+import type { Config } from '../common/config';
+import type { Logger } from '../common/logger';
+import type { WorkerDeps, WorkerSpec } from './worker-spec';
+
+let runtimeInstalled = false;
+
+/**
+ * Installs the process-wide Temporal runtime once: SDK and workflow/activity logs go to pino,
+ * SDK metrics to Prometheus under their default names. Signals are ours to handle.
+ */
+export function installRuntime(config: Config, log: Logger, opts: { metrics?: boolean } = {}): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const sdkLog = log.child({ component: 'temporal' });
+  const level = (config.LOG_LEVEL === 'silent' || config.LOG_LEVEL === 'fatal' ? 'ERROR' : config.LOG_LEVEL.toUpperCase()) as LogLevel;
+  const toPino = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+  Runtime.install({
+    shutdownSignals: [],
+    logger: new DefaultLogger(level, (entry) => {
+      // The SDK's meta carries workflowId, runId, activityType, taskQueue...: keep the keys.
+      sdkLog[toPino[entry.level]]({ ...(entry.meta ?? {}) }, entry.message);
+    }),
+    telemetryOptions: {
+      logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      ...(opts.metrics === false ? {} : { metrics: { prometheus: { bindAddress: config.TEMPORAL_METRICS_BIND } } }),
+    },
+  });
+}
+
+function bundlePathFor(config: Config, domain: string): string | undefined {
+  const dirs = [config.WORKFLOW_BUNDLE_DIR, path.resolve(__dirname, '..', 'workflow-bundles')].filter(Boolean) as string[];
+  for (const dir of dirs) {
+    const file = path.join(dir, `${domain}.js`);
+    if (existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+export interface RunningWorkers {
+  workers: Map<string, Worker>;
+  /** Resolves when every worker has stopped. */
+  done: Promise<void>;
+  /** Graceful: stop polling, let in-flight activities finish within the grace time. */
+  shutdown(): Promise<void>;
+  states(): Record<string, string>;
+}
+
+export async function startWorkers(specs: WorkerSpec[], deps: WorkerDeps, connection: NativeConnection, namespace: string): Promise<RunningWorkers> {
+  const workers = new Map<string, Worker>();
+  for (const spec of specs) {
+    const bundle = bundlePathFor(deps.config, spec.domain);
+    const worker = await Worker.create({
+      connection,
+      namespace,
+      taskQueue: spec.taskQueue,
+      ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: spec.workflowsPath }),
+      activities: spec.createActivities(deps),
+      shutdownGraceTime: deps.config.WORKER_SHUTDOWN_GRACE_MS,
+      ...spec.tuning,
+    });
+    deps.log.info({ domain: spec.domain, taskQueue: spec.taskQueue, bundle: bundle ?? 'built at start' }, 'worker created');
+    workers.set(spec.domain, worker);
+  }
+  const done = Promise.all([...workers.values()].map((w) => w.run())).then(() => undefined);
+  return {
+    workers,
+    done,
+    async shutdown() {
+      for (const w of workers.values()) if (w.getState() === 'RUNNING') w.shutdown();
+      await done;
+    },
+    states: () => Object.fromEntries([...workers].map(([d, w]) => [d, w.getState()])),
+  };
+}
+
+/** /healthz (liveness: process up), /readyz (every worker RUNNING), /metrics (business metrics). */
+export function startWorkerHttpServer(port: number, running: RunningWorkers, registry: Registry, log: Logger): http.Server {
+  const server = http.createServer(async (req, res) => {
+    if (req.url === '/metrics') {
+      res.setHeader('Content-Type', registry.contentType);
+      res.end(await registry.metrics());
+      return;
+    }
+    if (req.url === '/healthz' || req.url === '/readyz') {
+      const states = running.states();
+      const ok = req.url === '/healthz' ? !Object.values(states).includes('FAILED') : Object.values(states).every((s) => s === 'RUNNING');
+      res.statusCode = ok ? 200 : 503;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ status: ok ? 'ok' : 'unavailable', workers: states }));
+      return;
+    }
+    res.statusCode = 404;
+    res.end();
+  });
+  server.listen(port, () => log.info({ port }, 'worker health and metrics endpoint listening'));
+  return server;
+}

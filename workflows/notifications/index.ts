@@ -1,0 +1,2 @@
+// The notifications worker's workflow bundle entry point.
+export { sendEmail } from './send-email.workflow';

@@ -1,0 +1,2 @@
+// The users worker's workflow bundle entry point.
+export { registerUser } from './register-user.workflow';

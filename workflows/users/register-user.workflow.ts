@@ -1,0 +1,25 @@
+import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
+import type { UserActivities } from '../../activities/users/user.activities';
+import type { sendEmail } from '../notifications/send-email.workflow';
+import { NOTIFICATIONS_TASK_QUEUE, welcomeEmailKey, welcomeEmailWorkflowId } from '../notifications/contract';
+import { FailureType } from '../shared/failures';
+import type { RegisterUserInput, UserView } from './contract';
+
+const { createUser } = proxyActivities<UserActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', maximumInterval: '10s', maximumAttempts: 10, nonRetryableErrorTypes: [FailureType.EmailTaken] },
+});
+
+/** Registers a customer, then hands the welcome e-mail to the notifications domain. */
+export async function registerUser(input: RegisterUserInput): Promise<UserView> {
+  const user = await createUser({ userId: input.userId, email: input.email, name: input.name, passwordHash: input.passwordHash });
+
+  // A child with ABANDON: the e-mail is durable from here on, but SMTP never delays sign-up.
+  await startChild<typeof sendEmail>('sendEmail', {
+    workflowId: welcomeEmailWorkflowId(user.id),
+    taskQueue: NOTIFICATIONS_TASK_QUEUE,
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    args: [{ messageKey: welcomeEmailKey(user.id), template: 'welcome', userId: user.id, data: { name: user.name } }],
+  });
+  return user;
+}
