@@ -13,6 +13,7 @@ module.exports = {
   forceExit: true,
   projects: [
     { displayName: 'unit', testEnvironment: 'node', transform: { '^.+\\.ts$': tsJest }, testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { displayName: 'deploy', testEnvironment: 'node', transform: { '^.+\\.ts$': tsJest }, testMatch: ['<rootDir>/test/deploy/**/*.test.ts'] },
     { displayName: 'integration', testEnvironment: 'node', transform: { '^.+\\.ts$': tsJest }, testMatch: ['<rootDir>/test/integration/**/*.test.ts'], slowTestThreshold: 30 },
   ],
 };

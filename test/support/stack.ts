@@ -75,7 +75,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const request = async <T>(method: string, path: string, o: RequestOptions = {}): Promise<HttpResponse<T>> => {
+  const request = async <T = any>(method: string, path: string, o: RequestOptions = {}): Promise<HttpResponse<T>> => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
     if (o.token) headers.Authorization = `Bearer ${o.token}`;
     let body: string | undefined = o.rawBody;

@@ -1,6 +1,5 @@
 // The shared test run's environment, written by the global setup and read by every test file.
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 
 
 export interface TestEnv {
