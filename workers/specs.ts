@@ -1,10 +1,12 @@
 // The registry of worker pools: one binary can serve any subset of them.
+import { catalogWorker } from './catalog.worker';
 import { notificationsWorker } from './notifications.worker';
 import { usersWorker } from './users.worker';
 import type { Domain, WorkerSpec } from './worker-spec';
 
 export const workerSpecs: Partial<Record<Domain, WorkerSpec>> = {
   users: usersWorker,
+  catalog: catalogWorker,
   notifications: notificationsWorker,
 };
 

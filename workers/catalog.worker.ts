@@ -1,0 +1,12 @@
+import { createStockActivities } from '../activities/catalog/stock.activities';
+import { CATALOG_TASK_QUEUE } from '../workflows/catalog/contract';
+import type { WorkerSpec } from './worker-spec';
+
+export const catalogWorker: WorkerSpec = {
+  domain: 'catalog',
+  taskQueue: CATALOG_TASK_QUEUE,
+  workflowsPath: require.resolve('../workflows/catalog'),
+  createActivities: ({ dataSource, cache }) => ({
+    ...createStockActivities({ dataSource, cache }),
+  }),
+};

@@ -1,0 +1,2 @@
+// The catalog worker's workflow bundle entry point.
+export {};
