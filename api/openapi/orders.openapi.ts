@@ -1,0 +1,3 @@
+// /api/orders operations (orders domain).
+export const ordersPaths = {};
+export const ordersSchemas = {};

@@ -1,0 +1,3 @@
+// /api/products operations (catalog domain).
+export const productsPaths = {};
+export const productsSchemas = {};
