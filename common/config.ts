@@ -24,8 +24,7 @@ const optionalString = z
   .optional()
   .transform((v) => (v === '' ? undefined : v));
 
-export const configSchema = z
-  .object({
+export const configSchema = z.object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: int(3000, 0, 65535),
     TEMPORAL_ADDRESS: optionalString,
@@ -71,23 +70,6 @@ export const configSchema = z
     WORKER_HTTP_PORT: int(9465, 0, 65535),
     TEMPORAL_METRICS_BIND: z.string().default('0.0.0.0:9464'),
     WORKFLOW_BUNDLE_DIR: optionalString,
-  })
-  .superRefine((c, ctx) => {
-    if (c.NODE_ENV === 'production' && !c.JWT_SECRET && !c.JWT_SECRET_FILE) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production (or set JWT_SECRET_FILE)' });
-    }
-    if (c.JWT_SECRET && Buffer.byteLength(c.JWT_SECRET) < 32) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'must be at least 32 bytes' });
-    }
-    if (c.ADMIN_EMAIL && !c.ADMIN_PASSWORD) {
-      ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'is required when ADMIN_EMAIL is set' });
-    }
-    if (c.ADMIN_PASSWORD && (Buffer.byteLength(c.ADMIN_PASSWORD) < 8 || Buffer.byteLength(c.ADMIN_PASSWORD) > 72)) {
-      ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'must be 8 to 72 bytes' });
-    }
-    if (c.MYSQL_REPLICA_URLS.length > 0 && !c.MYSQL_URL) {
-      ctx.addIssue({ code: 'custom', path: ['MYSQL_REPLICA_URLS'], message: 'needs MYSQL_URL (the primary)' });
-    }
   });
 
 export type Config = z.infer<typeof configSchema>;
@@ -99,12 +81,25 @@ export class ConfigError extends Error {
   }
 }
 
+/** Rules across variables, checked on the raw values so they report alongside field errors. */
+function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
+  const set = (k: string) => (env[k] ?? '').trim() !== '';
+  const bytes = (k: string) => Buffer.byteLength(env[k] ?? '');
+  const problems: string[] = [];
+  if (env.NODE_ENV === 'production' && !set('JWT_SECRET') && !set('JWT_SECRET_FILE')) problems.push('JWT_SECRET is required when NODE_ENV=production (or set JWT_SECRET_FILE)');
+  if (set('JWT_SECRET') && bytes('JWT_SECRET') < 32) problems.push('JWT_SECRET must be at least 32 bytes');
+  if (set('ADMIN_EMAIL') && !set('ADMIN_PASSWORD')) problems.push('ADMIN_PASSWORD is required when ADMIN_EMAIL is set');
+  if (set('ADMIN_PASSWORD') && (bytes('ADMIN_PASSWORD') < 8 || bytes('ADMIN_PASSWORD') > 72)) problems.push('ADMIN_PASSWORD must be 8 to 72 bytes');
+  if (set('MYSQL_REPLICA_URLS') && !set('MYSQL_URL')) problems.push('MYSQL_REPLICA_URLS needs MYSQL_URL (the primary)');
+  return problems;
+}
+
 /** Parses an environment; throws ConfigError naming every bad variable at once. */
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const result = configSchema.safeParse(env);
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`));
-  }
+  const problems = result.success ? [] : result.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`);
+  problems.push(...crossFieldProblems(env));
+  if (problems.length || !result.success) throw new ConfigError(problems);
   return result.data;
 }
 

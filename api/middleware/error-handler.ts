@@ -8,10 +8,14 @@ import { ZodError } from 'zod';
 import type { ShopState } from '../context';
 import { ProblemError, badRequest, problemForFailure } from '../problem';
 
-function applicationFailureOf(err: unknown): ApplicationFailure | undefined {
+/** The first business failure in the cause chain (activity → workflow → client error). */
+function businessProblemOf(err: unknown): ProblemError | undefined {
   let cur: unknown = err;
   for (let i = 0; i < 8 && cur; i++) {
-    if (cur instanceof ApplicationFailure) return cur;
+    if (cur instanceof ApplicationFailure) {
+      const problem = problemForFailure(cur.type, cur.message, cur.details?.[0]);
+      if (problem) return problem;
+    }
     cur = (cur as { cause?: unknown }).cause;
   }
   return undefined;
@@ -24,9 +28,7 @@ export function toProblemError(err: unknown): ProblemError | undefined {
     return badRequest(errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '), { errors });
   }
   if (err instanceof WorkflowFailedError || err instanceof WorkflowUpdateFailedError || err instanceof TemporalFailure) {
-    const failure = applicationFailureOf(err);
-    if (failure) return problemForFailure(failure.type, failure.message, failure.details?.[0]);
-    return undefined;
+    return businessProblemOf(err);
   }
   const httpErr = err as { status?: number; expose?: boolean; message?: string; type?: string; headers?: Record<string, string> };
   if (typeof httpErr?.status === 'number' && httpErr.status >= 400 && httpErr.status < 500) {

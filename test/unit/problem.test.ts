@@ -1,0 +1,37 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { ZodError, z } from 'zod';
+import { toProblemError } from '../../api/middleware/error-handler';
+import { FailureType } from '../../workflows/shared/failures';
+
+describe('problem mapping', () => {
+  it('maps every business failure type to a 4xx with a stable code', () => {
+    for (const type of Object.values(FailureType)) {
+      const p = toProblemError(Object.assign(ApplicationFailure.nonRetryable('x', type)));
+      expect(p).toBeDefined();
+      expect(p!.status).toBeGreaterThanOrEqual(400);
+      expect(p!.status).toBeLessThan(500);
+      expect(p!.code).toMatch(/^[A-Z_]+$/);
+    }
+  });
+
+  it('finds the ApplicationFailure in a cause chain and passes details through', () => {
+    const inner = ApplicationFailure.create({ message: 'no stock', type: FailureType.OutOfStock, details: [{ productId: 'p1' }] });
+    const outer = Object.assign(new ApplicationFailure('activity failed', null, false, undefined, inner));
+    expect(toProblemError(outer)?.toProblem()).toMatchObject({ status: 409, code: 'OUT_OF_STOCK', details: { productId: 'p1' } });
+  });
+
+  it('turns validation errors into 400 with a list of fields', () => {
+    let zerr: ZodError | undefined;
+    try {
+      z.object({ email: z.string().email() }).parse({ email: 'x' });
+    } catch (e) {
+      zerr = e as ZodError;
+    }
+    expect(toProblemError(zerr)?.toProblem()).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', errors: [{ path: 'email' }] });
+  });
+
+  it('leaves unknown errors unmapped (they become a logged 500)', () => {
+    expect(toProblemError(new Error('boom'))).toBeUndefined();
+    expect(toProblemError(ApplicationFailure.nonRetryable('x', 'SomethingElse'))).toBeUndefined();
+  });
+});
