@@ -38,8 +38,8 @@ async function main(): Promise<void> {
 
   const sharedCache = config.REDIS_URL ? undefined : new MemoryCache();
   const registry = createRegistry('worker');
-  installRuntime(config, log);
-  const workerDeps = await createWorkerDeps(config, log, registry, { cache: sharedCache });
+  installRuntime(config, rootLogger().child({ component: 'worker' }));
+  const workerDeps = await createWorkerDeps(config, rootLogger().child({ component: 'worker' }), registry, { cache: sharedCache });
   const applied = await migrate(workerDeps.dataSource);
   log.info({ driver: dbDriver(config), applied }, applied.length ? 'migrations applied' : 'database schema up to date');
 
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const { connection, namespace } = await connectWorkerConnection(config);
   const running = await startWorkers(specsFor(allDomains()), workerDeps, connection, namespace);
   const workerHttp = startWorkerHttpServer(config.WORKER_HTTP_PORT, running, registry, log);
-  const apiDeps = await createApiDeps(config, log.child({ component: 'api' }), { cache: sharedCache });
+  const apiDeps = await createApiDeps(config, rootLogger().child({ component: 'api' }), { cache: sharedCache });
   const server = createApp(apiDeps).listen(config.PORT);
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
 

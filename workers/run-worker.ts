@@ -19,7 +19,7 @@ let runtimeInstalled = false;
 export function installRuntime(config: Config, log: Logger, opts: { metrics?: boolean } = {}): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  const sdkLog = log.child({ component: 'temporal' });
+  const sdkLog = log.child({ source: 'temporal-sdk' });
   const level = (config.LOG_LEVEL === 'silent' || config.LOG_LEVEL === 'fatal' ? 'ERROR' : config.LOG_LEVEL.toUpperCase()) as LogLevel;
   const toPino = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
   Runtime.install({
