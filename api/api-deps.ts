@@ -6,6 +6,7 @@ import { createRegistry } from '../common/metrics';
 import { createRedis } from '../common/redis';
 import { connectClient } from '../common/temporal';
 import { createDataSource } from '../db/data-source';
+import { PrincipalCache } from './auth/principal-cache';
 import { TokenService } from './auth/tokens';
 import type { ApiDeps } from './context';
 
@@ -15,7 +16,14 @@ export async function createApiDeps(config: Config, log: Logger, shared: { cache
   const redis = createRedis(config, log);
   const cache = shared.cache ?? (redis ? new RedisCache(redis) : new MemoryCache());
   const temporal = await connectClient(config);
-  const tokens = new TokenService({ secret: resolveJwtSecret(config), issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.JWT_TTL_SECONDS });
+  const principals = new PrincipalCache(dataSource);
+  const tokens = new TokenService({
+    secret: resolveJwtSecret(config),
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    ttlSeconds: config.JWT_TTL_SECONDS,
+    principal: (id) => principals.get(id),
+  });
   return {
     config,
     log,

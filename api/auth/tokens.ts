@@ -14,6 +14,11 @@ export interface TokenServiceOptions {
   issuer: string;
   audience: string;
   ttlSeconds: number;
+  /**
+   * The account behind a token's subject, as it is now (undefined when deleted). Lets a token
+   * die with its account and a role change take effect before the token expires.
+   */
+  principal?: (userId: string) => Promise<{ role: UserRole } | undefined>;
 }
 
 export class TokenService {
@@ -32,6 +37,14 @@ export class TokenService {
       expiresIn: this.opts.ttlSeconds,
     });
     return { accessToken, tokenType: 'Bearer', expiresIn: this.opts.ttlSeconds };
+  }
+
+  /** Verifies the token and that its account still exists; the role is the account's current one. */
+  async authenticate(token: string): Promise<AuthClaims | undefined> {
+    const claims = this.verify(token);
+    if (!claims || !this.opts.principal) return claims;
+    const account = await this.opts.principal(claims.sub);
+    return account ? { sub: claims.sub, role: account.role } : undefined;
   }
 
   /** Returns the claims, or undefined for any token that is not fully valid. */

@@ -13,7 +13,7 @@ export function authenticate(tokens: TokenService, opts: { required: boolean }):
       return next();
     }
     const match = /^Bearer ([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*)$/.exec(header);
-    const claims = match ? tokens.verify(match[1]) : undefined;
+    const claims = match ? await tokens.authenticate(match[1]) : undefined;
     if (!claims) throw unauthorized('The bearer token is invalid or expired');
     ctx.state.user = claims;
     ctx.state.log = ctx.state.log.child({ userId: claims.sub });

@@ -120,6 +120,13 @@ describe('GET /api/users/me and /api/users/:id', () => {
     expectProblem(await stack.request('GET', '/api/users/me', { headers: { Authorization: 'Basic abc' } }), 401);
   });
 
+  it('refuses a valid token whose account has been deleted', async () => {
+    const c = await stack.customer('Gone');
+    await stack.workerDeps.dataSource.getRepository(UserEntity).update({ id: c.id }, { deletedAt: new Date() });
+    expectProblem(await stack.request('GET', '/api/users/me', { token: c.token }), 401, 'UNAUTHORIZED');
+    expectProblem(await stack.request('GET', `/api/users/${c.id}`, { token: c.token }), 401, 'UNAUTHORIZED');
+  });
+
   it('lets a user read themself, an admin read anyone, and nobody else', async () => {
     const alice = await stack.customer('Alice');
     const bob = await stack.customer('Bob');
