@@ -18,7 +18,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stack?.stop();
-  // eslint-disable-next-line no-console
   console.log(`fuzz: ${tally.requests} requests, ${tally.fiveHundreds} responses >= 500`);
 });
 
