@@ -124,7 +124,7 @@ export function queryArbitrary(op: any): fc.Arbitrary<string> {
   const params = ((op.parameters ?? []) as any[]).filter((p) => p.in === 'query');
   if (!params.length) return fc.constant('');
   return fc
-    .tuple(...params.map((p) => fc.option(fc.oneof(fc.constantFrom('1', '0', '-1', '100', '101', '99999999999999999999', ''), fc.constantFrom(...HOSTILE_STRINGS.filter((h) => h.length < 200)), fc.string({ maxLength: 30 })), { nil: undefined })))
+    .tuple(...params.map(() => fc.option(fc.oneof(fc.constantFrom('1', '0', '-1', '100', '101', '99999999999999999999', ''), fc.constantFrom(...HOSTILE_STRINGS.filter((h) => h.length < 200)), fc.string({ maxLength: 30 })), { nil: undefined })))
     .map((vals) => {
       const qs = new URLSearchParams();
       params.forEach((p, i) => vals[i] !== undefined && qs.set(p.name, vals[i] as string));
