@@ -1,7 +1,7 @@
 // Turns every error into problem+json: our ProblemErrors, validation errors, body-parser and
 // Koa HTTP errors, and Temporal failures whose ApplicationFailure type is a business failure.
 // Anything else is a 500 with a generic message (details only in the log).
-import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ServiceError, WorkflowFailedError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError } from '@temporalio/client';
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import type { Middleware } from 'koa';
 import { ZodError } from 'zod';
@@ -21,8 +21,32 @@ function businessProblemOf(err: unknown): ProblemError | undefined {
   return undefined;
 }
 
+// gRPC codes that mean "Temporal is unreachable or overloaded right now", not "we have a bug".
+const TRANSIENT_GRPC = new Set([4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 14 /* UNAVAILABLE */]);
+const TRANSIENT_DB = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE', 'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'SQLITE_BUSY']);
+
+const unavailable = (code: string, what: string) =>
+  new ProblemError(503, code, 'Service unavailable', `${what} is temporarily unavailable; retry shortly (with the same Idempotency-Key for orders)`, {}, { 'Retry-After': '5' });
+
+/** Dependency outages become 503 + Retry-After: the request may be retried, nothing is lost. */
+function outageProblem(err: unknown): ProblemError | undefined {
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return unavailable('TEMPORAL_UNAVAILABLE', 'The workflow service');
+  if (err instanceof ServiceError || isGrpcServiceError(err)) {
+    const grpc = isGrpcServiceError(err) ? err : (err as ServiceError).cause;
+    if (!grpc || (isGrpcServiceError(grpc) && TRANSIENT_GRPC.has(grpc.code)) || /connect|unavailable|deadline/i.test((err as Error).message)) {
+      return unavailable('TEMPORAL_UNAVAILABLE', 'The workflow service');
+    }
+  }
+  const e = err as { code?: string; driverError?: { code?: string } };
+  const code = e?.driverError?.code ?? e?.code;
+  if (code && TRANSIENT_DB.has(code)) return unavailable('DATABASE_UNAVAILABLE', 'The database');
+  return undefined;
+}
+
 export function toProblemError(err: unknown): ProblemError | undefined {
   if (err instanceof ProblemError) return err;
+  const outage = outageProblem(err);
+  if (outage) return outage;
   if (err instanceof ZodError) {
     const errors = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
     return badRequest(errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '), { errors });

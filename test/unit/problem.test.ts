@@ -35,3 +35,16 @@ describe('problem mapping', () => {
     expect(toProblemError(ApplicationFailure.nonRetryable('x', 'SomethingElse'))).toBeUndefined();
   });
 });
+
+describe('dependency outages', () => {
+  it('answer 503 with Retry-After, for Temporal and for the database', () => {
+    const { ServiceError } = require('@temporalio/client');
+    const temporal = toProblemError(new ServiceError('Failed to connect before the deadline'));
+    expect(temporal?.status).toBe(503);
+    expect(temporal?.code).toBe('TEMPORAL_UNAVAILABLE');
+    expect(temporal?.headers['Retry-After']).toBe('5');
+    const db = toProblemError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' }));
+    expect(db?.code).toBe('DATABASE_UNAVAILABLE');
+    expect(toProblemError(Object.assign(new Error('query failed'), { driverError: { code: 'PROTOCOL_CONNECTION_LOST' } }))?.status).toBe(503);
+  });
+});
