@@ -1,14 +1,23 @@
-// `npm run migrate`: applies pending migrations to the configured database and exits.
+// `npm run migrate` (and the migration Job/one-shot in compose and Kubernetes): applies pending
+// migrations, then creates or promotes the admin account when ADMIN_EMAIL/ADMIN_PASSWORD are
+// set, so deployments get their admin the same way `npm start` does.
+import { randomUUID } from 'node:crypto';
+import { createUserActivities } from '../activities/users/user.activities';
+import { getConfig } from '../common/config';
 import { rootLogger } from '../common/logger';
 import { createDataSource, dbDriver, migrate } from './data-source';
-import { getConfig } from '../common/config';
 
 async function main(): Promise<void> {
+  const config = getConfig();
   const log = rootLogger().child({ component: 'migrate' });
-  const ds = createDataSource(getConfig(), { poolSize: 1 });
+  const ds = createDataSource(config, { poolSize: 1 });
   try {
     const applied = await migrate(ds);
-    log.info({ driver: dbDriver(getConfig()), applied }, applied.length ? 'migrations applied' : 'schema up to date');
+    log.info({ driver: dbDriver(config), applied }, applied.length ? 'migrations applied' : 'schema up to date');
+    if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
+      const admin = await createUserActivities({ dataSource: ds }).seedAdmin({ userId: randomUUID(), email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD });
+      log.info({ userId: admin.id }, 'admin account ready');
+    }
   } finally {
     await ds.destroy();
   }

@@ -35,6 +35,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   await running.done;
   if (!stopping) await stop('workers-exited');
+  // The Temporal native runtime keeps the event loop alive after the workers have drained.
+  process.exit(0);
 }
 
 main().catch((err) => {
