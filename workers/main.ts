@@ -20,10 +20,9 @@ async function main(): Promise<void> {
   const running = await startWorkers(specs, deps, connection, namespace);
   const http = startWorkerHttpServer(config.WORKER_HTTP_PORT, running, registry, log);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  let stopping: Promise<void> | undefined;
+  const stop = (signal: string) => (stopping ??= drain(signal));
+  const drain = async (signal: string) => {
     log.info({ signal, graceMs: config.WORKER_SHUTDOWN_GRACE_MS }, 'shutting down workers');
     await running.shutdown();
     http.close();
@@ -34,7 +33,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   await running.done;
-  if (!stopping) await stop('workers-exited');
+  await stop('workers-exited');
   // The Temporal native runtime keeps the event loop alive after the workers have drained.
   process.exit(0);
 }
