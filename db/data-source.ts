@@ -37,6 +37,10 @@ export function dataSourceOptions(config: Config, overrides: { poolSize?: number
       replication: {
         master: { url: url(config.MYSQL_URL) },
         slaves: config.MYSQL_REPLICA_URLS.map((u) => ({ url: url(u) })),
+        // mysql2's pool cluster drops a node after 5 connection errors, for good unless this is
+        // set: a replica (or the primary) that was down would never be used again. Instead it
+        // is skipped for 5 s, then tried again.
+        restoreNodeTimeout: 5000,
       },
     };
   }

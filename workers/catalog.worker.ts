@@ -1,3 +1,4 @@
+import { createProductActivities } from '../activities/catalog/product.activities';
 import { createStockActivities } from '../activities/catalog/stock.activities';
 import { CATALOG_TASK_QUEUE } from '../workflows/catalog/contract';
 import type { WorkerSpec } from './worker-spec';
@@ -6,7 +7,8 @@ export const catalogWorker: WorkerSpec = {
   domain: 'catalog',
   taskQueue: CATALOG_TASK_QUEUE,
   workflowsPath: require.resolve('../workflows/catalog'),
-  createActivities: ({ dataSource, cache }) => ({
+  createActivities: ({ dataSource, cache, config }) => ({
+    ...createProductActivities({ dataSource, cache, config }),
     ...createStockActivities({ dataSource, cache }),
   }),
 };

@@ -6,24 +6,34 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { In, IsNull, type DataSource, type EntityManager } from 'typeorm';
 import type { Cache } from '../../common/cache';
 import { ProductEntity, StockReservationEntity } from '../../db/entities';
-import { isCheckViolation } from '../../db/errors';
+import { isCheckViolation, isUniqueViolation } from '../../db/errors';
 import { inTransaction } from '../../db/transaction';
 import { type OrderLine, type PriceLinesResult, productCacheKey } from '../../workflows/catalog/contract';
 import { FailureType } from '../../workflows/shared/failures';
+import { onPrimary } from './primary';
 
 export interface StockActivityDeps {
   dataSource: DataSource;
   cache: Cache;
 }
 
-/** Merges repeated products and orders lines by product ID (the lock order). */
+/**
+ * Merges repeated products and orders lines by product ID (the lock order). Refuses empty
+ * orders and quantities that are not positive integers (a negative one would add stock).
+ */
 export function normaliseLines(lines: OrderLine[]): OrderLine[] {
+  if (!Array.isArray(lines) || lines.length === 0 || lines.some((l) => typeof l?.productId !== 'string' || !Number.isSafeInteger(l.quantity) || l.quantity < 1)) {
+    throw ApplicationFailure.create({ message: 'An order needs lines with a product ID and a positive integer quantity', type: FailureType.ValidationFailed, nonRetryable: true });
+  }
   const byProduct = new Map<string, number>();
   for (const l of lines) byProduct.set(l.productId, (byProduct.get(l.productId) ?? 0) + l.quantity);
   return [...byProduct].map(([productId, quantity]) => ({ productId, quantity })).sort((a, b) => (a.productId < b.productId ? -1 : 1));
 }
 
 export function createStockActivities({ dataSource, cache }: StockActivityDeps) {
+  // Stock changes drop the cached copy but do not set the product's "written recently" marker:
+  // stock in a product view is advisory (reserveStock re-checks it), and a hot product must
+  // not be pushed onto the primary by every order.
   const invalidate = async (productIds: string[]) => {
     try {
       await cache.del(...productIds.map(productCacheKey));
@@ -37,7 +47,8 @@ export function createStockActivities({ dataSource, cache }: StockActivityDeps) 
     async priceLines(lines: OrderLine[]): Promise<PriceLinesResult> {
       const wanted = normaliseLines(lines);
       const ids = wanted.map((l) => l.productId);
-      const products = await dataSource.getRepository(ProductEntity).findBy({ id: In(ids), deletedAt: IsNull() });
+      // The primary: an order must be priced from the catalog as it is, not as a lagging replica saw it.
+      const products = await onPrimary(dataSource, (em) => em.getRepository(ProductEntity).findBy({ id: In(ids), deletedAt: IsNull() }));
       const byId = new Map(products.map((p) => [p.id, p]));
       const missing = ids.filter((id) => !byId.has(id));
       if (missing.length) {
@@ -60,8 +71,9 @@ export function createStockActivities({ dataSource, cache }: StockActivityDeps) 
     async reserveStock(input: { orderId: string; lines: OrderLine[] }): Promise<{ reservedUnits: number }> {
       const lines = normaliseLines(input.lines);
       let reservedUnits = 0;
-      try {
-        await inTransaction(dataSource, async (em: EntityManager) => {
+      const attempt = () =>
+        inTransaction(dataSource, async (em: EntityManager) => {
+          reservedUnits = 0;
           const existing = await em.getRepository(StockReservationEntity).findBy({ orderId: input.orderId });
           const done = new Set(existing.map((r) => r.productId));
           for (const line of lines) {
@@ -80,6 +92,16 @@ export function createStockActivities({ dataSource, cache }: StockActivityDeps) 
             reservedUnits += line.quantity;
           }
         });
+      try {
+        try {
+          await attempt();
+        } catch (err) {
+          // A duplicate delivery of this very reservation committed between our ledger read and
+          // our insert (the ledger's primary key refused the second row, and our transaction rolled
+          // back): run again, and the ledger now says there is nothing left to do.
+          if (!isUniqueViolation(err)) throw err;
+          await attempt();
+        }
       } catch (err) {
         if (isCheckViolation(err)) {
           throw ApplicationFailure.create({ message: 'Not enough stock', type: FailureType.OutOfStock, nonRetryable: true });

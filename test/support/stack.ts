@@ -51,6 +51,11 @@ export interface StackOptions {
   /** Worker pools to run in-process (default: all). Pass [] to run none. */
   domains?: Domain[];
   env?: Record<string, string>;
+  /**
+   * Extra environment for the gateway only, on top of `env` (e.g. its MYSQL_URL through a
+   * proxy while the workers keep the direct URL). Default: the gateway uses `env` as is.
+   */
+  apiEnv?: Record<string, string>;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -70,7 +75,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     connection = c.connection;
     workers = await startWorkers(specsFor(domains), workerDeps, c.connection, c.namespace);
   }
-  const api = await createApiDeps(config, log);
+  const apiConfig = opts.apiEnv ? parseConfig(shopEnv(env, { SMTP_URL: smtpUrl, ...(opts.env ?? {}), ...opts.apiEnv })) : config;
+  const api = await createApiDeps(apiConfig, log);
   const server: Server = createApp(api).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -6,7 +6,7 @@ import { workerSpecs } from '../../workers/specs';
 const expected: Record<string, string[]> = {
   users: ['registerUser'],
   notifications: ['sendEmail'],
-  catalog: ['createProduct', 'deleteProduct', 'updateProduct'],
+  catalog: ['createProduct', 'deleteProduct', 'purgeProductCache', 'updateProduct'],
   orders: ['placeOrder'],
 };
 

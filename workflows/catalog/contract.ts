@@ -62,3 +62,52 @@ export interface PriceLinesResult {
   lines: PricedLine[];
   currency: string;
 }
+
+// ---- Added with the product write workflows and the read path (issue 3) ----
+
+/** Field limits of a product, shared by the gateway's validation and the OpenAPI document. */
+export const PRODUCT_LIMITS = {
+  nameMax: 200,
+  descriptionMax: 5000,
+  skuMax: 64,
+  /** 10 million in major units: far above any real price, far below Number.MAX_SAFE_INTEGER. */
+  priceCentsMax: 1_000_000_000,
+  /** Fits the INT column with room for releases adding units back. */
+  stockMax: 1_000_000_000,
+} as const;
+
+/** The SKU given to a product created without one: derived from its ID, so a retry agrees. */
+export const generatedSku = (productId: string): string => `SKU-${productId.replace(/-/g, '').slice(0, 12).toUpperCase()}`;
+
+/** Abandoned child that keeps retrying a cache invalidation the write workflow could not finish. */
+export const productCachePurgeWorkflowId = (productId: string, requestId: string): string => `product-${productId}-purge-${requestId}`;
+
+/**
+ * "Written recently" marker of a product, set by every product write (never by stock changes).
+ * While it exists the read path reads that product from the primary, not a replica, so nobody
+ * (the admin who wrote it included) reads a lagging replica's copy of a fresh write, and no
+ * replica read can fill the cache with pre-write data. Its value is a nonce per write, so the
+ * read path's compare-and-set fill detects a write that happened during its database read.
+ */
+export const productWrittenKey = (productId: string): string => `product:${productId}:written`;
+
+/** Lifetime of the written marker: an upper bound of replica lag. */
+export const RECENT_WRITE_WINDOW_SECONDS = 10;
+
+/**
+ * How long a cached product outlives its freshness (CACHE_TTL_SECONDS), to be served as STALE
+ * while the database is unreachable. Redis keeps an entry for TTL + this grace.
+ */
+export const CACHE_STALE_GRACE_SECONDS = 3600;
+
+/** Output of the product write activities: the product as stored. */
+export interface DeleteProductResult {
+  productId: string;
+  deletedAt: string;
+}
+
+export interface PurgeProductCacheInput {
+  productId: string;
+  /** Epoch ms of the write: once every cache entry older than that has expired, purging is moot. */
+  writtenAt: number;
+}

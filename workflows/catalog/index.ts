@@ -1,2 +1,5 @@
-// The catalog worker's workflow bundle entry point.
-export {};
+// The catalog worker's workflow bundle entry point. Exported names are workflow type names.
+export { createProduct } from './create-product.workflow';
+export { updateProduct } from './update-product.workflow';
+export { deleteProduct } from './delete-product.workflow';
+export { purgeProductCache } from './purge-product-cache.workflow';

@@ -1,0 +1,158 @@
+// Product writes and cache invalidation, run on the `catalog` task queue by the product write
+// workflows. Each write is idempotent on its business key, so a retry after a crash (or after a
+// timeout whose attempt did commit) changes nothing twice:
+// - insertProduct inserts with the product ID chosen by the gateway; a retry that finds its own
+//   row returns it, a different row holding the SKU is SkuTaken;
+// - patchProduct sets the given fields (setting them again is a no-op);
+// - markProductDeleted stamps deleted_at with the time chosen by the workflow; a retry that finds
+//   exactly that stamp is its own earlier attempt.
+// Every read-back goes to the primary: a replica may not have the write yet.
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { DataSource } from 'typeorm';
+import type { Cache } from '../../common/cache';
+import type { Config } from '../../common/config';
+import { ProductEntity } from '../../db/entities';
+import { isCheckViolation, isUniqueViolation } from '../../db/errors';
+import { inTransaction } from '../../db/transaction';
+import { toProductView } from '../../db/views';
+import {
+  CACHE_STALE_GRACE_SECONDS,
+  type DeleteProductResult,
+  type ProductFields,
+  type ProductView,
+  RECENT_WRITE_WINDOW_SECONDS,
+  productCacheKey,
+  productWrittenKey,
+} from '../../workflows/catalog/contract';
+import { FailureType } from '../../workflows/shared/failures';
+import { onPrimary } from './primary';
+
+export interface ProductActivityDeps {
+  dataSource: DataSource;
+  cache: Cache;
+  config: Pick<Config, 'CURRENCY' | 'CACHE_TTL_SECONDS'>;
+}
+
+export interface InsertProductInput {
+  productId: string;
+  fields: ProductFields;
+}
+
+export interface PatchProductInput {
+  productId: string;
+  patch: Partial<ProductFields>;
+}
+
+export interface MarkProductDeletedInput {
+  productId: string;
+  /** ISO time chosen by the workflow (deterministic), the idempotency stamp of the delete. */
+  deletedAt: string;
+}
+
+export interface InvalidateProductCacheInput {
+  productId: string;
+  /** Epoch ms of the write; when set and every entry older than it has expired, do nothing. */
+  writtenAt?: number;
+}
+
+const skuTaken = (sku: string) =>
+  ApplicationFailure.create({ message: `SKU ${sku} is already used by another product`, type: FailureType.SkuTaken, nonRetryable: true, details: [{ sku }] });
+const notFound = (productId: string) =>
+  ApplicationFailure.create({ message: `Product ${productId} was not found`, type: FailureType.ProductNotFound, nonRetryable: true, details: [{ productId }] });
+const invalid = (message: string) => ApplicationFailure.create({ message, type: FailureType.ValidationFailed, nonRetryable: true });
+
+/** Only the writable columns, never anything else a caller put in the object. */
+function pickFields(patch: Partial<ProductFields>): Partial<ProductFields> {
+  const out: Partial<ProductFields> = {};
+  if (patch.sku !== undefined) out.sku = patch.sku;
+  if (patch.name !== undefined) out.name = patch.name;
+  if (patch.description !== undefined) out.description = patch.description;
+  if (patch.priceCents !== undefined) out.priceCents = patch.priceCents;
+  if (patch.stock !== undefined) out.stock = patch.stock;
+  return out;
+}
+
+export function createProductActivities({ dataSource, cache, config }: ProductActivityDeps) {
+  const findOnPrimary = (id: string) => onPrimary(dataSource, (em) => em.getRepository(ProductEntity).findOneBy({ id }));
+  /** Beyond this age no cache entry written before a write can still exist. */
+  const maxEntryLifetimeMs = (config.CACHE_TTL_SECONDS + CACHE_STALE_GRACE_SECONDS) * 1000;
+
+  return {
+    async insertProduct(input: InsertProductInput): Promise<ProductView> {
+      const now = new Date();
+      const f = input.fields;
+      const row: ProductEntity = {
+        id: input.productId,
+        sku: f.sku,
+        name: f.name,
+        description: f.description,
+        priceCents: f.priceCents,
+        currency: config.CURRENCY,
+        stock: f.stock,
+        createdAt: now,
+        updatedAt: now,
+        deletedAt: null,
+      };
+      try {
+        await dataSource.getRepository(ProductEntity).insert(row);
+        return toProductView(row);
+      } catch (err) {
+        if (isCheckViolation(err)) throw invalid('stock must not be negative');
+        if (!isUniqueViolation(err)) throw err;
+        const mine = await findOnPrimary(input.productId);
+        if (mine) return toProductView(mine); // our own earlier attempt committed
+        throw skuTaken(f.sku);
+      }
+    },
+
+    async patchProduct(input: PatchProductInput): Promise<ProductView> {
+      const set = pickFields(input.patch);
+      try {
+        return await inTransaction(dataSource, async (em) => {
+          const res = await em
+            .createQueryBuilder()
+            .update(ProductEntity)
+            .set({ ...set, updatedAt: new Date() })
+            .where('id = :id AND deleted_at IS NULL', { id: input.productId })
+            .execute();
+          if (!res.affected) throw notFound(input.productId);
+          return toProductView(await em.getRepository(ProductEntity).findOneByOrFail({ id: input.productId }));
+        });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw skuTaken(set.sku ?? '');
+        if (isCheckViolation(err)) throw invalid('stock must not be negative');
+        throw err;
+      }
+    },
+
+    async markProductDeleted(input: MarkProductDeletedInput): Promise<DeleteProductResult> {
+      const at = new Date(input.deletedAt);
+      const res = await dataSource
+        .createQueryBuilder()
+        .update(ProductEntity)
+        .set({ deletedAt: at, updatedAt: at })
+        .where('id = :id AND deleted_at IS NULL', { id: input.productId })
+        .execute();
+      if (!res.affected) {
+        const row = await onPrimary(dataSource, (em) => em.getRepository(ProductEntity).findOneBy({ id: input.productId }));
+        // Our own earlier attempt committed: the stamp is exactly ours.
+        if (row?.deletedAt?.getTime() !== at.getTime()) throw notFound(input.productId);
+      }
+      return { productId: input.productId, deletedAt: at.toISOString() };
+    },
+
+    /**
+     * Marks the product as written recently (reads go to the primary for a while), then drops
+     * its cached copy. Throws while the cache is unreachable, so Temporal retries it.
+     */
+    async invalidateProductCache(input: InvalidateProductCacheInput): Promise<{ purged: boolean }> {
+      if (input.writtenAt !== undefined && Date.now() - input.writtenAt > maxEntryLifetimeMs) return { purged: false };
+      await cache.set(productWrittenKey(input.productId), randomUUID(), RECENT_WRITE_WINDOW_SECONDS);
+      await cache.del(productCacheKey(input.productId));
+      return { purged: true };
+    },
+  };
+}
+
+export type ProductActivities = ReturnType<typeof createProductActivities>;

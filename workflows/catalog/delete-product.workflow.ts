@@ -1,0 +1,13 @@
+import type { DeleteProductInput, DeleteProductResult } from './contract';
+import { writeThenInvalidate } from './product-cache';
+import { productWrites } from './product-writes';
+
+/**
+ * Soft-deletes a product: it leaves the catalog (not readable, listed or orderable) while the
+ * orders that reference it keep the name and price they copied. The deletion time is taken
+ * here, deterministically, and is what makes a retried delete recognise its own earlier attempt.
+ */
+export async function deleteProduct(input: DeleteProductInput): Promise<DeleteProductResult> {
+  const deletedAt = new Date().toISOString();
+  return writeThenInvalidate(input.productId, input.requestId, () => productWrites.markProductDeleted({ productId: input.productId, deletedAt }));
+}

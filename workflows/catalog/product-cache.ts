@@ -1,0 +1,62 @@
+// The write workflows' cache step. A write updates MySQL, then invalidates the product's cache
+// entry in the same durable workflow, so a crash between the two is healed by the retry. If the
+// cache stays unreachable for the few quick attempts a caller is worth keeping waiting for, the
+// invalidation is handed to an abandoned child workflow that keeps retrying until the cache is
+// back (or until every entry older than the write has expired), and the write answers anyway:
+// a cache outage slows writes down by about a second and never leaves a stale entry for good.
+import { ActivityFailure, ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ParentClosePolicy, isCancellation, proxyActivities, startChild } from '@temporalio/workflow';
+import type { ProductActivities } from '../../activities/catalog/product.activities';
+import { FailureType } from '../shared/failures';
+import { productCachePurgeWorkflowId } from './contract';
+import { purgeProductCache } from './purge-product-cache.workflow';
+
+const quick = proxyActivities<ProductActivities>({
+  startToCloseTimeout: '3s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+
+/** Business outcomes of a write: nothing was written, so there is nothing to invalidate. */
+const BUSINESS_FAILURES: readonly string[] = [FailureType.SkuTaken, FailureType.ProductNotFound, FailureType.ValidationFailed];
+
+function isBusinessFailure(err: unknown): boolean {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure && BUSINESS_FAILURES.includes(cause.type ?? '');
+}
+
+/** Invalidates now, or hands the invalidation to a durable purge workflow. Never throws a cache error. */
+export async function invalidateAfterWrite(productId: string, requestId: string): Promise<void> {
+  const writtenAt = Date.now();
+  try {
+    await quick.invalidateProductCache({ productId });
+    return;
+  } catch (err) {
+    if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
+  }
+  try {
+    await startChild(purgeProductCache, {
+      workflowId: productCachePurgeWorkflowId(productId, requestId),
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      args: [{ productId, writtenAt }],
+    });
+  } catch (err) {
+    // A purge of this product for this request is already retrying; it runs after our write.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
+
+/**
+ * Runs a write, then invalidates the cache. A write that failed for a reason other than a
+ * business outcome (a timeout, say) may still have committed, so it is invalidated too.
+ */
+export async function writeThenInvalidate<T>(productId: string, requestId: string, write: () => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await write();
+  } catch (err) {
+    if (!isCancellation(err) && !isBusinessFailure(err)) await invalidateAfterWrite(productId, requestId);
+    throw err;
+  }
+  await invalidateAfterWrite(productId, requestId);
+  return result;
+}

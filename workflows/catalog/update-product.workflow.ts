@@ -1,0 +1,8 @@
+import type { ProductView, UpdateProductInput } from './contract';
+import { writeThenInvalidate } from './product-cache';
+import { productWrites } from './product-writes';
+
+/** Applies a partial update to a live product; ProductNotFound for an unknown or deleted one. */
+export async function updateProduct(input: UpdateProductInput): Promise<ProductView> {
+  return writeThenInvalidate(input.productId, input.requestId, () => productWrites.patchProduct({ productId: input.productId, patch: input.patch }));
+}
