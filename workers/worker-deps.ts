@@ -9,7 +9,9 @@ import { createDataSource } from '../db/data-source';
 import type { WorkerDeps } from './worker-spec';
 
 export async function createWorkerDeps(config: Config, log: Logger, metrics: Registry, shared: { cache?: Cache } = {}): Promise<WorkerDeps & { close(): Promise<void> }> {
-  const dataSource = createDataSource(config);
+  // Activities write and read back their own writes: they use the primary only. Read replicas
+  // serve the gateway's read path.
+  const dataSource = createDataSource({ ...config, MYSQL_REPLICA_URLS: [] });
   await dataSource.initialize();
   const redis = shared.cache ? undefined : createRedis(config, log);
   const cache = shared.cache ?? (redis ? new RedisCache(redis) : new MemoryCache());

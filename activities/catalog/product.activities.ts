@@ -26,7 +26,7 @@ import {
   productWrittenKey,
 } from '../../workflows/catalog/contract';
 import { FailureType } from '../../workflows/shared/failures';
-import { onPrimary } from './primary';
+import { onPrimary } from '../../db/primary';
 
 export interface ProductActivityDeps {
   dataSource: DataSource;

@@ -3,6 +3,7 @@
 // changed role takes effect within that window, not when the token expires.
 import type { DataSource } from 'typeorm';
 import { UserEntity } from '../../db/entities';
+import { onPrimary } from '../../db/primary';
 import type { UserRole } from '../../workflows/users/contract';
 
 type Principal = { role: UserRole } | undefined;
@@ -20,7 +21,7 @@ export class PrincipalCache {
     const now = Date.now();
     const hit = this.entries.get(userId);
     if (hit && hit.until > now) return hit.value;
-    const row = await this.dataSource.getRepository(UserEntity).findOne({ where: { id: userId }, select: { id: true, role: true, deletedAt: true } });
+    const row = await onPrimary(this.dataSource, (em) => em.getRepository(UserEntity).findOne({ where: { id: userId }, select: { id: true, role: true, deletedAt: true } }));
     const value: Principal = row && !row.deletedAt ? { role: row.role } : undefined;
     if (this.entries.size >= this.maxEntries) this.entries.clear();
     this.entries.set(userId, { value, until: now + this.ttlMs });

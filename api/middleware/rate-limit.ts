@@ -29,8 +29,11 @@ export function rateLimit(opts: LimitOptions): Middleware<ShopState> {
   const memory = ratelimit({ ...common, driver: 'memory', db: new Map() } as never) as unknown as Middleware<ShopState>;
   const shared = opts.redis ? (ratelimit({ ...common, driver: 'redis', db: opts.redis } as never) as unknown as Middleware<ShopState>) : undefined;
 
+  // A breaker: after a Redis error the shared store is skipped for a while, so a Redis that
+  // hangs (rather than refusing) costs one command timeout, not one per request.
+  let sharedDownUntil = 0;
   return async (ctx, next) => {
-    const limiter = shared && opts.redis?.status === 'ready' ? shared : memory;
+    const limiter = shared && opts.redis?.status === 'ready' && Date.now() >= sharedDownUntil ? shared : memory;
     let downstream = false;
     try {
       await limiter(ctx, () => {
@@ -43,7 +46,10 @@ export function rateLimit(opts: LimitOptions): Middleware<ShopState> {
         throw err;
       }
       // The Redis store failed before the request went on: count it locally instead.
-      if (!downstream && limiter === shared) return memory(ctx, next);
+      if (!downstream && limiter === shared) {
+        sharedDownUntil = Date.now() + 5000;
+        return memory(ctx, next);
+      }
       throw err;
     }
   };

@@ -5,6 +5,7 @@ import bcrypt from 'bcrypt';
 import { z } from 'zod';
 import { BCRYPT_COST } from '../../activities/users/user.activities';
 import { UserEntity } from '../../db/entities';
+import { onPrimary } from '../../db/primary';
 import { toUserView } from '../../db/views';
 import { USERS_TASK_QUEUE, registerUserWorkflowId } from '../../workflows/users/contract';
 import type { registerUser } from '../../workflows/users/register-user.workflow';
@@ -59,7 +60,7 @@ export function usersRouter(deps: ApiDeps): Router<ShopState> {
   router.post('/login', loginLimiter, async (ctx) => {
     const input = parseBody(ctx, loginSchema);
     // The primary, not a replica: a user who has just registered must be able to log in.
-    const user = await users().findOne({ where: { email: input.email }, comment: 'login' });
+    const user = await onPrimary(deps.dataSource, (em) => em.getRepository(UserEntity).findOne({ where: { email: input.email } }));
     const ok = await bcrypt.compare(input.password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !ok || user.deletedAt) throw new ProblemError(401, 'INVALID_CREDENTIALS', 'Unauthorized', 'E-mail or password is incorrect');
     ctx.body = { ...deps.tokens.issue(user), user: toUserView(user) };

@@ -1,6 +1,7 @@
-// Reads that must see the latest committed write go to the primary. With TypeORM replication a
-// repository's SELECT goes to a replica by default (DataSource.defaultReplicationModeForReads),
-// so the activities, which write and then read back, ask for the master explicitly.
+// Reads that must see the latest committed write go to the primary: with TypeORM replication a
+// repository's SELECT goes to a replica by default (DataSource.defaultReplicationModeForReads).
+// Used by the gateway for login, the token's account and read-your-writes; workers have no
+// replicas configured at all.
 import type { DataSource, EntityManager } from 'typeorm';
 
 export const isReplicated = (ds: DataSource): boolean => Boolean((ds.options as { replication?: unknown }).replication);
