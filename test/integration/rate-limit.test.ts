@@ -2,6 +2,7 @@
 // keyed by IP and e-mail, both answering 429 problem+json with Retry-After.
 import { randomUUID } from 'node:crypto';
 import { type Stack, startStack } from '../support/stack';
+import { TcpProxy } from '../support/tcp-proxy';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -34,4 +35,32 @@ it('applies the general limit to the API but never to health probes', async () =
   expect(results).toContain(429);
   expect(results.filter((s) => s === 429).length).toBeGreaterThanOrEqual(5);
   expect((await stack.request('GET', '/healthz')).status).toBe(200);
+});
+
+describe('while Redis is unreachable', () => {
+  let outage: Stack;
+  let proxy: TcpProxy;
+  beforeAll(async () => {
+    proxy = await TcpProxy.start({ targetPort: 6379 });
+    outage = await startStack({ domains: [], env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}/0`, RATE_LIMIT_MAX: '8', REDIS_KEY_PREFIX: `rl-${randomUUID()}:` } });
+  });
+  afterAll(async () => {
+    await outage?.stop();
+    await proxy?.close();
+  });
+
+  it.each(['reset', 'blackhole'] as const)('falls back to in-process limits, never 5xx (Redis %s)', async (mode) => {
+    proxy.cut(mode);
+    const statuses: number[] = [];
+    const started = Date.now();
+    for (let i = 0; i < 12; i++) statuses.push((await outage.request('GET', '/api/products?limit=1')).status);
+    const elapsed = Date.now() - started;
+    proxy.restore();
+    expect(statuses.filter((s) => s >= 500)).toEqual([]);
+    // The in-process limiter took over: the limit still holds.
+    expect(statuses).toContain(429);
+    // A hanging Redis costs one command timeout, then the breaker skips it.
+    expect(elapsed).toBeLessThan(6000);
+    await new Promise((r) => setTimeout(r, 5200)); // breaker window, so the next case starts fresh
+  }, 30_000);
 });
