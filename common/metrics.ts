@@ -1,6 +1,6 @@
 // Every Prometheus metric the shop exports, defined once. The dashboards and alert rules in
 // ops/ name these; a test checks each panel query against this file's registry.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export function createRegistry(role: string): Registry {
   const registry = new Registry();
@@ -10,6 +10,10 @@ export function createRegistry(role: string): Registry {
 }
 
 const byRegistry = new WeakMap<Registry, ReturnType<typeof define>>();
+
+/** Counts of order rows by status, read from the order read model (see setOrderStatusSource). */
+export type OrderStatusSource = () => Promise<Record<string, number>>;
+const orderStatusSources = new WeakMap<Registry, OrderStatusSource>();
 
 function define(registry: Registry) {
   const registers = [registry];
@@ -26,6 +30,24 @@ function define(registry: Registry) {
     cache: new Counter({ name: 'shop_cache_requests_total', help: 'Read-path cache lookups by result (hit, miss, stale, error)', labelNames: ['result'] as const, registers }),
     rateLimited: new Counter({ name: 'shop_rate_limit_rejections_total', help: 'Requests rejected with 429 by limiter', labelNames: ['limiter'] as const, registers }),
     emails: new Counter({ name: 'shop_emails_total', help: 'E-mails by template and outcome (sent, failed)', labelNames: ['template', 'outcome'] as const, registers }),
+    // A gauge read at scrape time from the orders table, exported by the process that set a
+    // source (the orders worker pool). Every replica reports the same table: aggregate with max.
+    ordersInStatus: new Gauge({
+      name: 'shop_orders_in_status',
+      help: 'Orders currently in each status, from the order read model (aggregate replicas with max)',
+      labelNames: ['status'] as const,
+      registers,
+      async collect() {
+        const source = orderStatusSources.get(registry);
+        if (!source) return;
+        this.reset();
+        try {
+          for (const [status, count] of Object.entries(await source())) this.set({ status }, count);
+        } catch {
+          // Database unavailable: no samples this scrape (absent, not a stale value or a failed scrape).
+        }
+      },
+    }),
   };
 }
 
@@ -40,3 +62,23 @@ export function businessMetrics(registry: Registry) {
 }
 
 export type BusinessMetrics = ReturnType<typeof businessMetrics>;
+
+/**
+ * Makes this registry export shop_orders_in_status from `source`, cached for `ttlMs` so that
+ * frequent or concurrent scrapes cost one GROUP BY per interval.
+ */
+export function setOrderStatusSource(registry: Registry, source: OrderStatusSource, ttlMs = 30_000): void {
+  businessMetrics(registry);
+  let cached: { at: number; value: Promise<Record<string, number>> } | undefined;
+  orderStatusSources.set(registry, () => {
+    const now = Date.now();
+    if (!cached || now - cached.at >= ttlMs) {
+      const value = source();
+      cached = { at: now, value };
+      value.catch(() => {
+        if (cached?.value === value) cached = undefined; // retry on the next scrape
+      });
+    }
+    return cached.value;
+  });
+}

@@ -3,13 +3,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../workers/run-worker';
 import { workerSpecs } from '../workers/specs';
 
 export async function buildBundles(outDir: string, log: (m: string) => void = console.log): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   for (const spec of Object.values(workerSpecs)) {
     if (!spec) continue;
-    const { code } = await bundleWorkflowCode({ workflowsPath: spec.workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn: (m: string) => log(m), error: (m: string) => log(m), log() {} } as never });
+    const { code } = await bundleWorkflowCode({ workflowsPath: spec.workflowsPath, workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES], logger: { trace() {}, debug() {}, info() {}, warn: (m: string) => log(m), error: (m: string) => log(m), log() {} } as never });
     const file = path.join(outDir, `${spec.domain}.js`);
     writeFileSync(file, code);
     log(`bundle ${spec.domain}: ${file} (${Math.round(code.length / 1024)} KiB)`);

@@ -6,11 +6,22 @@ import http from 'node:http';
 import path from 'node:path';
 import { DefaultLogger, type LogLevel, type NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import type { Registry } from 'prom-client';
+import { activityLogContextInterceptor } from '../activities/shared/log-context.interceptor';
+import { orderStatusCounts } from '../activities/shared/order-status.metrics';
 import type { Config } from '../common/config';
 import type { Logger } from '../common/logger';
+import { setOrderStatusSource } from '../common/metrics';
+import { logContextClientInterceptor } from '../common/temporal';
 import type { WorkerDeps, WorkerSpec } from './worker-spec';
 
 let runtimeInstalled = false;
+
+/**
+ * Workflow interceptor modules every domain's workflows run with (log correlation, summaries,
+ * current details). Bundled into each domain's prebuilt bundle by scripts/build-bundles.ts too:
+ * a Worker given a prebuilt bundle ignores `interceptors.workflowModules`.
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [require.resolve('../workflows/shared/log-context.interceptors')];
 
 /**
  * Installs the process-wide Temporal runtime once: SDK and workflow/activity logs go to pino,
@@ -25,8 +36,12 @@ export function installRuntime(config: Config, log: Logger, opts: { metrics?: bo
   Runtime.install({
     shutdownSignals: [],
     logger: new DefaultLogger(level, (entry) => {
-      // The SDK's meta carries workflowId, runId, activityType, taskQueue...: keep the keys.
-      sdkLog[toPino[entry.level]]({ ...(entry.meta ?? {}) }, entry.message);
+      // The SDK's meta carries workflowId, runId, activityType, taskQueue... and, through the
+      // log-context interceptors, requestId/orderId/userId: keep the keys. Activity lines say
+      // workflowRunId; add the shop-wide `runId` so one key finds a run's lines everywhere.
+      const meta: Record<string, unknown> = { ...(entry.meta ?? {}) };
+      if (meta.runId === undefined && typeof meta.workflowRunId === 'string') meta.runId = meta.workflowRunId;
+      sdkLog[toPino[entry.level]](meta, entry.message);
     }),
     telemetryOptions: {
       logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) },
@@ -63,12 +78,17 @@ export async function startWorkers(specs: WorkerSpec[], deps: WorkerDeps, connec
       taskQueue: spec.taskQueue,
       ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: spec.workflowsPath }),
       activities: spec.createActivities(deps),
+      // Log correlation (requestId/orderId/userId) into workflows, activities and, through the
+      // activity context's Client, into any workflow an activity starts.
+      interceptors: { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES], activity: [activityLogContextInterceptor], client: { workflow: [logContextClientInterceptor()] } },
       shutdownGraceTime: deps.config.WORKER_SHUTDOWN_GRACE_MS,
       ...spec.tuning,
     });
     deps.log.info({ domain: spec.domain, taskQueue: spec.taskQueue, bundle: bundle ?? 'built at start' }, 'worker created');
     workers.set(spec.domain, worker);
   }
+  // The orders pool also exports the orders-by-status gauge from the read model.
+  if (workers.has('orders')) setOrderStatusSource(deps.metrics, orderStatusCounts(deps.dataSource));
   const done = Promise.all([...workers.values()].map((w) => w.run())).then(() => undefined);
   return {
     workers,

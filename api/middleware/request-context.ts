@@ -1,8 +1,11 @@
 // Request ID (accepted from X-Request-Id when sane, else generated), echoed on the response
 // and bound into a child logger, so every log line of a request, and the workflows it starts,
-// carry it. One access-log line per request.
+// carry it. One access-log line per request. The request also runs in a log context
+// (common/log-context.ts) that the Temporal client interceptor forwards to the workflows it
+// starts, updates or signals, with the authenticated user once auth has run.
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
+import { runWithLogContext } from '../../common/log-context';
 import type { Logger } from '../../common/logger';
 import type { ShopState } from '../context';
 
@@ -17,7 +20,15 @@ export function requestContext(log: Logger): Middleware<ShopState> {
     ctx.set('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
     try {
-      await next();
+      await runWithLogContext(
+        {
+          requestId,
+          get userId() {
+            return ctx.state.user?.sub;
+          },
+        },
+        next,
+      );
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const level = ctx.status >= 500 ? 'error' : 'info';
