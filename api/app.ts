@@ -25,7 +25,7 @@ export function createApp(deps: ApiDeps): Koa<ShopState> {
   app.use(requestContext(deps.log));
   app.use(errorHandler());
   app.use(helmet());
-  app.use(cors({ origin: (ctx) => (deps.config.CORS_ORIGINS.includes('*') ? '*' : deps.config.CORS_ORIGINS.includes(ctx.get('Origin')) ? ctx.get('Origin') : ''), exposeHeaders: ['Location', 'X-Request-Id', 'X-Cache', 'Retry-After'] }));
+  app.use(cors({ origin: (ctx) => (deps.config.CORS_ORIGINS.includes('*') ? '*' : deps.config.CORS_ORIGINS.includes(ctx.get('Origin')) ? ctx.get('Origin') : ''), exposeHeaders: ['Location', 'X-Request-Id', 'X-Cache', 'Retry-After', 'Idempotent-Replayed'] }));
   app.use(httpMetrics(metrics));
   app.use(
     rateLimit({

@@ -63,6 +63,8 @@ export const configSchema = z.object({
       .transform((v) => v === 'true'),
     BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'like 100kb').default('100kb'),
     CACHE_TTL_SECONDS: int(300, 1),
+    /** A PENDING order whose payment has not completed by then is cancelled (and refunded). */
+    ORDER_PAYMENT_TIMEOUT_MS: int(15 * 60_000, 1000),
     CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD').default('USD'),
     DATA_DIR: z.string().min(1).default('.data'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,12 +1,14 @@
 // The registry of worker pools: one binary can serve any subset of them.
 import { catalogWorker } from './catalog.worker';
 import { notificationsWorker } from './notifications.worker';
+import { ordersWorker } from './orders.worker';
 import { usersWorker } from './users.worker';
 import type { Domain, WorkerSpec } from './worker-spec';
 
 export const workerSpecs: Partial<Record<Domain, WorkerSpec>> = {
   users: usersWorker,
   catalog: catalogWorker,
+  orders: ordersWorker,
   notifications: notificationsWorker,
 };
 

@@ -2,7 +2,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { bigintToNumber, timestampColumn, uuidColumn } from './columns';
 
 export type PaymentKind = 'charge' | 'refund';
-export type PaymentOutcome = 'succeeded' | 'declined';
+/** `cancelled`: a charge key closed by a refund call before anything was captured under it. */
+export type PaymentOutcome = 'succeeded' | 'declined' | 'cancelled';
 
 /**
  * The sandbox payment provider's ledger. The unique idempotency key (`<orderId>:charge`,

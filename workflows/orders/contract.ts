@@ -2,7 +2,7 @@
 // Message names are public API (the gateway, the Web UI and operators' CLI commands use them).
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { OrderLine } from '../catalog/contract';
+import type { OrderLine, PricedLine } from '../catalog/contract';
 
 export const ORDERS_TASK_QUEUE = 'orders';
 
@@ -11,7 +11,23 @@ export const orderWorkflowId = (orderId: string): string => `order-${orderId}`;
 export const ORDER_STATUSES = ['PENDING', 'PAID', 'SHIPPED', 'CANCELLED', 'FAILED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-export type PaymentStatus = 'PENDING' | 'SUCCEEDED' | 'DECLINED' | 'REFUNDED';
+/**
+ * PENDING: charge not settled yet; SUCCEEDED: captured; DECLINED: refused by the provider;
+ * REFUNDED: captured, then refunded in full; CANCELLED: called off before anything was captured.
+ */
+export const PAYMENT_STATUSES = ['PENDING', 'SUCCEEDED', 'DECLINED', 'REFUNDED', 'CANCELLED'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+/** Why an order ended FAILED or was cancelled by the system (`failureReason`). */
+export const OrderFailureReason = {
+  PaymentDeclined: 'PAYMENT_DECLINED',
+  /** Auto-cancelled: the payment did not complete within ORDER_PAYMENT_TIMEOUT_MS. */
+  PaymentTimeout: 'PAYMENT_TIMEOUT',
+  /** Auto-cancelled: the charge failed in an unexpected, non-retryable way. */
+  PaymentError: 'PAYMENT_ERROR',
+  /** Cancelled through a Temporal cancellation request (Web UI, `temporal workflow cancel`). */
+  WorkflowCancelled: 'WORKFLOW_CANCELLED',
+} as const;
 
 export interface OrderItemView {
   productId: string;
@@ -42,13 +58,31 @@ export interface PlaceOrderInput {
   requestHash: string | null;
   requestId?: string;
   createdAt: string;
+  /**
+   * How long the order may stay PENDING (payment not settled) before it is cancelled
+   * automatically, refunding anything captured. From ORDER_PAYMENT_TIMEOUT_MS at start.
+   */
+  paymentTimeoutMs: number;
 }
 
 export interface CancelOrderRequest {
-  /** Who asked: the owner or an admin (the gateway has checked which). */
+  /** Who asked: the owner or an admin (the gateway has checked which), or the workflow itself. */
   actor: 'customer' | 'admin' | 'system';
   reason?: string;
 }
+
+/** A request refused at intake: no order exists, nothing is reserved or charged. */
+export interface OrderRejection {
+  /** A FailureType (OutOfStock, UnknownProduct, ValidationFailed) or OrderIntakeFailed. */
+  type: string;
+  message: string;
+  details?: unknown;
+}
+
+/** What a placeOrder run ends with: the final order, or the rejection of the request. */
+export type PlaceOrderResult =
+  | { outcome: 'COMPLETED'; order: OrderView }
+  | { outcome: 'REJECTED'; rejection: OrderRejection; requestHash: string | null };
 
 /** The update sent with update-with-start: returns once the order is priced and reserved. */
 export const submitOrderUpdate = defineUpdate<OrderView, [{ requestHash: string | null }]>('submitOrder');
@@ -56,16 +90,88 @@ export const cancelOrderUpdate = defineUpdate<OrderView, [CancelOrderRequest]>('
 export const shipOrderUpdate = defineUpdate<OrderView, []>('shipOrder');
 export const getOrderQuery = defineQuery<OrderView | null>('getOrder');
 
+/**
+ * Update IDs the gateway sends. The server deduplicates updates by ID within a run, so
+ * concurrent repeats of one request become one update in history (the hash is part of the
+ * submit ID so that a different body under the same key is still validated, and refused).
+ */
+export const submitOrderUpdateId = (requestHash: string | null): string => (requestHash ? `submit-${requestHash}` : 'submit');
+export const CANCEL_ORDER_UPDATE_ID = 'cancel';
+export const SHIP_ORDER_UPDATE_ID = 'ship';
+
 export const CustomerIdSearchAttribute = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
+/** The order status, or REJECTED for a request refused at intake (never an order). */
 export const OrderStatusSearchAttribute = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 export const OrderTotalCentsSearchAttribute = defineSearchAttributeKey('OrderTotalCents', SearchAttributeType.INT);
 
 /** The search attributes the dev server must register (scripts/temporal-cli.mjs reads these). */
 export const ORDER_SEARCH_ATTRIBUTES = { CustomerId: 'Keyword', OrderStatus: 'Keyword', OrderTotalCents: 'Int' } as const;
 
+/**
+ * Payment methods, after Stripe's test cards. The sandbox provider (the only one shipped)
+ * understands all of them; the last three are sandbox-only behaviours for tests and demos.
+ */
 export const PAYMENT_METHODS = {
   visa: 'pm_card_visa',
   declined: 'pm_card_chargeDeclined',
-  /** Sandbox-only: fails transiently a few times, then succeeds (proves activity retries). */
+  /** Sandbox-only: fails transiently a few times (once after capturing), then succeeds. */
   flaky: 'pm_card_flaky',
+  /** Sandbox-only: captures at once but answers only seconds later (a slow or lost response). */
+  slow: 'pm_card_slow',
+  /** Sandbox-only: the provider is unavailable for this card, every attempt (an outage). */
+  unavailable: 'pm_card_unavailable',
 } as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[keyof typeof PAYMENT_METHODS];
+export const DEFAULT_PAYMENT_METHOD: PaymentMethod = PAYMENT_METHODS.visa;
+
+/** Orders-internal failure types (not part of the HTTP failure table). */
+export const OrderFailureType = {
+  /** The charge key was closed by a cancellation before this attempt captured anything. */
+  PaymentCancelled: 'PaymentCancelled',
+  /** The provider could not be reached or answered with a transient error: retried. */
+  PaymentProviderUnavailable: 'PaymentProviderUnavailable',
+  /** Pricing or reservation could not complete (catalog unavailable past the intake deadline). */
+  OrderIntakeFailed: 'OrderIntakeFailed',
+} as const;
+
+/** Activity inputs of the orders domain (shared by the workflow and the activities). */
+export interface OpenOrderInput {
+  orderId: string;
+  userId: string;
+  lines: PricedLine[];
+  currency: string;
+  paymentMethod: string;
+  requestHash: string | null;
+  createdAt: string;
+}
+
+export interface OrderTransition {
+  orderId: string;
+  /** The status the row must have before this write (a guard against stray writes). */
+  from: OrderStatus;
+  to: OrderStatus;
+  payment: { status: PaymentStatus; chargeId?: string | null; refundId?: string | null } | null;
+  failureReason?: string | null;
+  /** Workflow time of the transition, so a retried write stores the same value. */
+  at: string;
+}
+
+export interface ChargeInput {
+  orderId: string;
+  amountCents: number;
+  currency: string;
+  paymentMethod: string;
+}
+
+export interface RefundInput {
+  orderId: string;
+  amountCents: number;
+  currency: string;
+}
+
+export interface RefundResult {
+  /** 'refunded': the capture was refunded; 'nothing-captured': the charge key is now closed. */
+  outcome: 'refunded' | 'nothing-captured';
+  chargeId: string | null;
+  refundId: string | null;
+}

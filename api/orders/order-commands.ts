@@ -1,0 +1,180 @@
+// The gateway's side of the placeOrder workflow: update-with-start for placement, updates for
+// cancel and ship, and the answers for workflows that have already closed (from the order
+// row, or the run's result for a request that was refused at intake).
+import { randomUUID } from 'node:crypto';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { businessMetrics } from '../../common/metrics';
+import { acceptedOrderView } from '../../activities/orders/order-views';
+import type { OrderEntity } from '../../db/entities';
+import { toOrderView } from '../../db/views';
+import {
+  CANCEL_ORDER_UPDATE_ID,
+  type CancelOrderRequest,
+  CustomerIdSearchAttribute,
+  ORDERS_TASK_QUEUE,
+  OrderFailureType,
+  type OrderView,
+  type PlaceOrderInput,
+  SHIP_ORDER_UPDATE_ID,
+  cancelOrderUpdate,
+  orderWorkflowId,
+  shipOrderUpdate,
+  submitOrderUpdate,
+  submitOrderUpdateId,
+} from '../../workflows/orders/contract';
+import { type Decision, decideCancel, decideShip, stateOfStatus } from '../../workflows/orders/order-state';
+import type { placeOrder } from '../../workflows/orders/place-order.workflow';
+import { FailureType } from '../../workflows/shared/failures';
+import type { ApiDeps } from '../context';
+import { ProblemError, problemForFailure } from '../problem';
+import { type OrderRequest, orderIdFor, orderRequestHash } from './idempotency';
+import { findOrder } from './order-queries';
+
+const INTAKE_REJECTIONS = new Set<string>([FailureType.OutOfStock, FailureType.UnknownProduct, FailureType.ValidationFailed]);
+
+function applicationFailureOf(err: unknown): ApplicationFailure | undefined {
+  let cur: unknown = err;
+  for (let i = 0; i < 8 && cur; i++) {
+    if (cur instanceof ApplicationFailure) return cur;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Business failures of the orders domain → problem+json (the shared table, plus 503). */
+function problemFor(type: string, message: string, details?: unknown): ProblemError {
+  if (type === OrderFailureType.OrderIntakeFailed) return new ProblemError(503, 'SERVICE_UNAVAILABLE', 'Service unavailable', message, {}, { 'Retry-After': '5' });
+  return problemForFailure(type, message, details) ?? new ProblemError(500, 'INTERNAL', 'Internal server error', message);
+}
+
+const keyReused = () => problemFor(FailureType.IdempotencyKeyReused, 'This Idempotency-Key was already used with a different request');
+
+function decisionProblem(d: Extract<Decision, { verdict: 'reject' }>): ProblemError {
+  return problemFor(d.failureType, d.message);
+}
+
+export interface PlaceOrderCommand {
+  userId: string;
+  requestId: string;
+  request: OrderRequest;
+  idempotencyKey?: string;
+}
+
+export function orderCommands(deps: ApiDeps) {
+  const metrics = businessMetrics(deps.metrics);
+  const handle = (orderId: string) => deps.temporal.workflow.getHandle<typeof placeOrder>(orderWorkflowId(orderId));
+
+  /** A repeat of an accepted order: the 201 body it got the first time. */
+  function replay(row: OrderEntity, requestHash: string | null): OrderView {
+    if (row.requestHash !== requestHash) throw keyReused();
+    return acceptedOrderView(row);
+  }
+
+  /** The answer for a run that has closed: the accepted order, or the intake refusal again. */
+  async function answerClosed(orderId: string, requestHash: string | null): Promise<OrderView> {
+    const row = await findOrder(deps.dataSource, orderId, { primary: true });
+    if (row) return replay(row, requestHash);
+    const result = await handle(orderId).result();
+    if (result.outcome !== 'REJECTED') throw new Error(`order ${orderId} completed without an order row`);
+    if (result.requestHash !== requestHash) throw keyReused();
+    throw problemFor(result.rejection.type, result.rejection.message, result.rejection.details);
+  }
+
+  return {
+    /**
+     * Places an order (or answers a repeat of one). Returns once the order is priced and its
+     * stock reserved; throws the refusal (409 OUT_OF_STOCK, 422 UNKNOWN_PRODUCT...) otherwise.
+     */
+    async place(cmd: PlaceOrderCommand): Promise<{ order: OrderView; replayed: boolean }> {
+      const orderId = cmd.idempotencyKey ? orderIdFor(cmd.userId, cmd.idempotencyKey) : randomUUID();
+      const requestHash = cmd.idempotencyKey ? orderRequestHash(cmd.request) : null;
+
+      // Once the row exists the order was accepted, and the answer never changes: no workflow call.
+      if (cmd.idempotencyKey) {
+        const row = await findOrder(deps.dataSource, orderId, { primary: true });
+        if (row) return { order: replay(row, requestHash), replayed: true };
+      }
+
+      const input: PlaceOrderInput = {
+        orderId,
+        userId: cmd.userId,
+        lines: cmd.request.items,
+        paymentMethod: cmd.request.paymentMethod,
+        requestHash,
+        requestId: cmd.requestId,
+        createdAt: new Date().toISOString(),
+        paymentTimeoutMs: deps.config.ORDER_PAYMENT_TIMEOUT_MS,
+      };
+      try {
+        const order = await deps.temporal.workflow.executeUpdateWithStart(submitOrderUpdate, {
+          args: [{ requestHash }],
+          updateId: submitOrderUpdateId(requestHash),
+          startWorkflowOperation: new WithStartWorkflowOperation<typeof placeOrder>('placeOrder', {
+            workflowId: orderWorkflowId(orderId),
+            taskQueue: ORDERS_TASK_QUEUE,
+            args: [input],
+            // A repeat while the run is open joins it; once it has closed, it is never re-run.
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            typedSearchAttributes: [{ key: CustomerIdSearchAttribute, value: cmd.userId }],
+            memo: { requestId: cmd.requestId },
+            staticSummary: `Order ${orderId}: ${cmd.request.items.length} line(s), ${cmd.request.paymentMethod}`,
+          }),
+        });
+        return { order, replayed: false };
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) {
+          return { order: await answerClosed(orderId, requestHash), replayed: true };
+        }
+        const failure = applicationFailureOf(err);
+        if (failure?.type && (INTAKE_REJECTIONS.has(failure.type) || failure.type === OrderFailureType.OrderIntakeFailed)) {
+          metrics.orders.inc({ outcome: 'rejected' });
+          throw problemFor(failure.type, failure.message, failure.details?.[0]);
+        }
+        throw err;
+      }
+    },
+
+    /** Cancels with compensation; answers once refund, stock release and e-mail are done. */
+    async cancel(row: OrderEntity, request: CancelOrderRequest): Promise<OrderView> {
+      const decide = (r: OrderEntity): OrderView | undefined => {
+        const d = decideCancel(stateOfStatus(r.status as OrderView['status']));
+        if (d.verdict === 'unchanged') return toOrderView(r);
+        if (d.verdict === 'reject') throw decisionProblem(d);
+        return undefined;
+      };
+      const early = decide(row);
+      if (early) return early;
+      try {
+        return await handle(row.id).executeUpdate(cancelOrderUpdate, { args: [request], updateId: CANCEL_ORDER_UPDATE_ID });
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        // The run closed meanwhile (shipped, cancelled): answer from the final row.
+        const final = await findOrder(deps.dataSource, row.id, { primary: true });
+        const answer = final && decide(final);
+        if (answer) return answer;
+        throw err;
+      }
+    },
+
+    /** Ships a PAID order; the run completes. */
+    async ship(row: OrderEntity): Promise<OrderView> {
+      const check = (r: OrderEntity) => {
+        const d = decideShip(stateOfStatus(r.status as OrderView['status']));
+        if (d.verdict === 'reject') throw decisionProblem(d);
+      };
+      check(row);
+      try {
+        return await handle(row.id).executeUpdate(shipOrderUpdate, { args: [], updateId: SHIP_ORDER_UPDATE_ID });
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        const final = await findOrder(deps.dataSource, row.id, { primary: true });
+        if (final) check(final);
+        throw err;
+      }
+    },
+  };
+}
+
+export type OrderCommands = ReturnType<typeof orderCommands>;
