@@ -1,0 +1,75 @@
+// Captures replay histories for the users, notifications and catalog workflow types
+// (test/replay/histories/<domain>/*.json); placeOrder has its own scenarios
+// (scripts/capture-histories.ts). Same rule: run it for new code paths, never to make a failing
+// replay test pass. Usage: npx tsx scripts/capture-domain-histories.ts
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { productCachePurgeWorkflowId, productWorkflowId } from '../workflows/catalog/contract';
+import { registerUserWorkflowId } from '../workflows/users/contract';
+import { welcomeEmailWorkflowId } from '../workflows/notifications/contract';
+import globalSetup from '../test/support/global-setup';
+import globalTeardown from '../test/support/global-teardown';
+import { historyToJson } from '../test/replay/history-json';
+import { startStack, type Stack } from '../test/support/stack';
+import { TcpProxy } from '../test/support/tcp-proxy';
+
+const DIR = path.resolve(__dirname, '..', 'test', 'replay', 'histories');
+
+async function save(stack: Stack, domain: string, name: string, workflowId: string): Promise<void> {
+  const handle = stack.api.temporal.workflow.getHandle(workflowId);
+  await handle.result().catch(() => undefined);
+  const history = await handle.fetchHistory();
+  mkdirSync(path.join(DIR, domain), { recursive: true });
+  const file = path.join(DIR, domain, `${name}.json`);
+  writeFileSync(file, `${JSON.stringify(historyToJson(history), null, 2)}\n`);
+  console.log(`${domain}/${name}: ${history.events?.length} events`);
+}
+
+async function main(): Promise<void> {
+  await globalSetup();
+  const proxy = await TcpProxy.start({ targetPort: 6379 });
+  const stack = await startStack({ env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}/0` } });
+  try {
+    const email = `replay-${randomUUID()}@example.test`;
+    const reg = await stack.request('POST', '/api/users/register', { body: { email, password: 'password123', name: 'Replay' } });
+    await save(stack, 'users', 'register-user', registerUserWorkflowId(reg.body.id));
+    await save(stack, 'notifications', 'welcome-email', welcomeEmailWorkflowId(reg.body.id));
+    const dup = await stack.request('POST', '/api/users/register', { body: { email, password: 'password123', name: 'Again' } });
+    if (dup.status !== 409) throw new Error(`expected 409, got ${dup.status}`);
+    // The failed run of the duplicate: its ID is not returned, so find it through visibility.
+    for await (const wf of stack.api.temporal.workflow.list({ query: `WorkflowType = 'registerUser' AND ExecutionStatus = 'Failed'` })) {
+      await save(stack, 'users', 'register-user-email-taken', wf.workflowId);
+      break;
+    }
+
+    const admin = await stack.adminToken();
+    const rid = (op: string) => `replay-${op}-${randomUUID()}`;
+    const create = rid('create');
+    const p = await stack.request('POST', '/api/products', { token: admin, headers: { 'X-Request-Id': create }, body: { name: 'Replay', description: 'x', priceCents: 100, stock: 5 } });
+    await save(stack, 'catalog', 'create-product', productWorkflowId(p.body.id, 'create', create));
+    const update = rid('update');
+    await stack.request('PUT', `/api/products/${p.body.id}`, { token: admin, headers: { 'X-Request-Id': update }, body: { priceCents: 200 } });
+    await save(stack, 'catalog', 'update-product', productWorkflowId(p.body.id, 'update', update));
+    // Redis cut during a write: the write answers, a purge workflow finishes the invalidation later.
+    proxy.cut('reset');
+    const purge = rid('update');
+    await stack.request('PUT', `/api/products/${p.body.id}`, { token: admin, headers: { 'X-Request-Id': purge }, body: { stock: 7 } });
+    proxy.restore();
+    await save(stack, 'catalog', 'update-product-cache-unreachable', productWorkflowId(p.body.id, 'update', purge));
+    await save(stack, 'catalog', 'purge-product-cache', productCachePurgeWorkflowId(p.body.id, purge));
+    const del = rid('delete');
+    await stack.request('DELETE', `/api/products/${p.body.id}`, { token: admin, headers: { 'X-Request-Id': del } });
+    await save(stack, 'catalog', 'delete-product', productWorkflowId(p.body.id, 'delete', del));
+  } finally {
+    await stack.stop();
+    await proxy.close();
+    await globalTeardown();
+  }
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
