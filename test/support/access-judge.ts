@@ -1,0 +1,21 @@
+// The verdict of one cell of the access matrix: what a caller may get from an operation with a
+// given rule. Separate from the HTTP so its negative controls can show it catches leaks.
+export type AccessRule = 'public' | 'user' | 'owner' | 'admin';
+export type Caller = 'anonymous' | 'owner' | 'other' | 'admin';
+
+/** Returns why the response is a violation, or undefined when it is what the rule allows. */
+export function judge(rule: AccessRule, caller: Caller, status: number, body: string, ownedId?: string): string | undefined {
+  if (status >= 500) return `server error ${status}`;
+  const denied = status === 401 || status === 403;
+  if (rule === 'public') return denied ? `public operation refused (${status})` : undefined;
+  if (caller === 'anonymous') return status === 401 ? undefined : `anonymous caller not refused (${status})`;
+  if (rule === 'admin' && caller !== 'admin') return status === 403 ? undefined : `non-admin not refused (${status})`;
+  if (rule === 'owner' && caller === 'other') {
+    if (status !== 403 && status !== 404) return `another customer's resource not refused (${status})`;
+    if (ownedId && body.includes(ownedId)) return "another customer's resource leaked in the error body";
+    return undefined;
+  }
+  if (denied) return `allowed caller refused (${status})`;
+  if (rule === 'owner' && status === 404) return 'owner cannot see their own resource';
+  return undefined;
+}
