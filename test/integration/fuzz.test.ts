@@ -40,3 +40,37 @@ describe.each(operations(doc).filter((o) => !skip.has(o.path)).map((o) => [`${o.
     );
   }, 120_000);
 });
+
+describe('negative control', () => {
+  it('the same property fails against a deliberately broken handler', async () => {
+    const Koa = (await import('koa')).default;
+    const { bodyParser } = await import('@koa/bodyparser');
+    const { errorHandler } = await import('../../api/middleware/error-handler');
+    const { createLogger } = await import('../../common/logger');
+    const app = new Koa();
+    app.use(async (ctx, next) => {
+      ctx.state.log = createLogger({}, 'silent');
+      await next();
+    });
+    app.use(errorHandler() as never);
+    app.use(bodyParser() as never);
+    // Broken on purpose: trusts the body's shape, so a malformed body is an unhandled TypeError.
+    app.use((ctx) => {
+      const body = (ctx.request as unknown as { body: { name: string } }).body;
+      ctx.body = { upper: body.name.toUpperCase() };
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const schema = doc.components.schemas.RegisterRequest;
+    const result = await fc.check(
+      fc.asyncProperty(fc.oneof(validValue(doc, schema), malformedValue(doc, schema)), async (b) => {
+        const res = await fetch(base, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) });
+        expect(res.status).toBeLessThan(500);
+      }),
+      { numRuns: 100 },
+    );
+    server.close();
+    expect(result.failed).toBe(true);
+  });
+});
