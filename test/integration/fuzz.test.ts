@@ -6,7 +6,7 @@ import { openApiDocument } from '../../api/openapi';
 import { type OpenApiDoc, malformedValue, operations, pathArbitrary, queryArbitrary, validValue } from '../support/openapi-arbitraries';
 import { type Stack, startStack } from '../support/stack';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 let stack: Stack;
 let tokens: Record<'anonymous' | 'customer' | 'admin', string | undefined>;
 const doc = openApiDocument() as unknown as OpenApiDoc;
