@@ -3,14 +3,13 @@
 // after writes, request coalescing, soft deletion, and keyset pagination under concurrent inserts.
 import { randomUUID } from 'node:crypto';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import Ajv2020 from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
 import { ApplicationFailure } from '@temporalio/common';
 import { createStockActivities } from '../../activities/catalog/stock.activities';
 import { productReadModelFor } from '../../api/catalog/read-model-registry';
 import { openApiDocument } from '../../api/openapi';
 import { ProductEntity } from '../../db/entities';
 import { PRODUCT_LIMITS, productCacheKey } from '../../workflows/catalog/contract';
+import { expectSchema } from '../support/openapi-schema';
 import { type HttpResponse, type Stack, startStack } from '../support/stack';
 
 let stack: Stack;
@@ -29,14 +28,6 @@ afterAll(async () => {
 // ---- helpers --------------------------------------------------------------------------------
 
 const doc = openApiDocument();
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-addFormats(ajv);
-ajv.addSchema({ $id: 'shop', components: doc.components }, 'shop');
-function expectSchema(name: string, value: unknown) {
-  const validate = ajv.getSchema(`shop#/components/schemas/${name}`)!;
-  const ok = validate(value);
-  if (!ok) throw new Error(`${name} does not match the OpenAPI schema: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value)}`);
-}
 
 const expectProblem = (res: HttpResponse, status: number, code?: string) => {
   expect(res.status).toBe(status);

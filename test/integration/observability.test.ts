@@ -11,6 +11,7 @@ import { Worker } from '@temporalio/worker';
 import { orderEmailWorkflowId, welcomeEmailWorkflowId } from '../../workflows/notifications/contract';
 import { orderWorkflowId, OrderStatusSearchAttribute } from '../../workflows/orders/contract';
 import { registerUserWorkflowId } from '../../workflows/users/contract';
+import { eventually } from '../support/eventually';
 import { PROMETHEUS_SYNTHETIC, alertQueries, dashboardQueries, metricNamesIn, seriesNamesIn } from '../support/obs-ops';
 import { type LogLine, type ObservedStack, startObservedStack } from '../support/obs-stack';
 
@@ -46,16 +47,6 @@ const sumOf = (exposition: string, name: string, where: Record<string, string>) 
 
 /** SDK lines that must carry the correlation keys: all but "Activity started", which the SDK logs before any interceptor sees the headers. */
 const correlated = (lines: LogLine[]) => lines.filter((l) => l.msg !== 'Activity started');
-
-async function eventually<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('log correlation', () => {
   it('one registration: its request ID is on the gateway line and on every worker line of registerUser, its welcome e-mail and their activities', async () => {

@@ -2,8 +2,6 @@
 // transition of the placeOrder workflow and every error of the HTTP contract.
 import { randomUUID } from 'node:crypto';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import Ajv2020 from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
 import { openApiDocument } from '../../api/openapi';
 import { OrderEntity, ProductEntity } from '../../db/entities';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
@@ -18,6 +16,7 @@ import {
   shipOrderUpdate,
   submitOrderUpdate,
 } from '../../workflows/orders/contract';
+import { expectSchema } from '../support/openapi-schema';
 import { createProduct, eventually, oneOf, orderHandle, paymentsOf, placeOrder, reservationsOf, stockOf, waitForOrder, waitForStatus } from '../support/orders-fixtures';
 import { type Stack, startStack } from '../support/stack';
 
@@ -31,13 +30,6 @@ afterAll(async () => {
 
 // Every answer checked here must match the OpenAPI document (api/openapi/orders.openapi.ts).
 const doc = openApiDocument();
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-addFormats(ajv);
-ajv.addSchema({ $id: 'shop', components: doc.components }, 'shop');
-function expectSchema(name: string, value: unknown) {
-  const validate = ajv.getSchema(`shop#/components/schemas/${name}`)!;
-  if (!validate(value)) throw new Error(`${name} does not match the OpenAPI schema: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value)}`);
-}
 
 const expectProblem = (res: { status: number; headers: Headers; body: any }, status: number, code?: string) => {
   expect(res.headers.get('content-type')).toContain('application/problem+json');

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { type DevServer, freePort, startDevServer } from '../../scripts/dev-server';
 import { OrderStatusSearchAttribute, orderWorkflowId } from '../../workflows/orders/contract';
+import { eventually } from '../support/eventually';
 import { RUNBOOK_FILE } from '../support/obs-ops';
 import { type Stack, startStack } from '../support/stack';
 import { testEnv } from '../support/test-env';
@@ -64,16 +65,6 @@ async function ok(id: string, vars: Record<string, string> = {}): Promise<string
   const r = await run(id, vars);
   if (r.status !== 0) throw new Error(`runbook block ${id} exited ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
   return r.stdout;
-}
-
-async function eventually<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 interface Customer {

@@ -1,5 +1,7 @@
 // The shop under test, in this process: the real gateway (on a random port) and the real
 // worker pools, against the run's Temporal dev server, MariaDB, Redis and an SMTP sink.
+// Optionally as in production on the observability side: one logger for every component, the
+// Temporal SDK's Prometheus exporter and the workers' health and business-metrics endpoint.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -9,10 +11,10 @@ import { createApiDeps } from '../../api/api-deps';
 import { createApp } from '../../api/app';
 import type { ApiDeps } from '../../api/context';
 import { type Config, parseConfig } from '../../common/config';
-import { createLogger } from '../../common/logger';
+import { createLogger, type Logger } from '../../common/logger';
 import { createRegistry } from '../../common/metrics';
 import { connectWorkerConnection } from '../../common/temporal';
-import { installRuntime, type RunningWorkers, startWorkers } from '../../workers/run-worker';
+import { installRuntime, type RunningWorkers, startWorkerHttpServer, startWorkers } from '../../workers/run-worker';
 import { allDomains, specsFor } from '../../workers/specs';
 import type { Domain, WorkerDeps } from '../../workers/worker-spec';
 import { createWorkerDeps } from '../../workers/worker-deps';
@@ -37,7 +39,13 @@ export interface Stack {
   config: Config;
   api: ApiDeps;
   workers?: RunningWorkers;
+  /** The workers' connection to Temporal (when worker pools run). */
+  workerConnection?: NativeConnection;
   workerDeps: WorkerDeps;
+  /** The Temporal SDK's Prometheus exporter of this process (with `sdkMetricsPort`). */
+  sdkMetricsUrl?: string;
+  /** The workers' /healthz, /readyz and business /metrics (with `workerHttp`). */
+  workerHttpUrl?: string;
   smtp: SmtpSink;
   request<T = any>(method: string, path: string, opts?: RequestOptions): Promise<HttpResponse<T>>;
   /** Registers and logs in a fresh customer. */
@@ -56,27 +64,53 @@ export interface StackOptions {
    * proxy while the workers keep the direct URL). Default: the gateway uses `env` as is.
    */
   apiEnv?: Record<string, string>;
+  /**
+   * The logger every component writes to, the gateway through a child `{component: 'api'}`, the
+   * workers and the Temporal runtime through `{component: 'worker'}` (as api/main.ts and
+   * workers/main.ts do). Default: the shop's logger at LOG_LEVEL, for all of them as is.
+   */
+  log?: Logger;
+  /**
+   * Export the Temporal SDK's metrics on 127.0.0.1:<port> (a free port, e.g. from freePort()), as
+   * `npm run worker` does. Default: no SDK metrics. The first stack of a test file installs the
+   * process-wide runtime: later stacks in the same file keep its choice.
+   */
+  sdkMetricsPort?: number;
+  /** Run the workers' health and business-metrics endpoint (startWorkerHttpServer) on a random port. Needs worker pools. */
+  workerHttp?: boolean;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const env = testEnv();
   const smtp = new SmtpSink();
   const smtpUrl = await smtp.start();
-  const config = parseConfig(shopEnv(env, { SMTP_URL: smtpUrl, ...(opts.env ?? {}) }));
-  const log = createLogger({ test: true }, config.LOG_LEVEL);
-  installRuntime(config, log, { metrics: false });
+  const sdkMetricsBind = opts.sdkMetricsPort !== undefined ? `127.0.0.1:${opts.sdkMetricsPort}` : undefined;
+  const overrides: Record<string, string> = { SMTP_URL: smtpUrl, ...(sdkMetricsBind ? { TEMPORAL_METRICS_BIND: sdkMetricsBind } : {}), ...(opts.env ?? {}) };
+  const config = parseConfig(shopEnv(env, overrides));
+  const log = opts.log ?? createLogger({ test: true }, config.LOG_LEVEL);
+  const workerLog = opts.log ? log.child({ component: 'worker' }) : log;
+  const apiLog = opts.log ? log.child({ component: 'api' }) : log;
+  installRuntime(config, workerLog, { metrics: sdkMetricsBind !== undefined });
 
-  const workerDeps = await createWorkerDeps(config, log, createRegistry('worker'));
+  const registry = createRegistry('worker');
+  const workerDeps = await createWorkerDeps(config, workerLog, registry);
   let connection: NativeConnection | undefined;
   let workers: RunningWorkers | undefined;
+  let workerHttp: Server | undefined;
   const domains = opts.domains ?? allDomains();
+  if (opts.workerHttp && !domains.length) throw new Error('startStack: workerHttp needs worker pools (domains)');
   if (domains.length) {
     const c = await connectWorkerConnection(config);
     connection = c.connection;
     workers = await startWorkers(specsFor(domains), workerDeps, c.connection, c.namespace);
   }
-  const apiConfig = opts.apiEnv ? parseConfig(shopEnv(env, { SMTP_URL: smtpUrl, ...(opts.env ?? {}), ...opts.apiEnv })) : config;
-  const api = await createApiDeps(apiConfig, log);
+  if (opts.workerHttp && workers) {
+    const http = startWorkerHttpServer(0, workers, registry, workerLog);
+    await new Promise<void>((resolve) => (http.listening ? resolve() : http.once('listening', () => resolve())));
+    workerHttp = http;
+  }
+  const apiConfig = opts.apiEnv ? parseConfig(shopEnv(env, { ...overrides, ...opts.apiEnv })) : config;
+  const api = await createApiDeps(apiConfig, apiLog);
   const server: Server = createApp(api).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -106,7 +140,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     config,
     api,
     workers,
+    workerConnection: connection,
     workerDeps,
+    sdkMetricsUrl: sdkMetricsBind ? `http://${sdkMetricsBind}/metrics` : undefined,
+    workerHttpUrl: workerHttp ? `http://127.0.0.1:${(workerHttp.address() as AddressInfo).port}` : undefined,
     smtp,
     request,
     async customer(name = 'Test Customer') {
@@ -128,6 +165,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     async stopWorkers() {
       await workers?.shutdown();
       workers = undefined;
+      workerHttp?.close();
+      workerHttp = undefined;
       await connection?.close();
       connection = undefined;
     },
