@@ -19,6 +19,10 @@ const optionalUrl = (protocols: string[]) =>
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(def);
 
+/** An integer that may be left unset (undefined: the library's own default applies). */
+const optionalInt = (min: number, max: number) =>
+  z.preprocess((v) => (v === undefined || (typeof v === 'string' && v.trim() === '') ? undefined : v), z.coerce.number().int().min(min).max(max).optional());
+
 const optionalString = z
   .string()
   .optional()
@@ -72,6 +76,11 @@ export const configSchema = z.object({
     WORKER_HTTP_PORT: int(9465, 0, 65535),
     TEMPORAL_METRICS_BIND: z.string().default('0.0.0.0:9464'),
     WORKFLOW_BUNDLE_DIR: optionalString,
+    /**
+     * Workflows kept in memory per worker pool (every pool of the process). Unset: the pool's own
+     * setting, else min(250, the SDK's heap-based default); see workers/run-worker.ts.
+     */
+    WORKER_MAX_CACHED_WORKFLOWS: optionalInt(0, 100_000),
   });
 
 export type Config = z.infer<typeof configSchema>;

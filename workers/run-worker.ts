@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { DefaultLogger, type LogLevel, type NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import v8 from 'node:v8';
+import { DefaultLogger, type LogLevel, type NativeConnection, Runtime, Worker, type WorkerOptions, makeTelemetryFilterString } from '@temporalio/worker';
 import type { Registry } from 'prom-client';
 import { activityLogContextInterceptor } from '../activities/shared/log-context.interceptor';
 import { orderStatusCounts } from '../activities/shared/order-status.metrics';
@@ -59,6 +60,33 @@ function bundlePathFor(config: Config, domain: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The workflow cache size a pool gets when neither its spec nor WORKER_MAX_CACHED_WORKFLOWS sets
+ * one: the SDK's own default (sized from the heap: ~600 workflows per GiB above 200 MiB, at
+ * least 10), capped at 250. Each cached workflow costs about 1.2-1.5 MB here, and the orders
+ * pool keeps every PAID order open (waiting for ship or cancel): uncapped, its worker grew past
+ * 2 GB and spent ~50% more CPU per order in GC (bench/README.md). 250 is 20× the orders in flight at
+ * the highest sustained rate measured; an evicted order replays its ~50-event history when it
+ * is next shipped or cancelled.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
+
+export function sdkDefaultMaxCachedWorkflows(heapLimitBytes = v8.getHeapStatistics().heap_size_limit): number {
+  const heapMiB = heapLimitBytes / 2 ** 20;
+  return Math.max(Math.floor((Math.max(heapMiB - 200, 0) * 600) / 1024), 10);
+}
+
+/**
+ * A pool's tuning: the defaults of its WorkerSpec, the WORKER_MAX_CACHED_WORKFLOWS knob over
+ * them, and the capped cache size when neither sets one.
+ */
+export function tuningFor(spec: Pick<WorkerSpec, 'tuning'>, config: Pick<Config, 'WORKER_MAX_CACHED_WORKFLOWS'>): Partial<WorkerOptions> {
+  return {
+    ...spec.tuning,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS ?? spec.tuning?.maxCachedWorkflows ?? Math.min(DEFAULT_MAX_CACHED_WORKFLOWS, sdkDefaultMaxCachedWorkflows()),
+  };
+}
+
 export interface RunningWorkers {
   workers: Map<string, Worker>;
   /** Resolves when every worker has stopped. */
@@ -72,6 +100,7 @@ export async function startWorkers(specs: WorkerSpec[], deps: WorkerDeps, connec
   const workers = new Map<string, Worker>();
   for (const spec of specs) {
     const bundle = bundlePathFor(deps.config, spec.domain);
+    const tuning = tuningFor(spec, deps.config);
     const worker = await Worker.create({
       connection,
       namespace,
@@ -82,9 +111,9 @@ export async function startWorkers(specs: WorkerSpec[], deps: WorkerDeps, connec
       // activity context's Client, into any workflow an activity starts.
       interceptors: { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES], activity: [activityLogContextInterceptor], client: { workflow: [logContextClientInterceptor()] } },
       shutdownGraceTime: deps.config.WORKER_SHUTDOWN_GRACE_MS,
-      ...spec.tuning,
+      ...tuning,
     });
-    deps.log.info({ domain: spec.domain, taskQueue: spec.taskQueue, bundle: bundle ?? 'built at start' }, 'worker created');
+    deps.log.info({ domain: spec.domain, taskQueue: spec.taskQueue, bundle: bundle ?? 'built at start', tuning }, 'worker created');
     workers.set(spec.domain, worker);
   }
   // The orders pool also exports the orders-by-status gauge from the read model.

@@ -1,6 +1,6 @@
 // Worker process for the trivial baseline workflow (task queue `bench-trivial`).
 import path from 'node:path';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 
 export const TRIVIAL_TASK_QUEUE = 'bench-trivial';
 
@@ -12,6 +12,11 @@ export function createTrivialActivities() {
   };
 }
 
+/** `auto` (autoscaling) or a maximum number of concurrent polls. */
+function pollers(spec: string): NonNullable<WorkerOptions['workflowTaskPollerBehavior']> {
+  return spec === 'auto' ? { type: 'autoscaling' } : { type: 'simple-maximum', maximum: Number(spec) };
+}
+
 async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
   const worker = await Worker.create({
@@ -19,6 +24,8 @@ async function main(): Promise<void> {
     taskQueue: TRIVIAL_TASK_QUEUE,
     workflowsPath: path.join(__dirname, 'trivial.workflow.ts'),
     activities: createTrivialActivities(),
+    // SDK defaults unless an experiment asks otherwise (bench/experiments/hop-latency.ts).
+    ...(process.env.TRIVIAL_POLLERS ? { workflowTaskPollerBehavior: pollers(process.env.TRIVIAL_POLLERS), activityTaskPollerBehavior: pollers(process.env.TRIVIAL_POLLERS) } : {}),
   });
   process.on('SIGTERM', () => worker.shutdown());
   process.on('SIGINT', () => worker.shutdown());
