@@ -323,6 +323,17 @@ async function main(): Promise<void> {
   const shopEnv = { ...SHOP_ENV, ...(profileDir ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'profile', 'preload.cjs')}`, BENCH_PROFILE_DIR: profileDir } : {}) };
   log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const env = await setupEnv({ customers: 20, orderProducts: 100, shopEnv, log });
+  // Interrupted (Ctrl-C, a CI timeout): still stop every process and drop the database.
+  let interrupted = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (interrupted) return; // a repeated signal must not cut the teardown short
+      interrupted = true;
+      log(`${signal}: tearing down`);
+      closeAgents();
+      void env.teardown().finally(() => process.exit(130));
+    });
+  }
   const results: Record<string, unknown> = {
     version: 1,
     label: option('label')[0] ?? null,
