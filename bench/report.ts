@@ -63,7 +63,7 @@ export function targetsOf(r: R): { name: string; value: string; met?: boolean; l
       name: 'Order accept p99 ≤ 3× trivial-start p99',
       value: `${ms(e.ordersAcceptP99)} ms vs ${ms(e.trivialStartP99)} ms = ${ratio(e.ordersAcceptP99 / e.trivialStartP99)} at ${f(e.rate)}/s (trivial start→result p99 ${ms(e.trivialCompletionP99)} ms)`,
       met: Number.isFinite(e.ordersAcceptP99 / e.trivialStartP99) ? e.ordersAcceptP99 <= 3 * e.trivialStartP99 : undefined,
-      limitedBy: 'round trips: the 201 waits for update-with-start, then priceLines, reserveStock and openOrder one after the other, each an activity task plus a workflow task dispatched by the server (7 dispatches; the trivial start is 1 RPC); the dev server\'s dispatch latency grows steeply with load',
+      limitedBy: 'round trips: the 201 waits for update-with-start (a workflow task), the catalog\'s priceAndReserve activity and the workflow task that writes the order row in a local activity: 3 dispatches by the server vs 1 RPC for the trivial start; the dev server\'s dispatch latency grows steeply with load',
     });
     const errs = ['orders', 'trivial', 'direct'].reduce((a, k) => a + (o.atMax?.[k]?.errors ?? 0), 0) + (e.errors ?? 0);
     out.push({

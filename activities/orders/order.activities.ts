@@ -3,6 +3,7 @@
 // keyed by the order ID, transitions are conditional on the previous status, and the provider
 // deduplicates by idempotency key.
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { BusinessMetrics } from '../../common/metrics';
 import { OrderEntity, OrderItemEntity } from '../../db/entities';
@@ -12,12 +13,14 @@ import { toOrderView } from '../../db/views';
 import {
   type ChargeInput,
   type OpenOrderInput,
+  type OrderEmailInput,
   OrderFailureType,
   type OrderTransition,
   type OrderView,
   type RefundInput,
   type RefundResult,
 } from '../../workflows/orders/contract';
+import { NOTIFICATIONS_TASK_QUEUE, type SendEmailInput, orderEmailKey, orderEmailWorkflowId } from '../../workflows/notifications/contract';
 import { FailureType } from '../../workflows/shared/failures';
 import { acceptedOrderView } from './order-views';
 import { chargeKey, type PaymentProvider, PaymentProviderError, refundKey } from './payment-provider';
@@ -31,8 +34,10 @@ export interface OrderActivityDeps {
 /** The heartbeat cadence of payment calls (the workflow sets a 5 s heartbeat timeout). */
 const HEARTBEAT_EVERY_MS = 1000;
 
+/** The order with its items in one joined SELECT (`findOne` with a relation would issue two). */
 async function loadOrder(em: EntityManager, orderId: string): Promise<OrderEntity | null> {
-  return em.getRepository(OrderEntity).findOne({ where: { id: orderId }, relations: { items: true } });
+  const [row] = await em.getRepository(OrderEntity).find({ where: { id: orderId }, relations: { items: true } });
+  return row ?? null;
 }
 
 export function createOrderActivities({ dataSource, provider, metrics }: OrderActivityDeps) {
@@ -44,39 +49,41 @@ export function createOrderActivities({ dataSource, provider, metrics }: OrderAc
         throw ApplicationFailure.create({ type: FailureType.ValidationFailed, message: 'Order total out of range', nonRetryable: true });
       }
       const createdAt = new Date(input.createdAt);
-      let inserted = false;
+      const order = Object.assign(new OrderEntity(), {
+        id: input.orderId,
+        userId: input.userId,
+        status: 'PENDING',
+        totalCents,
+        currency: input.currency,
+        paymentMethod: input.paymentMethod,
+        paymentStatus: 'PENDING',
+        chargeId: null,
+        refundId: null,
+        failureReason: null,
+        requestHash: input.requestHash,
+        createdAt,
+        updatedAt: createdAt,
+      });
+      const items = input.lines.map((l) => Object.assign(new OrderItemEntity(), { orderId: input.orderId, productId: l.productId, name: l.name, unitPriceCents: l.unitPriceCents, quantity: l.quantity }));
       try {
         await inTransaction(dataSource, async (em) => {
-          await em.getRepository(OrderEntity).insert({
-            id: input.orderId,
-            userId: input.userId,
-            status: 'PENDING',
-            totalCents,
-            currency: input.currency,
-            paymentMethod: input.paymentMethod,
-            paymentStatus: 'PENDING',
-            chargeId: null,
-            refundId: null,
-            failureReason: null,
-            requestHash: input.requestHash,
-            createdAt,
-            updatedAt: createdAt,
-          });
-          await em.getRepository(OrderItemEntity).insert(
-            input.lines.map((l) => ({ orderId: input.orderId, productId: l.productId, name: l.name, unitPriceCents: l.unitPriceCents, quantity: l.quantity })),
-          );
+          await em.getRepository(OrderEntity).insert({ ...order });
+          await em.getRepository(OrderItemEntity).insert(items.map((i) => ({ ...i })));
         });
-        inserted = true;
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
+        // Written by an earlier attempt: answer from the row, read on the primary (inside a
+        // transaction), never a possibly lagging replica.
+        const row = await inTransaction(dataSource, (em) => loadOrder(em, input.orderId));
+        if (!row || row.userId !== input.userId) {
+          throw ApplicationFailure.create({ type: FailureType.ValidationFailed, message: `Order ${input.orderId} exists for another user`, nonRetryable: true });
+        }
+        return acceptedOrderView(row);
       }
-      // Read back on the primary (inside a transaction), never a possibly lagging replica.
-      const row = await inTransaction(dataSource, (em) => loadOrder(em, input.orderId));
-      if (!row || row.userId !== input.userId) {
-        throw ApplicationFailure.create({ type: FailureType.ValidationFailed, message: `Order ${input.orderId} exists for another user`, nonRetryable: true });
-      }
-      if (inserted) metrics?.orders.inc({ outcome: 'placed' });
-      return acceptedOrderView(row);
+      // Just written: the view is what we wrote (timestamps are stored to the millisecond), so
+      // no read-back round trip.
+      metrics?.orders.inc({ outcome: 'placed' });
+      return acceptedOrderView(Object.assign(order, { items }));
     },
 
     /** Moves the row from `from` to `to`; a retry after a committed write returns the row. */
@@ -103,6 +110,27 @@ export function createOrderActivities({ dataSource, provider, metrics }: OrderAc
       }
       if (changed) metrics?.orders.inc({ outcome: t.to.toLowerCase() });
       return toOrderView(row);
+    },
+
+    /**
+     * Hands an order e-mail to the notifications pool: starts its sendEmail workflow under the
+     * deterministic ID of (order, template). REJECT_DUPLICATE keeps a retried attempt from
+     * starting it again even after that workflow has closed (the message key in the outbox is
+     * the second guard). Started from here rather than as a child so the order's history stays
+     * short; the request ID still travels (worker client interceptor).
+     */
+    async startOrderEmail(input: OrderEmailInput): Promise<void> {
+      const { orderId, template, userId, data } = input;
+      try {
+        await Context.current().client.workflow.start('sendEmail', {
+          workflowId: orderEmailWorkflowId(orderId, template),
+          taskQueue: NOTIFICATIONS_TASK_QUEUE,
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          args: [{ messageKey: orderEmailKey(orderId, template), template, userId, data: { orderId, ...data } } satisfies SendEmailInput],
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
     },
 
     /**

@@ -1,8 +1,13 @@
 // The guarantees of DESIGN.md §3 as measured figures: no oversell under concurrent orders, and
-// a repeated Idempotency-Key never creating a second order or a second charge.
+// a repeated Idempotency-Key never creating a second order or a second charge, and an order
+// e-mail never started twice.
 import { randomUUID } from 'node:crypto';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { In } from 'typeorm';
+import { createOrderActivities } from '../../activities/orders/order.activities';
+import { SandboxPaymentProvider } from '../../activities/orders/sandbox-payment-provider';
 import { OrderEntity, OrderItemEntity, PaymentEntity, StockReservationEntity } from '../../db/entities';
+import { orderEmailWorkflowId } from '../../workflows/notifications/contract';
 import type { OrderView } from '../../workflows/orders/contract';
 import { createProduct, oneOf, orderHandle, paymentsOf, placeOrder, stockOf, waitForStatus } from '../support/orders-fixtures';
 import { type Stack, startStack } from '../support/stack';
@@ -104,3 +109,27 @@ it('20 repeats of one Idempotency-Key (10 concurrent, then 10 in sequence): one 
   await new Promise((r) => setTimeout(r, 300));
   expect(stack.smtp.to(c.email).filter((m) => m.header('Subject') === `Order ${first.id} confirmed`)).toHaveLength(1);
 }, 60_000);
+
+it('an order e-mail handed off again (a retried local activity) after it was sent starts nothing and sends nothing', async () => {
+  const c = await stack.customer();
+  const p = await createProduct(stack, { stock: 2 });
+  const placed = await placeOrder(stack, c.token, oneOf(p.id));
+  expect(placed.status).toBe(201);
+  const order = placed.body as OrderView;
+  await waitForStatus(stack, c.token, order.id, 'PAID');
+  const subject = `Order ${order.id} confirmed`;
+  await stack.smtp.waitFor((m) => m.to.includes(c.email) && m.header('Subject') === subject);
+  const emailId = orderEmailWorkflowId(order.id, 'order-paid');
+  await stack.api.temporal.workflow.getHandle(emailId).result();
+
+  // The same hand-off as the workflow's, run again now that the e-mail workflow has closed.
+  const acts = createOrderActivities({ dataSource: stack.workerDeps.dataSource, provider: new SandboxPaymentProvider(stack.workerDeps.dataSource) });
+  const env = new MockActivityEnvironment(undefined, { client: stack.api.temporal });
+  await env.run(acts.startOrderEmail, { orderId: order.id, userId: c.id, template: 'order-paid' as const, data: { totalCents: order.totalCents, currency: order.currency } });
+
+  const runs: string[] = [];
+  for await (const wf of stack.api.temporal.workflow.list({ query: `WorkflowId = "${emailId}"` })) runs.push(wf.runId);
+  await new Promise((r) => setTimeout(r, 300));
+  expect({ runs: runs.length, sent: stack.smtp.to(c.email).filter((m) => m.header('Subject') === subject).length }).toEqual({ runs: 1, sent: 1 });
+  await orderHandle(stack, order.id).executeUpdate('shipOrder', { args: [], updateId: 'ship' });
+});

@@ -245,11 +245,16 @@ describe('resetting a workflow', () => {
   it('starts a new run of the order from its last workflow task, which then ships normally', async () => {
     const before = (await handle(o.o5).describe()).runId;
     await ok('reset-order', { ORDER_ID: o.o5 });
+    // The new run re-runs the reset point's workflow task (the PAID write and e-mail hand-off,
+    // both idempotent) and publishes PAID again.
     const after = await eventually(async () => {
       const d = await handle(o.o5).describe();
-      return d.runId !== before && d.status.name === 'RUNNING' ? d : undefined;
-    }, 'a new run');
-    expect(after.typedSearchAttributes.get(OrderStatusSearchAttribute)).toBe('PAID');
+      return d.runId !== before && d.status.name === 'RUNNING' && d.typedSearchAttributes.get(OrderStatusSearchAttribute) === 'PAID' ? d : undefined;
+    }, 'a new run, PAID');
+    expect(after.runId).not.toBe(before);
+    await new Promise((r) => setTimeout(r, 300));
+    const sent = stack.smtp.messages.filter((m) => m.header('Subject') === `Order ${o.o5} confirmed`);
+    expect(sent).toHaveLength(1);
     const shipped = await stack.request('PUT', `/api/orders/${o.o5}/ship`, { token: admin });
     expect([shipped.status, shipped.body.status]).toEqual([200, 'SHIPPED']);
   });

@@ -153,6 +153,7 @@ describe('Web UI summaries', () => {
     expect(defaultActivitySummary('chargePayment', [{ orderId: ORDER, amountCents: 7197, currency: 'USD' }])).toBe('Charge 71.97 USD');
     expect(defaultActivitySummary('refundPayment', [{ orderId: ORDER, amountCents: 500, currency: 'EUR' }])).toBe('Refund 5.00 EUR');
     expect(defaultActivitySummary('recordTransition', [{ orderId: ORDER, from: 'PAID', to: 'SHIPPED' }])).toBe('Record PAID → SHIPPED');
+    expect(defaultActivitySummary('startOrderEmail', [{ orderId: ORDER, template: 'order-paid' }])).toBe('Send "order-paid" e-mail');
     expect(defaultActivitySummary('deliverEmail', [{ template: 'welcome', userId: USER }])).toBe('Deliver "welcome" e-mail');
     expect(defaultActivitySummary('chargePayment', [{}])).toBe('Charge payment');
     expect(defaultWorkflowSummary('registerUser', [{ userId: USER, email: 'ann@example.test', name: 'Ann' }])).toBe(`Register customer ${USER.slice(0, 8)}`);

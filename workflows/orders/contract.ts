@@ -3,6 +3,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { OrderLine, PricedLine } from '../catalog/contract';
+import type { EmailTemplate } from '../notifications/contract';
 
 export const ORDERS_TASK_QUEUE = 'orders';
 
@@ -99,6 +100,12 @@ export const submitOrderUpdateId = (requestHash: string | null): string => (requ
 export const CANCEL_ORDER_UPDATE_ID = 'cancel';
 export const SHIP_ORDER_UPDATE_ID = 'ship';
 
+/**
+ * Patch ID (`patched()`) of the shorter order path: one intake activity, the order row and the
+ * e-mail hand-offs as local activities. Orders whose history lacks it replay the older steps.
+ */
+export const ORDER_PATH_V2 = 'order-path-v2';
+
 export const CustomerIdSearchAttribute = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
 /** The order status, or REJECTED for a request refused at intake (never an order). */
 export const OrderStatusSearchAttribute = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
@@ -143,6 +150,14 @@ export interface OpenOrderInput {
   paymentMethod: string;
   requestHash: string | null;
   createdAt: string;
+}
+
+/** An order e-mail to send: the data is merged with the order ID into the template's data. */
+export interface OrderEmailInput {
+  orderId: string;
+  userId: string;
+  template: EmailTemplate;
+  data: Record<string, string | number | null>;
 }
 
 export interface OrderTransition {

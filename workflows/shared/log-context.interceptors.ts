@@ -159,6 +159,8 @@ export function defaultActivitySummary(activityType: string, args: readonly unkn
       return typeof input.from === 'string' && typeof input.to === 'string' ? `Record ${input.from} → ${input.to}` : step;
     case 'deliverEmail':
       return typeof input.template === 'string' ? `Deliver "${input.template}" e-mail` : step;
+    case 'startOrderEmail':
+      return typeof input.template === 'string' ? `Send "${input.template}" e-mail` : step;
     default:
       return lines ? `${step} (${plural(lines.length, 'line')})` : step;
   }
