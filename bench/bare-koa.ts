@@ -8,6 +8,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import { createPool } from 'mysql2/promise';
+import { configureHttpServer } from '../api/http-server';
 import { placeOrderDirect } from './direct-order';
 
 async function main(): Promise<void> {
@@ -36,10 +37,13 @@ async function main(): Promise<void> {
   });
   app.use(router.routes());
 
-  const server = app.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
-    const addr = server.address();
-    process.stdout.write(`ready ${typeof addr === 'object' && addr ? addr.port : ''}\n`);
-  });
+  // The gateway's server settings, so the two differ only in what the handlers do.
+  const server = configureHttpServer(
+    app.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+      const addr = server.address();
+      process.stdout.write(`ready ${typeof addr === 'object' && addr ? addr.port : ''}\n`);
+    }),
+  );
   const stop = () => server.close(() => void (pool ? pool.end() : Promise.resolve()).then(() => process.exit(0)));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

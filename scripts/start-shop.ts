@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createUserActivities } from '../activities/users/user.activities';
 import { createApiDeps } from '../api/api-deps';
 import { createApp } from '../api/app';
+import { configureHttpServer } from '../api/http-server';
 import { MemoryCache } from '../common/cache';
 import { type Config, dataPath, getConfig } from '../common/config';
 import { rootLogger } from '../common/logger';
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
   const running = await startWorkers(specsFor(allDomains()), workerDeps, connection, namespace);
   const workerHttp = startWorkerHttpServer(config.WORKER_HTTP_PORT, running, registry, log);
   const apiDeps = await createApiDeps(config, rootLogger().child({ component: 'api' }), { cache: sharedCache });
-  const server = createApp(apiDeps).listen(config.PORT);
+  const server = configureHttpServer(createApp(apiDeps).listen(config.PORT));
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
 
   const lines = [

@@ -9,6 +9,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { createUserActivities } from '../../activities/users/user.activities';
 import { createApiDeps } from '../../api/api-deps';
 import { createApp } from '../../api/app';
+import { configureHttpServer } from '../../api/http-server';
 import type { ApiDeps } from '../../api/context';
 import { type Config, parseConfig } from '../../common/config';
 import { createLogger, type Logger } from '../../common/logger';
@@ -111,7 +112,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   }
   const apiConfig = opts.apiEnv ? parseConfig(shopEnv(env, { ...overrides, ...opts.apiEnv })) : config;
   const api = await createApiDeps(apiConfig, apiLog);
-  const server: Server = createApp(api).listen(0, '127.0.0.1');
+  const server: Server = configureHttpServer(createApp(api).listen(0, '127.0.0.1'));
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

@@ -1,0 +1,15 @@
+// The gateway's HTTP server settings. Node closes an idle keep-alive connection after 5 s by
+// default, shorter than the idle timeout of the proxies in front of it (60 s on AWS ALB, nginx
+// upstream keep-alive, most ingress controllers): a proxy reusing a connection the gateway is
+// closing gets a reset, which the client sees as a 502 or ECONNRESET. So the gateway keeps idle
+// connections longer than any proxy, and waits for headers a little longer still (Node requires
+// headersTimeout > keepAliveTimeout).
+import type { Server } from 'node:http';
+
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+export function configureHttpServer<S extends Server>(server: S): S {
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+  return server;
+}
