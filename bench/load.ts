@@ -183,6 +183,16 @@ export async function searchMaxRate<R extends { offeredRps: number }>(
     best = r;
   }
   const roundRate = opts.round ?? ((x: number) => Math.round(x));
+  // The ladder's first step failed (a disturbed machine, or an estimate carried over from an
+  // easier repetition): step down rather than report nothing.
+  for (const f of [0.75, 0.5]) {
+    if (best || failedAt === undefined) break;
+    const lower = roundRate(rates[0] * f);
+    if (lower < 1 || lower >= failedAt) break;
+    const r = await attempt(lower);
+    if (r) best = r;
+    else failedAt = lower;
+  }
   const refine = typeof opts.refine === 'number' ? opts.refine : 2;
   for (let k = 0; k < refine && best && failedAt !== undefined && failedAt / best.offeredRps > 1.08; k++) {
     const mid = roundRate((best.offeredRps + failedAt) / 2);

@@ -187,7 +187,7 @@ export function renderMarkdown(r: R): string {
     L.push('');
     L.push(
       `CPU is utime + stime from /proc/<pid>/stat over the step (send + drain), ${s.cpuIsNetOfIdle ? 'minus what each process uses idle over the same time (polling, timers, metrics; measured just before), ' : ''}divided by the operations completed; "·" is under 0.05 ms. ` +
-        `${Number.isFinite(s.grossCpuMsPerOrder) ? `Gross (idle included): ${f(s.grossCpuMsPerOrder, 1)} ms per order, ${f(s.grossCpuMsPerTrivial, 1)} ms per trivial workflow. ` : ''}The order e-mail (a child workflow on the notifications pool) is included; the direct baseline sends none.`,
+        `${Number.isFinite(s.grossCpuMsPerOrder) ? `Gross (idle included): ${f(s.grossCpuMsPerOrder, 1)} ms per order, ${f(s.grossCpuMsPerTrivial, 1)} ms per trivial workflow. ` : ''}The order e-mail (its sendEmail workflow on the notifications pool) is included; the direct baseline sends none.`,
     );
     L.push('');
   }
