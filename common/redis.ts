@@ -25,3 +25,23 @@ export function createRedis(config: Config, log: Logger): Redis | undefined {
   });
   return redis;
 }
+
+/**
+ * Waits until the client is connected, for at most `timeoutMs`; never throws. A process starts
+ * on a connected Redis when there is one, so its first requests already use the shared rate
+ * limits and cache; a Redis that is down only delays startup by the timeout (then the process
+ * runs degraded, as it would after losing Redis, and reconnects in the background).
+ */
+export function redisReady(redis: Redis, timeoutMs = 2000): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(ok);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    redis.once('ready', onReady);
+  });
+}

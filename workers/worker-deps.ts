@@ -4,7 +4,7 @@ import { MemoryCache, RedisCache, type Cache } from '../common/cache';
 import type { Config } from '../common/config';
 import type { Logger } from '../common/logger';
 import { createMailer } from '../common/mailer';
-import { createRedis } from '../common/redis';
+import { createRedis, redisReady } from '../common/redis';
 import { createDataSource } from '../db/data-source';
 import type { WorkerDeps } from './worker-spec';
 
@@ -14,6 +14,7 @@ export async function createWorkerDeps(config: Config, log: Logger, metrics: Reg
   const dataSource = createDataSource({ ...config, MYSQL_REPLICA_URLS: [] });
   await dataSource.initialize();
   const redis = shared.cache ? undefined : createRedis(config, log);
+  if (redis) await redisReady(redis);
   const cache = shared.cache ?? (redis ? new RedisCache(redis) : new MemoryCache());
   const mailer = createMailer(config);
   return {

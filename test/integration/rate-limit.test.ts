@@ -1,6 +1,9 @@
 // Rate limits against the real Redis store: the general limit and the stricter login limit
 // keyed by IP and e-mail, both answering 429 problem+json with Retry-After.
 import { randomUUID } from 'node:crypto';
+import { parseConfig } from '../../common/config';
+import { createLogger } from '../../common/logger';
+import { createRedis, redisReady } from '../../common/redis';
 import { type Stack, startStack } from '../support/stack';
 import { TcpProxy } from '../support/tcp-proxy';
 
@@ -13,6 +16,21 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stack?.stop();
+});
+
+it('the gateway starts on a connected Redis, so its first requests already count in the shared store; a Redis that is down delays startup only by a bounded wait', async () => {
+  expect(stack.api.redis?.status).toBe('ready');
+  const closed = await TcpProxy.start({ targetPort: 6379 });
+  closed.cut('reset');
+  const dead = createRedis(parseConfig({ ...process.env, REDIS_URL: `redis://127.0.0.1:${closed.port}/0` }), createLogger({ test: true }, 'silent'))!;
+  const started = Date.now();
+  try {
+    expect(await redisReady(dead, 300)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1500);
+  } finally {
+    dead.disconnect();
+    await closed.close();
+  }
 });
 
 it('limits login attempts per IP and e-mail with 429 and Retry-After, other e-mails unaffected', async () => {
