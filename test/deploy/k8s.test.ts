@@ -366,8 +366,8 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('k8s %s', (overlay) => {
     const script = cm.data?.['setup-namespace.sh'];
     expect(c.command).toEqual(['/bin/sh', `${c.volumeMounts.find((m: any) => m.name === scriptVolume.name).mountPath}/setup-namespace.sh`]);
     for (const [name, type] of Object.entries(ORDER_SEARCH_ATTRIBUTES)) expect(script).toContain(`${name}:${type}`);
-    // The same script as docker-compose.yml's temporal-setup service.
-    expect(script).toBe(readRepoFile('deploy', 'temporal', 'setup-namespace.sh'));
+    // The same script as docker-compose.yml's temporal-setup service (which mounts this file).
+    expect(script).toBe(readRepoFile('k8s', 'base', 'temporal', 'setup-namespace.sh'));
   });
 
   it('has Prometheus-operator monitors for the gateway and every worker pool, with the compose job names', () => {

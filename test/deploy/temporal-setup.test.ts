@@ -1,4 +1,4 @@
-// deploy/temporal/setup-namespace.sh (compose's temporal-setup service and the k8s Job
+// k8s/base/temporal/setup-namespace.sh (compose's temporal-setup service and the k8s Job
 // shop-temporal-setup) against a real Temporal server: the dev server of the test run's
 // global setup, with the real `temporal` CLI. A fresh namespace each run, so the script
 // creates it, waits until it accepts search attributes, registers them, and is idempotent.
@@ -12,12 +12,12 @@ import { repoPath } from './support/deploy-helpers';
 
 const TYPES: Record<string, string> = { Keyword: 'INDEXED_VALUE_TYPE_KEYWORD', Int: 'INDEXED_VALUE_TYPE_INT' };
 
-describe('deploy/temporal/setup-namespace.sh on a Temporal server', () => {
+describe('k8s/base/temporal/setup-namespace.sh on a Temporal server', () => {
   const env = testEnv();
   const namespace = `deploy-setup-${process.pid}-${Date.now()}`;
   const home = mkdtempSync(path.join(os.tmpdir(), 'temporal-setup-'));
   const run = () =>
-    spawnSync('sh', [repoPath('deploy', 'temporal', 'setup-namespace.sh')], {
+    spawnSync('sh', [repoPath('k8s', 'base', 'temporal', 'setup-namespace.sh')], {
       env: { PATH: `${path.dirname(env.cli)}:${process.env.PATH}`, HOME: home, TEMPORAL_ADDRESS: env.temporalAddress, TEMPORAL_NAMESPACE: namespace, TEMPORAL_RETENTION: '24h' },
       encoding: 'utf8',
       timeout: 110_000,
