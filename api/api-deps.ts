@@ -11,6 +11,8 @@ import { TokenService } from './auth/tokens';
 import type { ApiDeps } from './context';
 
 export async function createApiDeps(config: Config, log: Logger, shared: { cache?: Cache } = {}): Promise<ApiDeps & { close(): Promise<void> }> {
+  // First: a gateway without its signing key must not start (and fails before connecting).
+  const jwtSecret = resolveJwtSecret(config);
   const dataSource = createDataSource(config);
   await dataSource.initialize();
   const redis = createRedis(config, log);
@@ -19,7 +21,7 @@ export async function createApiDeps(config: Config, log: Logger, shared: { cache
   const temporal = await connectClient(config);
   const principals = new PrincipalCache(dataSource);
   const tokens = new TokenService({
-    secret: resolveJwtSecret(config),
+    secret: jwtSecret,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     ttlSeconds: config.JWT_TTL_SECONDS,

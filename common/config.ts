@@ -97,7 +97,6 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
   const set = (k: string) => (env[k] ?? '').trim() !== '';
   const bytes = (k: string) => Buffer.byteLength(env[k] ?? '');
   const problems: string[] = [];
-  if (env.NODE_ENV === 'production' && !set('JWT_SECRET') && !set('JWT_SECRET_FILE')) problems.push('JWT_SECRET is required when NODE_ENV=production (or set JWT_SECRET_FILE)');
   if (set('JWT_SECRET') && bytes('JWT_SECRET') < 32) problems.push('JWT_SECRET must be at least 32 bytes');
   if (set('ADMIN_EMAIL') && !set('ADMIN_PASSWORD')) problems.push('ADMIN_PASSWORD is required when ADMIN_EMAIL is set');
   if (set('ADMIN_PASSWORD') && (bytes('ADMIN_PASSWORD') < 8 || bytes('ADMIN_PASSWORD') > 72)) problems.push('ADMIN_PASSWORD must be 8 to 72 bytes');
@@ -131,11 +130,15 @@ export function dataPath(config: Config, ...parts: string[]): string {
 
 /**
  * The HMAC key for JWTs: JWT_SECRET, else the file JWT_SECRET_FILE (Kubernetes secret mount),
- * else (development only, enforced by the schema) a random key generated once into DATA_DIR so
- * tokens survive a restart.
+ * else (development only) a random key generated once into DATA_DIR so tokens survive a
+ * restart. Only the gateway signs and verifies tokens, so only the gateway asks for the key:
+ * worker pods and the migration job run without it (least privilege).
  */
 export function resolveJwtSecret(config: Config): string {
   if (config.JWT_SECRET) return config.JWT_SECRET;
+  if (!config.JWT_SECRET_FILE && config.NODE_ENV === 'production') {
+    throw new ConfigError(['JWT_SECRET is required when NODE_ENV=production (or set JWT_SECRET_FILE)']);
+  }
   if (config.JWT_SECRET_FILE) {
     const secret = readFileSync(config.JWT_SECRET_FILE, 'utf8').trim();
     if (Buffer.byteLength(secret) < 32) throw new ConfigError([`JWT_SECRET_FILE ${config.JWT_SECRET_FILE} holds fewer than 32 bytes`]);

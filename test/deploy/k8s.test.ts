@@ -271,6 +271,18 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('k8s %s', (overlay) => {
     expect(volume.secret.defaultMode & 0o007).toBe(0); // not world-readable
   });
 
+  it('gives the JWT key to the gateway only: no worker pool or job mounts or references shop-jwt (least privilege)', () => {
+    const holders = POD_TEMPLATE_KINDS.flatMap((kind) => ofKind(objects, kind)).filter((o) => {
+      const spec = podSpecOf(o);
+      // The dev overlay generates the Secret, with kustomize's hash suffix on its name.
+      const isJwt = (name?: string) => !!name && /^shop-jwt(-[a-z0-9]+)?$/.test(name);
+      const mounted = (spec.volumes ?? []).some((v: any) => isJwt(v.secret?.secretName) || v.projected?.sources?.some((p: any) => isJwt(p.secret?.name)));
+      const referenced = JSON.stringify(spec.containers ?? []).includes('shop-jwt');
+      return mounted || referenced;
+    });
+    expect(holders.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Deployment/shop-gateway']);
+  });
+
   it('gives every app container an environment common/config.ts accepts (NODE_ENV=production), read replicas included', () => {
     const containers = appContainers(objects);
     expect(containers.length).toBe(2 + DOMAINS.length); // gateway, migrate, pools

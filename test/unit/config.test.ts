@@ -1,4 +1,7 @@
-import { ConfigError, parseConfig } from '../../common/config';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, parseConfig, resolveJwtSecret } from '../../common/config';
 
 describe('config', () => {
   it('applies the embedded defaults of DESIGN.md §6 with nothing set', () => {
@@ -19,8 +22,18 @@ describe('config', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const joined = error!.problems.join('\n');
-    for (const name of ['PORT', 'MYSQL_URL', 'REDIS_URL', 'LOG_LEVEL', 'JWT_SECRET', 'ADMIN_PASSWORD']) expect(joined).toContain(name);
+    for (const name of ['PORT', 'MYSQL_URL', 'REDIS_URL', 'LOG_LEVEL', 'ADMIN_PASSWORD']) expect(joined).toContain(name);
     expect(error!.message).toMatch(/^Invalid configuration:/);
+  });
+
+  it('needs the JWT key only where tokens are signed: a production worker config parses without one, the gateway refuses to start', () => {
+    const worker = parseConfig({ NODE_ENV: 'production' });
+    expect(() => resolveJwtSecret(worker)).toThrow(/JWT_SECRET is required when NODE_ENV=production/);
+    const secret = 'k'.repeat(40);
+    expect(resolveJwtSecret(parseConfig({ NODE_ENV: 'production', JWT_SECRET: secret }))).toBe(secret);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'jwt-'));
+    writeFileSync(path.join(dir, 'jwt-secret'), `${secret}\n`);
+    expect(resolveJwtSecret(parseConfig({ NODE_ENV: 'production', JWT_SECRET_FILE: path.join(dir, 'jwt-secret') }))).toBe(secret);
   });
 
   it('rejects a JWT secret shorter than 32 bytes and replicas without a primary', () => {
