@@ -2,6 +2,8 @@
 // test replays against the current workflow code. Run it after an intended, compatible change of
 // the workflow has shipped (new histories then exercise the new code paths); never to "fix" a
 // failing replay test: a failure there means running orders would break (use patched()).
+// Histories of an older code path that orders may still be on stay in a folder of their own
+// (test/replay/histories/pre-order-path-v2/: placeOrder before `patched('order-path-v2')`).
 //
 // Usage: npx tsx scripts/capture-histories.ts [scenario...]
 // Needs what the integration tests need (MariaDB, Redis, the temporal CLI): it starts the same
