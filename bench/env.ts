@@ -12,7 +12,7 @@ import { createConnection, createPool, type Pool } from 'mysql2/promise';
 import { createUserActivities } from '../activities/users/user.activities';
 import { parseConfig } from '../common/config';
 import { createDataSource, migrate } from '../db/data-source';
-import { type DevServer, devServerArgs, freePort, waitForTemporal } from '../scripts/dev-server';
+import { type DevServer, freePort, startDevServer } from '../scripts/dev-server';
 import { type ProcessStack, startProcessStack } from '../scripts/process-stack';
 import { send } from './load';
 import { pidsOf } from './proc';
@@ -203,24 +203,7 @@ export async function setupEnv(o: EnvOptions): Promise<BenchEnv> {
     // The dev server is started here rather than by the process stack, so that experiments can
     // replace it with one started with other dynamic configuration (restartDevServer).
     const devPort = await freePort();
-    const startServer = async (extra: string[]): Promise<DevServer> => {
-      const argv = [...devServerArgs({ cli, port: devPort, headless: true }), ...extra];
-      const child = spawn(cli, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout?.on('data', () => undefined);
-      child.stderr?.on('data', () => undefined);
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      await Promise.race([waitForTemporal(`127.0.0.1:${devPort}`), exited.then(() => Promise.reject(new Error(`temporal server start-dev exited early: ${argv.join(' ')}`)))]);
-      return {
-        address: `127.0.0.1:${devPort}`,
-        process: child,
-        async stop(signal = 'SIGTERM') {
-          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-          const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-          await exited;
-          clearTimeout(timer);
-        },
-      };
-    };
+    const startServer = (extraArgs: string[]): Promise<DevServer> => startDevServer({ cli, port: devPort, headless: true, extraArgs });
     devServer = await startServer(o.devServerExtraArgs ?? []);
     stack = await startProcessStack({
       env: shopEnv,

@@ -15,6 +15,8 @@ export interface DevServerOptions {
   dbFile?: string;
   headless?: boolean;
   namespace?: string;
+  /** More `temporal server start-dev` arguments (the benchmarks' dynamic-config experiments). */
+  extraArgs?: string[];
   onOutput?: (line: string) => void;
 }
 
@@ -35,7 +37,7 @@ export function devServerArgs(o: DevServerOptions): string[] {
   for (const kv of ['frontend.enableExecuteMultiOperation=true', 'frontend.enableUpdateWorkflowExecution=true', 'frontend.workerVersioningDataAPIs=true']) {
     args.push('--dynamic-config-value', kv);
   }
-  return args;
+  return [...args, ...(o.extraArgs ?? [])];
 }
 
 export async function freePort(): Promise<number> {
