@@ -3,7 +3,7 @@ import { MemoryCache, RedisCache, type Cache } from '../common/cache';
 import { type Config, resolveJwtSecret } from '../common/config';
 import type { Logger } from '../common/logger';
 import { createRegistry } from '../common/metrics';
-import { createRedis, redisReady } from '../common/redis';
+import { connectRedis } from '../common/redis';
 import { connectClient } from '../common/temporal';
 import { createDataSource } from '../db/data-source';
 import { PrincipalCache } from './auth/principal-cache';
@@ -15,8 +15,7 @@ export async function createApiDeps(config: Config, log: Logger, shared: { cache
   const jwtSecret = resolveJwtSecret(config);
   const dataSource = createDataSource(config);
   await dataSource.initialize();
-  const redis = createRedis(config, log);
-  if (redis) await redisReady(redis);
+  const redis = await connectRedis(config, log);
   const cache = shared.cache ?? (redis ? new RedisCache(redis) : new MemoryCache());
   const temporal = await connectClient(config);
   const principals = new PrincipalCache(dataSource);

@@ -26,6 +26,13 @@ export function createRedis(config: Config, log: Logger): Redis | undefined {
   return redis;
 }
 
+/** createRedis, then a bounded wait for the connection (see redisReady): what processes start with. */
+export async function connectRedis(config: Config, log: Logger): Promise<Redis | undefined> {
+  const redis = createRedis(config, log);
+  if (redis) await redisReady(redis);
+  return redis;
+}
+
 /**
  * Waits until the client is connected, for at most `timeoutMs`; never throws. A process starts
  * on a connected Redis when there is one, so its first requests already use the shared rate

@@ -4,7 +4,7 @@ import { MemoryCache, RedisCache, type Cache } from '../common/cache';
 import type { Config } from '../common/config';
 import type { Logger } from '../common/logger';
 import { createMailer } from '../common/mailer';
-import { createRedis, redisReady } from '../common/redis';
+import { connectRedis } from '../common/redis';
 import { createDataSource } from '../db/data-source';
 import type { WorkerDeps } from './worker-spec';
 
@@ -13,8 +13,7 @@ export async function createWorkerDeps(config: Config, log: Logger, metrics: Reg
   // serve the gateway's read path.
   const dataSource = createDataSource({ ...config, MYSQL_REPLICA_URLS: [] });
   await dataSource.initialize();
-  const redis = shared.cache ? undefined : createRedis(config, log);
-  if (redis) await redisReady(redis);
+  const redis = shared.cache ? undefined : await connectRedis(config, log);
   const cache = shared.cache ?? (redis ? new RedisCache(redis) : new MemoryCache());
   const mailer = createMailer(config);
   return {
