@@ -11,7 +11,22 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'readonly', __dirname: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', fetch: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        require: 'readonly',
+        module: 'readonly',
+        __dirname: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-require-imports': 'off',
@@ -24,10 +39,37 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code runs in the deterministic sandbox: no Node built-ins.' })),
+          paths: nodeBuiltins.map((name) => ({
+            name,
+            message: 'Workflow code runs in the deterministic sandbox: no Node built-ins.',
+          })),
           patterns: [
-            { group: ['**/activities/**'], allowTypeImports: true, message: 'Import activities as types only (import type).' },
-            { group: ['**/db/**', '**/common/**', '**/api/**', '**/workers/**', 'typeorm', 'mysql2', 'ioredis', 'koa', '@koa/*', 'pino', 'bcrypt', 'nodemailer', 'prom-client', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'Workflow code must not touch I/O: call an activity.' },
+            {
+              group: ['**/activities/**'],
+              allowTypeImports: true,
+              message: 'Import activities as types only (import type).',
+            },
+            {
+              group: [
+                '**/db/**',
+                '**/common/**',
+                '**/api/**',
+                '**/workers/**',
+                'typeorm',
+                'mysql2',
+                'ioredis',
+                'koa',
+                '@koa/*',
+                'pino',
+                'bcrypt',
+                'nodemailer',
+                'prom-client',
+                '@temporalio/client',
+                '@temporalio/worker',
+                '@temporalio/activity',
+              ],
+              message: 'Workflow code must not touch I/O: call an activity.',
+            },
           ],
         },
       ],

@@ -10,7 +10,11 @@ import { PrincipalCache } from './auth/principal-cache';
 import { TokenService } from './auth/tokens';
 import type { ApiDeps } from './context';
 
-export async function createApiDeps(config: Config, log: Logger, shared: { cache?: Cache } = {}): Promise<ApiDeps & { close(): Promise<void> }> {
+export async function createApiDeps(
+  config: Config,
+  log: Logger,
+  shared: { cache?: Cache } = {},
+): Promise<ApiDeps & { close(): Promise<void> }> {
   // First: a gateway without its signing key must not start (and fails before connecting).
   const jwtSecret = resolveJwtSecret(config);
   const dataSource = createDataSource(config);

@@ -25,7 +25,17 @@ export function createApp(deps: ApiDeps): Koa<ShopState> {
   app.use(requestContext(deps.log));
   app.use(errorHandler());
   app.use(helmet());
-  app.use(cors({ origin: (ctx) => (deps.config.CORS_ORIGINS.includes('*') ? '*' : deps.config.CORS_ORIGINS.includes(ctx.get('Origin')) ? ctx.get('Origin') : ''), exposeHeaders: ['Location', 'X-Request-Id', 'X-Cache', 'Retry-After', 'Idempotent-Replayed'] }));
+  app.use(
+    cors({
+      origin: (ctx) =>
+        deps.config.CORS_ORIGINS.includes('*')
+          ? '*'
+          : deps.config.CORS_ORIGINS.includes(ctx.get('Origin'))
+            ? ctx.get('Origin')
+            : '',
+      exposeHeaders: ['Location', 'X-Request-Id', 'X-Cache', 'Retry-After', 'Idempotent-Replayed'],
+    }),
+  );
   app.use(httpMetrics(metrics));
   app.use(
     rateLimit({
@@ -41,13 +51,31 @@ export function createApp(deps: ApiDeps): Koa<ShopState> {
   app.use(async (ctx, next) => {
     const hasBody = Number(ctx.get('Content-Length') || 0) > 0 || ctx.get('Transfer-Encoding') !== '';
     if (['POST', 'PUT', 'PATCH'].includes(ctx.method) && hasBody && !ctx.is('application/json', '+json')) {
-      throw new ProblemError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type', 'Send the body as application/json');
+      throw new ProblemError(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'Unsupported media type',
+        'Send the body as application/json',
+      );
     }
     return next();
   });
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: deps.config.BODY_LIMIT, jsonStrict: true, encoding: 'utf-8' }) as unknown as Koa.Middleware<ShopState>);
+  app.use(
+    bodyParser({
+      enableTypes: ['json'],
+      jsonLimit: deps.config.BODY_LIMIT,
+      jsonStrict: true,
+      encoding: 'utf-8',
+    }) as unknown as Koa.Middleware<ShopState>,
+  );
 
-  for (const router of [healthRouter(deps), docsRouter(), usersRouter(deps), productsRouter(deps), ordersRouter(deps)]) {
+  for (const router of [
+    healthRouter(deps),
+    docsRouter(),
+    usersRouter(deps),
+    productsRouter(deps),
+    ordersRouter(deps),
+  ]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));
   }

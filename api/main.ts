@@ -9,7 +9,11 @@ async function main(): Promise<void> {
   const config = getConfig();
   const log = rootLogger().child({ component: 'api' });
   const deps = await createApiDeps(config, log);
-  const server = configureHttpServer(createApp(deps).listen(config.PORT, () => log.info({ port: config.PORT }, `gateway listening on http://localhost:${config.PORT}`)));
+  const server = configureHttpServer(
+    createApp(deps).listen(config.PORT, () =>
+      log.info({ port: config.PORT }, `gateway listening on http://localhost:${config.PORT}`),
+    ),
+  );
   const stop = (signal: string) => {
     log.info({ signal }, 'gateway shutting down');
     server.close(() => void deps.close().then(() => process.exit(0)));

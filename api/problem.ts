@@ -25,14 +25,30 @@ export class ProblemError extends Error {
   }
 
   toProblem(): Problem {
-    return { type: `https://temporal-shop.dev/problems/${this.code.toLowerCase().replace(/_/g, '-')}`, title: this.title, status: this.status, detail: this.message, code: this.code, ...this.extra };
+    return {
+      type: `https://temporal-shop.dev/problems/${this.code.toLowerCase().replace(/_/g, '-')}`,
+      title: this.title,
+      status: this.status,
+      detail: this.message,
+      code: this.code,
+      ...this.extra,
+    };
   }
 }
 
-export const badRequest = (detail: string, extra?: Record<string, unknown>) => new ProblemError(400, 'VALIDATION_FAILED', 'Invalid request', detail, extra);
+export const badRequest = (detail: string, extra?: Record<string, unknown>) =>
+  new ProblemError(400, 'VALIDATION_FAILED', 'Invalid request', detail, extra);
 export const unauthorized = (detail = 'A valid bearer token is required') =>
-  new ProblemError(401, 'UNAUTHORIZED', 'Unauthorized', detail, {}, { 'WWW-Authenticate': 'Bearer realm="temporal-shop"' });
-export const forbidden = (detail = 'You may not access this resource') => new ProblemError(403, 'FORBIDDEN', 'Forbidden', detail);
+  new ProblemError(
+    401,
+    'UNAUTHORIZED',
+    'Unauthorized',
+    detail,
+    {},
+    { 'WWW-Authenticate': 'Bearer realm="temporal-shop"' },
+  );
+export const forbidden = (detail = 'You may not access this resource') =>
+  new ProblemError(403, 'FORBIDDEN', 'Forbidden', detail);
 export const notFound = (what: string) => new ProblemError(404, 'NOT_FOUND', 'Not found', `${what} was not found`);
 
 /** Business failures raised by workflows/activities (ApplicationFailure.type) → HTTP. */
@@ -50,7 +66,11 @@ const failureTable: Record<FailureType, [status: number, code: string, title: st
   [FailureType.UserNotFound]: [404, 'NOT_FOUND', 'Not found'],
 };
 
-export function problemForFailure(type: string | undefined | null, message: string, details?: unknown): ProblemError | undefined {
+export function problemForFailure(
+  type: string | undefined | null,
+  message: string,
+  details?: unknown,
+): ProblemError | undefined {
   const row = type ? failureTable[type as FailureType] : undefined;
   if (!row) return undefined;
   const extra = details && typeof details === 'object' ? { details } : {};

@@ -14,7 +14,12 @@ import { placeOrderDirect } from './direct-order';
 async function main(): Promise<void> {
   const product = JSON.parse(process.env.BENCH_PRODUCT_JSON ?? '{}') as { id?: string };
   const pool = process.env.MYSQL_URL
-    ? createPool({ uri: process.env.MYSQL_URL.replace(/^mariadb:/, 'mysql:'), connectionLimit: Number(process.env.MYSQL_POOL_SIZE ?? 10), supportBigNumbers: true, timezone: 'Z' })
+    ? createPool({
+        uri: process.env.MYSQL_URL.replace(/^mariadb:/, 'mysql:'),
+        connectionLimit: Number(process.env.MYSQL_POOL_SIZE ?? 10),
+        supportBigNumbers: true,
+        timezone: 'Z',
+      })
     : undefined;
 
   const app = new Koa();
@@ -30,7 +35,11 @@ async function main(): Promise<void> {
     if (!pool) throw new Error('MYSQL_URL is not set');
     const chunks: Buffer[] = [];
     for await (const c of ctx.req) chunks.push(c as Buffer);
-    const { userId, productId, quantity } = JSON.parse(Buffer.concat(chunks).toString()) as { userId: string; productId: string; quantity: number };
+    const { userId, productId, quantity } = JSON.parse(Buffer.concat(chunks).toString()) as {
+      userId: string;
+      productId: string;
+      quantity: number;
+    };
     const status = await placeOrderDirect(pool, userId, productId, quantity);
     ctx.status = status === 'PAID' ? 201 : 409;
     ctx.body = { status };

@@ -27,7 +27,13 @@ export interface Child {
 }
 
 /** Spawns a helper process and waits for its `ready ...` line on stdout. */
-export async function startChild(name: string, args: string[], env: NodeJS.ProcessEnv, log: (l: string) => void, timeoutMs = 120_000): Promise<Child> {
+export async function startChild(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  log: (l: string) => void,
+  timeoutMs = 120_000,
+): Promise<Child> {
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   const keep = (buf: Buffer) => {
@@ -38,7 +44,10 @@ export async function startChild(name: string, args: string[], env: NodeJS.Proce
   };
   child.stderr?.on('data', keep);
   const readyLine = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} not ready within ${timeoutMs} ms:\n${tail.join('\n')}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${name} not ready within ${timeoutMs} ms:\n${tail.join('\n')}`)),
+      timeoutMs,
+    );
     let buffered = '';
     child.stdout?.on('data', (buf: Buffer) => {
       buffered += buf.toString();
@@ -118,7 +127,10 @@ export interface EnvOptions {
 }
 
 export function temporalCli(): string {
-  const out = spawnSync(process.execPath, [path.join(root, 'scripts', 'temporal-cli.mjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = spawnSync(process.execPath, [path.join(root, 'scripts', 'temporal-cli.mjs')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (out.status !== 0) throw new Error('could not obtain the temporal CLI (see above)');
   return out.stdout.trim();
 }
@@ -176,11 +188,20 @@ export async function setupEnv(o: EnvOptions): Promise<BenchEnv> {
     await migrate(ds);
     const adminEmail = 'bench-admin@shop.local';
     const adminPassword = `bench-${randomUUID()}`;
-    await createUserActivities({ dataSource: ds }).seedAdmin({ userId: randomUUID(), email: adminEmail, password: adminPassword });
+    await createUserActivities({ dataSource: ds }).seedAdmin({
+      userId: randomUUID(),
+      email: adminEmail,
+      password: adminPassword,
+    });
     await ds.destroy();
     log(`database ${database} migrated`);
 
-    const smtp = await startChild('smtp-sink', ['--import', 'tsx', path.join(__dirname, 'smtp-sink.ts')], process.env, log);
+    const smtp = await startChild(
+      'smtp-sink',
+      ['--import', 'tsx', path.join(__dirname, 'smtp-sink.ts')],
+      process.env,
+      log,
+    );
     children.push(smtp);
     const [, smtpPort, controlPort] = smtp.readyLine.split(' ');
 
@@ -203,7 +224,8 @@ export async function setupEnv(o: EnvOptions): Promise<BenchEnv> {
     // The dev server is started here rather than by the process stack, so that experiments can
     // replace it with one started with other dynamic configuration (restartDevServer).
     const devPort = await freePort();
-    const startServer = (extraArgs: string[]): Promise<DevServer> => startDevServer({ cli, port: devPort, headless: true, extraArgs });
+    const startServer = (extraArgs: string[]): Promise<DevServer> =>
+      startDevServer({ cli, port: devPort, headless: true, extraArgs });
     devServer = await startServer(o.devServerExtraArgs ?? []);
     stack = await startProcessStack({
       env: shopEnv,
@@ -222,16 +244,29 @@ export async function setupEnv(o: EnvOptions): Promise<BenchEnv> {
 
     temporalConn = await Connection.connect({ address: stack.temporalAddress });
     const temporal = new Client({ connection: temporalConn });
-    children.push(await startChild('trivial-worker', ['--import', 'tsx', path.join(__dirname, 'trivial', 'trivial-worker.ts')], { ...process.env, TEMPORAL_ADDRESS: stack.temporalAddress }, log));
+    children.push(
+      await startChild(
+        'trivial-worker',
+        ['--import', 'tsx', path.join(__dirname, 'trivial', 'trivial-worker.ts')],
+        { ...process.env, TEMPORAL_ADDRESS: stack.temporalAddress },
+        log,
+      ),
+    );
 
     // Accounts and catalog through the public API.
     const apiUrl = stack.apiUrl;
     const json = async (method: string, p: string, body?: unknown, token?: string) => {
-      const res = await send(apiUrl, { method, path: p, body: body === undefined ? undefined : JSON.stringify(body), headers: token ? { authorization: `Bearer ${token}` } : {} });
+      const res = await send(apiUrl, {
+        method,
+        path: p,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
       if (res.status >= 300) throw new Error(`${method} ${p} → ${res.status} ${res.body.slice(0, 300)}`);
       return JSON.parse(res.body || 'null');
     };
-    const adminToken = (await json('POST', '/api/users/login', { email: adminEmail, password: adminPassword })).accessToken as string;
+    const adminToken = (await json('POST', '/api/users/login', { email: adminEmail, password: adminPassword }))
+      .accessToken as string;
     const customers: Customer[] = [];
     for (let i = 0; i < o.customers; i += 5) {
       const batch = await Promise.all(
@@ -245,19 +280,51 @@ export async function setupEnv(o: EnvOptions): Promise<BenchEnv> {
       );
       customers.push(...batch);
     }
-    const readProduct = await json('POST', '/api/products', { name: 'Benchmark read product', description: 'A product of typical size: '.padEnd(300, 'x'), priceCents: 2499, stock: 1000, sku: `BENCH-READ-${runId}` }, adminToken);
+    const readProduct = await json(
+      'POST',
+      '/api/products',
+      {
+        name: 'Benchmark read product',
+        description: 'A product of typical size: '.padEnd(300, 'x'),
+        priceCents: 2499,
+        stock: 1000,
+        sku: `BENCH-READ-${runId}`,
+      },
+      adminToken,
+    );
     const orderProducts: string[] = [];
     for (let i = 0; i < o.orderProducts; i += 10) {
       const batch = await Promise.all(
         Array.from({ length: Math.min(10, o.orderProducts - i) }, (_, k) =>
-          json('POST', '/api/products', { name: `Benchmark product ${i + k}`, description: 'ordered by the benchmark', priceCents: 1000 + i + k, stock: 100_000_000 }, adminToken),
+          json(
+            'POST',
+            '/api/products',
+            {
+              name: `Benchmark product ${i + k}`,
+              description: 'ordered by the benchmark',
+              priceCents: 1000 + i + k,
+              stock: 100_000_000,
+            },
+            adminToken,
+          ),
         ),
       );
       orderProducts.push(...batch.map((p: { id: string }) => p.id));
     }
     log(`${customers.length} customers, ${orderProducts.length + 1} products`);
 
-    const bare = await startChild('bare-koa', ['--import', 'tsx', path.join(__dirname, 'bare-koa.ts')], { ...process.env, PORT: '0', BENCH_PRODUCT_JSON: JSON.stringify(readProduct), MYSQL_URL: mysqlUrl, MYSQL_POOL_SIZE: shopEnv.MYSQL_POOL_SIZE ?? '10' }, log);
+    const bare = await startChild(
+      'bare-koa',
+      ['--import', 'tsx', path.join(__dirname, 'bare-koa.ts')],
+      {
+        ...process.env,
+        PORT: '0',
+        BENCH_PRODUCT_JSON: JSON.stringify(readProduct),
+        MYSQL_URL: mysqlUrl,
+        MYSQL_POOL_SIZE: shopEnv.MYSQL_POOL_SIZE ?? '10',
+      },
+      log,
+    );
     children.push(bare);
     const bareUrl = `http://127.0.0.1:${bare.readyLine.split(' ')[1]}`;
 

@@ -41,10 +41,24 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-export function summarise(values: number[]): { p50: number; p90: number; p99: number; p999: number; max: number; mean: number } {
+export function summarise(values: number[]): {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+} {
   const s = Float64Array.from(values).sort();
   const mean = s.length ? s.reduce((a, b) => a + b, 0) / s.length : NaN;
-  return { p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), p999: percentile(s, 99.9), max: s.length ? s[s.length - 1] : NaN, mean };
+  return {
+    p50: percentile(s, 50),
+    p90: percentile(s, 90),
+    p99: percentile(s, 99),
+    p999: percentile(s, 99.9),
+    max: s.length ? s[s.length - 1] : NaN,
+    mean,
+  };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -53,7 +67,12 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * Issues `rps` operations per second for `durationMs`, then waits for the last ones to finish.
  * `onDone` sees each operation's scheduled time and latency (for per-operation bookkeeping).
  */
-export async function openLoop(rps: number, durationMs: number, op: Op, opts: { onDone?: (i: number, scheduled: number, latencyMs: number, outcome: Outcome) => void } = {}): Promise<LoadResult> {
+export async function openLoop(
+  rps: number,
+  durationMs: number,
+  op: Op,
+  opts: { onDone?: (i: number, scheduled: number, latencyMs: number, outcome: Outcome) => void } = {},
+): Promise<LoadResult> {
   const total = Math.max(1, Math.round((rps * durationMs) / 1000));
   const interval = 1000 / rps;
   const latencies: number[] = [];
@@ -118,7 +137,11 @@ export async function openLoop(rps: number, durationMs: number, op: Op, opts: { 
 }
 
 /** `concurrency` loops issuing operations back to back for `durationMs`: a capacity probe. */
-export async function closedLoop(concurrency: number, durationMs: number, op: Op): Promise<{ rps: number; ok: number; errors: number }> {
+export async function closedLoop(
+  concurrency: number,
+  durationMs: number,
+  op: Op,
+): Promise<{ rps: number; ok: number; errors: number }> {
   const end = performance.now() + durationMs;
   let ok = 0;
   let errors = 0;
@@ -155,7 +178,13 @@ export async function searchMaxRate<R extends { offeredRps: number }>(
   rates: number[],
   run: (rps: number) => Promise<R>,
   sustained: (r: R) => boolean,
-  opts: { onStep?: (r: R, ok: boolean) => void; retry?: (failed: R) => boolean; beforeRetry?: () => Promise<void>; refine?: number; round?: (rps: number) => number } = {},
+  opts: {
+    onStep?: (r: R, ok: boolean) => void;
+    retry?: (failed: R) => boolean;
+    beforeRetry?: () => Promise<void>;
+    refine?: number;
+    round?: (rps: number) => number;
+  } = {},
 ): Promise<SearchResult<R>> {
   const steps: R[] = [];
   let best: R | undefined;
@@ -245,7 +274,9 @@ export function send(baseUrl: string, spec: RequestSpec, timeoutMs = 30_000): Pr
     const req = http.request(url, { method: spec.method, headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -256,7 +287,11 @@ export function send(baseUrl: string, spec: RequestSpec, timeoutMs = 30_000): Pr
 }
 
 /** An operation sending the request `next(i)` describes; non-success statuses are error kinds. */
-export function httpOp(baseUrl: string, next: (i: number) => RequestSpec | Promise<RequestSpec>, check?: (res: HttpResponse, i: number) => Outcome): Op {
+export function httpOp(
+  baseUrl: string,
+  next: (i: number) => RequestSpec | Promise<RequestSpec>,
+  check?: (res: HttpResponse, i: number) => Outcome,
+): Op {
   return async (i) => {
     const spec = await next(i);
     const res = await send(baseUrl, spec);

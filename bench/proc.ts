@@ -51,10 +51,7 @@ export function machineCpuMs(): { busy: number; total: number } {
 /** PIDs of a system daemon by its command name (MariaDB, Redis), for attribution only. */
 export function pidsOf(comm: string): number[] {
   try {
-    return execFileSync('pgrep', ['-x', comm], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
+    return execFileSync('pgrep', ['-x', comm], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
   } catch {
     return [];
   }
@@ -92,7 +89,13 @@ export function cpuWindow(processes: Record<string, number | undefined>): { stop
       }
       const machineBusyMs = m1.busy - m0.busy;
       const accounted = Object.values(perProcess).reduce((a, b) => a + b, 0);
-      return { wallMs, perProcess, machineBusyMs, machineCapacityMs: wallMs * os.cpus().length, unaccountedMs: Math.max(0, machineBusyMs - accounted) };
+      return {
+        wallMs,
+        perProcess,
+        machineBusyMs,
+        machineCapacityMs: wallMs * os.cpus().length,
+        unaccountedMs: Math.max(0, machineBusyMs - accounted),
+      };
     },
   };
 }
@@ -102,7 +105,10 @@ export function cpuWindow(processes: Record<string, number | undefined>): { stop
  * metrics, the dev server's own housekeeping): subtracted from a step's CPU, it leaves the
  * CPU the operations themselves cost.
  */
-export async function idleCpuRates(processes: Record<string, number | undefined>, ms = 3000): Promise<Record<string, number>> {
+export async function idleCpuRates(
+  processes: Record<string, number | undefined>,
+  ms = 3000,
+): Promise<Record<string, number>> {
   const w = cpuWindow(processes);
   await new Promise((r) => setTimeout(r, ms));
   const c = w.stop();
@@ -111,5 +117,10 @@ export async function idleCpuRates(processes: Record<string, number | undefined>
 
 /** A step's CPU per operation with the idle CPU of each process over the same wall time removed. */
 export function netCpuPerOp(w: CpuWindow, idlePerSecond: Record<string, number>, ops: number): Record<string, number> {
-  return Object.fromEntries(Object.entries(w.perProcess).map(([k, v]) => [k, Math.max(0, v - ((idlePerSecond[k] ?? 0) * w.wallMs) / 1000) / Math.max(1, ops)]));
+  return Object.fromEntries(
+    Object.entries(w.perProcess).map(([k, v]) => [
+      k,
+      Math.max(0, v - ((idlePerSecond[k] ?? 0) * w.wallMs) / 1000) / Math.max(1, ops),
+    ]),
+  );
 }

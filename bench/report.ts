@@ -4,8 +4,12 @@ import { readFileSync } from 'node:fs';
 
 type R = Record<string, any>;
 
-const f = (x: unknown, d = 0): string => (typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : '–');
-const ms = (x: unknown): string => (typeof x !== 'number' || !Number.isFinite(x) ? '–' : x < 10 ? f(x, 2) : x < 100 ? f(x, 1) : f(x, 0));
+const f = (x: unknown, d = 0): string =>
+  typeof x === 'number' && Number.isFinite(x)
+    ? x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d })
+    : '–';
+const ms = (x: unknown): string =>
+  typeof x !== 'number' || !Number.isFinite(x) ? '–' : x < 10 ? f(x, 2) : x < 100 ? f(x, 1) : f(x, 0);
 const ratio = (x: unknown): string => (typeof x === 'number' && Number.isFinite(x) ? `${f(x, 2)}×` : '–');
 const mark = (ok: boolean | undefined) => (ok === undefined ? '–' : ok ? '✅ met' : '❌ not met');
 
@@ -62,8 +66,11 @@ export function targetsOf(r: R): { name: string; value: string; met?: boolean; l
     out.push({
       name: 'Order accept p99 ≤ 3× trivial-start p99',
       value: `${ms(e.ordersAcceptP99)} ms vs ${ms(e.trivialStartP99)} ms = ${ratio(e.ordersAcceptP99 / e.trivialStartP99)} at ${f(e.rate)}/s (trivial start→result p99 ${ms(e.trivialCompletionP99)} ms)`,
-      met: Number.isFinite(e.ordersAcceptP99 / e.trivialStartP99) ? e.ordersAcceptP99 <= 3 * e.trivialStartP99 : undefined,
-      limitedBy: 'round trips: the 201 waits for update-with-start (a workflow task), the catalog\'s priceAndReserve activity and the workflow task that writes the order row in a local activity: 3 dispatches by the server vs 1 RPC for the trivial start; the dev server\'s dispatch latency grows steeply with load',
+      met: Number.isFinite(e.ordersAcceptP99 / e.trivialStartP99)
+        ? e.ordersAcceptP99 <= 3 * e.trivialStartP99
+        : undefined,
+      limitedBy:
+        "round trips: the 201 waits for update-with-start (a workflow task), the catalog's priceAndReserve activity and the workflow task that writes the order row in a local activity: 3 dispatches by the server vs 1 RPC for the trivial start; the dev server's dispatch latency grows steeply with load",
     });
     const errs = ['orders', 'trivial', 'direct'].reduce((a, k) => a + (o.atMax?.[k]?.errors ?? 0), 0) + (e.errors ?? 0);
     out.push({
@@ -117,14 +124,27 @@ export function renderMarkdown(r: R): string {
     L.push('');
     L.push('| | full gateway | bare Koa handler | gateway ÷ bare |');
     L.push('|---|---|---|---|');
-    L.push(`| highest sustained rate (median of ${c.reps.length}) | ${f(s.gatewayMaxRps)}/s | ${f(s.bareMaxRps)}/s${s.bareGeneratorBound ? ' (generator core saturated)' : ''} | ${ratio(s.ratio)} |`);
-    for (const rep of c.reps) L.push(`| · repetition ${rep.rep} (${rep.order.join(' then ')}) | ${f(rep.gateway.best?.offeredRps)}/s | ${f(rep.bare.best?.offeredRps)}/s | ${ratio(rep.ratio)} |`);
-    L.push(`| server CPU per request | ${f(s.gatewayCpuUsPerReq)} µs | ${f(s.bareCpuUsPerReq)} µs | ${ratio(s.gatewayCpuUsPerReq / s.bareCpuUsPerReq)} the cost |`);
-    L.push(`| p50 / p99 at ${f(c.equalLoad.rate)}/s (both) | ${ms(s.gatewayP50AtEqualLoad)} / ${ms(s.gatewayP99AtEqualLoad)} ms | ${ms(s.bareP50AtEqualLoad)} / ${ms(s.bareP99AtEqualLoad)} ms | |`);
+    L.push(
+      `| highest sustained rate (median of ${c.reps.length}) | ${f(s.gatewayMaxRps)}/s | ${f(s.bareMaxRps)}/s${s.bareGeneratorBound ? ' (generator core saturated)' : ''} | ${ratio(s.ratio)} |`,
+    );
+    for (const rep of c.reps)
+      L.push(
+        `| · repetition ${rep.rep} (${rep.order.join(' then ')}) | ${f(rep.gateway.best?.offeredRps)}/s | ${f(rep.bare.best?.offeredRps)}/s | ${ratio(rep.ratio)} |`,
+      );
+    L.push(
+      `| server CPU per request | ${f(s.gatewayCpuUsPerReq)} µs | ${f(s.bareCpuUsPerReq)} µs | ${ratio(s.gatewayCpuUsPerReq / s.bareCpuUsPerReq)} the cost |`,
+    );
+    L.push(
+      `| p50 / p99 at ${f(c.equalLoad.rate)}/s (both) | ${ms(s.gatewayP50AtEqualLoad)} / ${ms(s.gatewayP99AtEqualLoad)} ms | ${ms(s.bareP50AtEqualLoad)} / ${ms(s.bareP99AtEqualLoad)} ms | |`,
+    );
     L.push(`| p99 at its highest sustained rate | ${ms(s.gatewayP99AtMax)} ms | ${ms(s.bareP99AtMax)} ms | |`);
-    L.push(`| load generator CPU at that rate | ${f(100 * median(c.reps.map((x: R) => x.gateway.best?.loadgenCpu)))}% of a core | ${f(100 * s.bareLoadgenCpu)}% of a core | |`);
+    L.push(
+      `| load generator CPU at that rate | ${f(100 * median(c.reps.map((x: R) => x.gateway.best?.loadgenCpu)))}% of a core | ${f(100 * s.bareLoadgenCpu)}% of a core | |`,
+    );
     L.push('');
-    L.push(`Sustained = no error, every response a 200 with \`X-Cache: HIT\`, achieved ≥ 95% of offered, p99 ≤ ${r.method.readP99BudgetMs} ms; steps of ${r.method.stepMs.readMs / 1000} s.`);
+    L.push(
+      `Sustained = no error, every response a 200 with \`X-Cache: HIT\`, achieved ≥ 95% of offered, p99 ≤ ${r.method.readP99BudgetMs} ms; steps of ${r.method.stepMs.readMs / 1000} s.`,
+    );
     L.push('');
   }
 
@@ -132,13 +152,18 @@ export function renderMarkdown(r: R): string {
   if (gl) {
     L.push(`### Where the gateway's CPU goes: the cached read rebuilt layer by layer (at ${f(gl.rate)}/s)`);
     L.push('');
-    L.push('| layer (cumulative, in the order of `api/app.ts`) | gateway CPU per request | added by the layer | Redis CPU per request |');
+    L.push(
+      '| layer (cumulative, in the order of `api/app.ts`) | gateway CPU per request | added by the layer | Redis CPU per request |',
+    );
     L.push('|---|---|---|---|');
-    for (const row of gl.rows) L.push(`| ${row.layer} | ${f(row.cpuUsPerReq)} µs | ${Number.isFinite(row.deltaUs) ? `${row.deltaUs >= 0 ? '+' : ''}${f(row.deltaUs)} µs` : ''} | ${f(row.redisUsPerReq)} µs |`);
+    for (const row of gl.rows)
+      L.push(
+        `| ${row.layer} | ${f(row.cpuUsPerReq)} µs | ${Number.isFinite(row.deltaUs) ? `${row.deltaUs >= 0 ? '+' : ''}${f(row.deltaUs)} µs` : ''} | ${f(row.redisUsPerReq)} µs |`,
+      );
     L.push('');
     L.push(
       `One process serves one Koa app per layer built from the real middleware (\`bench/experiments/gateway-layers-server.ts\`); the last row is \`createApp\` itself. CPU from /proc over ${f(gl.stepMs / 1000, 1)} s per layer and round, idle CPU removed, median of 2 interleaved rounds; differences under ~15 µs are noise. ` +
-        'At this rate (below every layer\'s saturation) each request pays its own wake-ups and syscalls, so the absolute figures are higher than at saturation; the added costs are what matter.',
+        "At this rate (below every layer's saturation) each request pays its own wake-ups and syscalls, so the absolute figures are higher than at saturation; the added costs are what matter.",
     );
     L.push('');
   }
@@ -148,25 +173,50 @@ export function renderMarkdown(r: R): string {
     const s = o.summary;
     L.push('## Order placement, end to end');
     L.push('');
-    L.push('| | orders: `POST /api/orders` → PAID | trivial workflow (1 activity) | direct SQL (same transaction, no Temporal) |');
+    L.push(
+      '| | orders: `POST /api/orders` → PAID | trivial workflow (1 activity) | direct SQL (same transaction, no Temporal) |',
+    );
     L.push('|---|---|---|---|');
-    L.push(`| highest sustained rate (median of ${o.reps.length}) | **${f(s.ordersMaxRps, 1)}/s** | ${f(s.trivialMaxRps, 1)}/s | ${f(s.directMaxRps, 1)}/s |`);
-    for (const rep of o.reps) L.push(`| · repetition ${rep.rep} (${rep.order.join(', ')}) | ${f(rep.orders?.best?.offeredRps, 1)}/s | ${f(rep.trivial?.best?.offeredRps, 1)}/s | ${f(rep.direct?.best?.offeredRps, 1)}/s |`);
-    L.push(`| orders ÷ baseline (median of per-repetition ratios) | | ${ratio(s.ordersVsTrivial)} | ${ratio(s.ordersVsDirect)} |`);
+    L.push(
+      `| highest sustained rate (median of ${o.reps.length}) | **${f(s.ordersMaxRps, 1)}/s** | ${f(s.trivialMaxRps, 1)}/s | ${f(s.directMaxRps, 1)}/s |`,
+    );
+    for (const rep of o.reps)
+      L.push(
+        `| · repetition ${rep.rep} (${rep.order.join(', ')}) | ${f(rep.orders?.best?.offeredRps, 1)}/s | ${f(rep.trivial?.best?.offeredRps, 1)}/s | ${f(rep.direct?.best?.offeredRps, 1)}/s |`,
+      );
+    L.push(
+      `| orders ÷ baseline (median of per-repetition ratios) | | ${ratio(s.ordersVsTrivial)} | ${ratio(s.ordersVsDirect)} |`,
+    );
     const a = s.atMax ?? {};
-    L.push(`| accept p50 / p99 at that rate | ${ms(a.orders?.acceptP50)} / ${ms(a.orders?.acceptP99)} ms (201) | ${ms(a.trivial?.acceptP50)} / ${ms(a.trivial?.acceptP99)} ms (start ack) | ${ms(a.direct?.acceptP50)} / ${ms(a.direct?.acceptP99)} ms |`);
-    L.push(`| completion p50 / p99 at that rate | ${ms(a.orders?.completionP50)} / ${ms(a.orders?.completionP99)} ms (PAID) | ${ms(a.trivial?.completionP50)} / ${ms(a.trivial?.completionP99)} ms (result) | = accept |`);
-    L.push(`| errors at that rate | ${f(a.orders?.errors)} of ${f(a.orders?.sent)} | ${f(a.trivial?.errors)} of ${f(a.trivial?.sent)} | ${f(a.direct?.errors)} of ${f(a.direct?.sent)} |`);
+    L.push(
+      `| accept p50 / p99 at that rate | ${ms(a.orders?.acceptP50)} / ${ms(a.orders?.acceptP99)} ms (201) | ${ms(a.trivial?.acceptP50)} / ${ms(a.trivial?.acceptP99)} ms (start ack) | ${ms(a.direct?.acceptP50)} / ${ms(a.direct?.acceptP99)} ms |`,
+    );
+    L.push(
+      `| completion p50 / p99 at that rate | ${ms(a.orders?.completionP50)} / ${ms(a.orders?.completionP99)} ms (PAID) | ${ms(a.trivial?.completionP50)} / ${ms(a.trivial?.completionP99)} ms (result) | = accept |`,
+    );
+    L.push(
+      `| errors at that rate | ${f(a.orders?.errors)} of ${f(a.orders?.sent)} | ${f(a.trivial?.errors)} of ${f(a.trivial?.sent)} | ${f(a.direct?.errors)} of ${f(a.direct?.sent)} |`,
+    );
     L.push('');
     const e = s.atEqualRate;
-    L.push(`Latency at the same arrival rate, ${f(e.rate)}/s (half the orders' sustained rate), median of 2 interleaved runs:`);
+    L.push(
+      `Latency at the same arrival rate, ${f(e.rate)}/s (half the orders' sustained rate), median of 2 interleaved runs:`,
+    );
     L.push('');
     L.push('| | p50 | p99 |');
     L.push('|---|---|---|');
-    L.push(`| order accepted (201 PENDING: priced, reserved, row written) | ${ms(e.ordersAcceptP50)} ms | ${ms(e.ordersAcceptP99)} ms |`);
-    L.push(`| order PAID (seen in the orders table) | ${ms(e.ordersCompletionP50)} ms | ${ms(e.ordersCompletionP99)} ms |`);
-    L.push(`| trivial workflow started (start acknowledged) | ${ms(e.trivialStartP50)} ms | ${ms(e.trivialStartP99)} ms |`);
-    L.push(`| trivial workflow completed (result) | ${ms(e.trivialCompletionP50)} ms | ${ms(e.trivialCompletionP99)} ms |`);
+    L.push(
+      `| order accepted (201 PENDING: priced, reserved, row written) | ${ms(e.ordersAcceptP50)} ms | ${ms(e.ordersAcceptP99)} ms |`,
+    );
+    L.push(
+      `| order PAID (seen in the orders table) | ${ms(e.ordersCompletionP50)} ms | ${ms(e.ordersCompletionP99)} ms |`,
+    );
+    L.push(
+      `| trivial workflow started (start acknowledged) | ${ms(e.trivialStartP50)} ms | ${ms(e.trivialStartP99)} ms |`,
+    );
+    L.push(
+      `| trivial workflow completed (result) | ${ms(e.trivialCompletionP50)} ms | ${ms(e.trivialCompletionP99)} ms |`,
+    );
     L.push('');
     L.push(
       `Sustained = errors ≤ ${f(100 * r.method.flowBudget.maxErrorRate, 1)}%, ≥ 95% accepted, everything completed within ${f(r.method.flowBudget.drainTimeoutMs / 1000)} s of the last request ` +
@@ -174,16 +224,31 @@ export function renderMarkdown(r: R): string {
         `(completion p50 of the step's last third ≤ 2× its first third); steps of ${r.method.stepMs.flowMs / 1000} s. Completion of orders is seen by polling the orders table every ${r.method.completionPollMs} ms (adds 0–${r.method.completionPollMs} ms).`,
     );
     L.push('');
-    L.push(`### CPU per operation, by process (ms${s.cpuIsNetOfIdle ? ', net of each process\'s idle CPU' : ''}; orders and trivial at ${f(e.rate)}/s, direct at its highest rate)`);
+    L.push(
+      `### CPU per operation, by process (ms${s.cpuIsNetOfIdle ? ", net of each process's idle CPU" : ''}; orders and trivial at ${f(e.rate)}/s, direct at its highest rate)`,
+    );
     L.push('');
     L.push('| process | per order | per trivial workflow | per direct order |');
     L.push('|---|---|---|---|');
-    const names = Object.keys(s.cpuMsPerOrder ?? {}).filter((k) => (s.cpuMsPerOrder[k] ?? 0) >= 0.05 || (s.cpuMsPerTrivial?.[k] ?? 0) >= 0.05 || (s.cpuMsPerDirectOrder?.[k] ?? 0) >= 0.05);
+    const names = Object.keys(s.cpuMsPerOrder ?? {}).filter(
+      (k) =>
+        (s.cpuMsPerOrder[k] ?? 0) >= 0.05 ||
+        (s.cpuMsPerTrivial?.[k] ?? 0) >= 0.05 ||
+        (s.cpuMsPerDirectOrder?.[k] ?? 0) >= 0.05,
+    );
     const cell = (x: number | undefined) => (x === undefined || x < 0.05 ? '·' : f(x, 1));
-    for (const k of names) L.push(`| ${label(k)} | ${cell(s.cpuMsPerOrder?.[k])} | ${cell(s.cpuMsPerTrivial?.[k])} | ${cell(s.cpuMsPerDirectOrder?.[k])} |`);
-    const sum = (mp: Record<string, number> | undefined, only?: string[]) => Object.entries(mp ?? {}).filter(([k]) => !only || only.includes(k)).reduce((x, [, v]) => x + v, 0);
+    for (const k of names)
+      L.push(
+        `| ${label(k)} | ${cell(s.cpuMsPerOrder?.[k])} | ${cell(s.cpuMsPerTrivial?.[k])} | ${cell(s.cpuMsPerDirectOrder?.[k])} |`,
+      );
+    const sum = (mp: Record<string, number> | undefined, only?: string[]) =>
+      Object.entries(mp ?? {})
+        .filter(([k]) => !only || only.includes(k))
+        .reduce((x, [, v]) => x + v, 0);
     L.push(`| **shop (gateway + workers)** | **${f(sum(s.cpuMsPerOrder, SHOP), 1)}** | | |`);
-    L.push(`| all processes of the run | ${f(sum(s.cpuMsPerOrder), 1)} | ${f(sum(s.cpuMsPerTrivial), 1)} | ${f(sum(s.cpuMsPerDirectOrder), 1)} |`);
+    L.push(
+      `| all processes of the run | ${f(sum(s.cpuMsPerOrder), 1)} | ${f(sum(s.cpuMsPerTrivial), 1)} | ${f(sum(s.cpuMsPerDirectOrder), 1)} |`,
+    );
     L.push('');
     L.push(
       `CPU is utime + stime from /proc/<pid>/stat over the step (send + drain), ${s.cpuIsNetOfIdle ? 'minus what each process uses idle over the same time (polling, timers, metrics; measured just before), ' : ''}divided by the operations completed; "·" is under 0.05 ms. ` +
@@ -196,7 +261,9 @@ export function renderMarkdown(r: R): string {
   if (x) {
     L.push('## Mixed shop load: browse 10 : view order 3 : place order 1 : cancel 0.2');
     L.push('');
-    L.push('| offered | achieved | browse p50/p99 | view order p50/p99 | place (201) p50/p99 | → PAID p99 | cancel p50/p99 | cache hit ratio (browse) | errors | foreign load | sustained |');
+    L.push(
+      '| offered | achieved | browse p50/p99 | view order p50/p99 | place (201) p50/p99 | → PAID p99 | cancel p50/p99 | cache hit ratio (browse) | errors | foreign load | sustained |',
+    );
     L.push('|---|---|---|---|---|---|---|---|---|---|---|');
     for (const s of x.steps) {
       const p = s.perOp;
@@ -205,7 +272,9 @@ export function renderMarkdown(r: R): string {
       );
     }
     L.push('');
-    L.push('Browse: product pages of the 100 ordered products (anonymous; 1 in 5 a product list page); orders invalidate the cached copies of the products they reserve, so some browses miss. View order and cancel: PAID orders placed earlier in the run, by their owners. Cancel answers after refund, stock release and e-mail.');
+    L.push(
+      'Browse: product pages of the 100 ordered products (anonymous; 1 in 5 a product list page); orders invalidate the cached copies of the products they reserve, so some browses miss. View order and cancel: PAID orders placed earlier in the run, by their owners. Cancel answers after refund, stock release and e-mail.',
+    );
     L.push('');
   }
 
@@ -214,20 +283,31 @@ export function renderMarkdown(r: R): string {
     L.push('');
     L.push('| process | peak RSS | RSS at the end | CPU during the run |');
     L.push('|---|---|---|---|');
-    for (const [k, v] of Object.entries(r.processes as Record<string, R>)) L.push(`| ${label(k)} | ${f(v.peakMiB)} MiB | ${f(v.rssMiB)} MiB | ${f((v.cpuMsTotal ?? NaN) / 1000, 1)} s |`);
+    for (const [k, v] of Object.entries(r.processes as Record<string, R>))
+      L.push(`| ${label(k)} | ${f(v.peakMiB)} MiB | ${f(v.rssMiB)} MiB | ${f((v.cpuMsTotal ?? NaN) / 1000, 1)} s |`);
     L.push('');
     if (r.ordersPlaced) {
-      L.push(`${f(r.ordersPlaced)} orders were placed during the run; every PAID order stays open (its workflow waits for ship or cancel), so the orders pool's workflow cache fills with them up to its size (WORKER_MAX_CACHED_WORKFLOWS; default min(250, the SDK's heap-based size)).`);
+      L.push(
+        `${f(r.ordersPlaced)} orders were placed during the run; every PAID order stays open (its workflow waits for ship or cancel), so the orders pool's workflow cache fills with them up to its size (WORKER_MAX_CACHED_WORKFLOWS; default min(250, the SDK's heap-based size)).`,
+      );
       L.push('');
     }
   }
 
   L.push('## How it is measured');
   L.push('');
-  L.push('- `npm run bench` (build, then `tsx bench/run-bench.ts`); a throwaway MariaDB database and Redis key prefix per run, dropped at the end; the shop runs as separate processes from `dist/` (prebuilt workflow bundles) with `NODE_ENV=production` and `LOG_LEVEL=info`; the Temporal dev server runs in memory.');
-  L.push('- Open-loop load at a constant arrival rate; latency counts from each request\'s scheduled send time (no coordinated omission); percentiles are exact. The highest sustained rate comes from a step search (a failed step is repeated once, so a burst of foreign load is not taken for saturation); the ladder is placed by a short closed-loop probe.');
-  L.push('- Baselines run in the same run, interleaved with the measured scenario (the order of the three flows rotates between repetitions): the bare Koa handler and the direct SQL transaction are one extra Node process (`bench/bare-koa.ts`); the trivial workflow runs on its own worker process on the same dev server and is driven by the Temporal client in the bench process.');
-  L.push('- Orders: one unit of one of 100 products, round-robin over 20 customers, each request with a fresh `Idempotency-Key`, default payment method (succeeds).');
+  L.push(
+    '- `npm run bench` (build, then `tsx bench/run-bench.ts`); a throwaway MariaDB database and Redis key prefix per run, dropped at the end; the shop runs as separate processes from `dist/` (prebuilt workflow bundles) with `NODE_ENV=production` and `LOG_LEVEL=info`; the Temporal dev server runs in memory.',
+  );
+  L.push(
+    "- Open-loop load at a constant arrival rate; latency counts from each request's scheduled send time (no coordinated omission); percentiles are exact. The highest sustained rate comes from a step search (a failed step is repeated once, so a burst of foreign load is not taken for saturation); the ladder is placed by a short closed-loop probe.",
+  );
+  L.push(
+    '- Baselines run in the same run, interleaved with the measured scenario (the order of the three flows rotates between repetitions): the bare Koa handler and the direct SQL transaction are one extra Node process (`bench/bare-koa.ts`); the trivial workflow runs on its own worker process on the same dev server and is driven by the Temporal client in the bench process.',
+  );
+  L.push(
+    '- Orders: one unit of one of 100 products, round-robin over 20 customers, each request with a fresh `Idempotency-Key`, default payment method (succeeds).',
+  );
   L.push('');
   return L.join('\n');
 }

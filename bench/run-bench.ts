@@ -45,9 +45,17 @@ const option = (name: string) => args.filter((a) => a.startsWith(`--${name}=`)).
 const quick = flag('quick');
 const REPS = Number(option('reps')[0] ?? (quick ? 1 : 2));
 const ONLY = new Set((option('only')[0] ?? 'catalog,orders,mixed').split(','));
-const SHOP_ENV = Object.fromEntries(option('shop-env').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const SHOP_ENV = Object.fromEntries(
+  option('shop-env').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
 const PROFILE = flag('profile');
-const STEP = { readMs: quick ? 2000 : 2500, flowMs: 5000, equalMs: quick ? 5000 : 6000, mixedMs: 8000, layersMs: quick ? 1000 : 1200 };
+const STEP = {
+  readMs: quick ? 2000 : 2500,
+  flowMs: 5000,
+  equalMs: quick ? 5000 : 6000,
+  mixedMs: 8000,
+  layersMs: quick ? 1000 : 1200,
+};
 /** Soft budget for the measuring part (the build and set-up come on top): later repetitions are skipped past it. */
 const BUDGET_MS = Number(process.env.BENCH_BUDGET_MS ?? 7.5 * 60_000);
 /** Past this, whatever is left is skipped: `npm run bench` (build included) must end within 10 minutes. */
@@ -71,7 +79,9 @@ const overBudget = () => Date.now() - t0 > BUDGET_MS;
 
 function versionOf(cmd: string, argv: string[]): string {
   try {
-    return execFileSync(cmd, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).split('\n')[0].trim();
+    return execFileSync(cmd, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 })
+      .split('\n')[0]
+      .trim();
   } catch {
     return 'unknown';
   }
@@ -80,12 +90,25 @@ function versionOf(cmd: string, argv: string[]): string {
 /** Step results without the bulky parts (per-process CPU stays: it is the point). */
 function slimFlow(s: FlowStep | undefined) {
   if (!s) return undefined;
-  return { ...s, cpu: { wallMs: s.cpu.wallMs, machineBusyMs: s.cpu.machineBusyMs, machineCapacityMs: s.cpu.machineCapacityMs, unaccountedMs: s.cpu.unaccountedMs } };
+  return {
+    ...s,
+    cpu: {
+      wallMs: s.cpu.wallMs,
+      machineBusyMs: s.cpu.machineBusyMs,
+      machineCapacityMs: s.cpu.machineCapacityMs,
+      unaccountedMs: s.cpu.unaccountedMs,
+    },
+  };
 }
 function slimMixed(s: MixedStep | undefined) {
   if (!s) return undefined;
   const completed = s.perOp.placeOrder.count;
-  return { ...s, cpu: undefined, cpuMsPerRequest: Object.fromEntries(Object.entries(s.cpu.perProcess).map(([k, v]) => [k, v / Math.max(1, s.ok)])), ordersPlaced: completed };
+  return {
+    ...s,
+    cpu: undefined,
+    cpuMsPerRequest: Object.fromEntries(Object.entries(s.cpu.perProcess).map(([k, v]) => [k, v / Math.max(1, s.ok)])),
+    ordersPlaced: completed,
+  };
 }
 
 export interface CatalogRep {
@@ -112,7 +135,9 @@ async function runCatalog(env: BenchEnv, results: Record<string, unknown>): Prom
     const b = out.bare!.best;
     out.ratio = g && b ? g.offeredRps / b.offeredRps : NaN;
     out.cpuPerRequestRatio = g && b ? b.serverCpuUsPerReq / g.serverCpuUsPerReq : NaN;
-    log(`  rep ${rep}: gateway ${g?.offeredRps ?? 'none'}/s vs bare ${b?.offeredRps ?? 'none'}/s → ${out.ratio.toFixed(2)}×`);
+    log(
+      `  rep ${rep}: gateway ${g?.offeredRps ?? 'none'}/s vs bare ${b?.offeredRps ?? 'none'}/s → ${out.ratio.toFixed(2)}×`,
+    );
     reps.push(out as CatalogRep);
   }
   // Latency at equal load: both at half the gateway's sustained rate, twice, interleaved.
@@ -123,7 +148,9 @@ async function runCatalog(env: BenchEnv, results: Record<string, unknown>): Prom
     const g = await catalogReadAt(env, 'gateway', equalRate, STEP.readMs);
     const b = await catalogReadAt(env, 'bare', equalRate, STEP.readMs);
     equal.push({ gateway: g, bare: b });
-    log(`  at ${equalRate}/s: gateway p50/p99 ${g.p50.toFixed(2)}/${g.p99.toFixed(2)} ms, bare ${b.p50.toFixed(2)}/${b.p99.toFixed(2)} ms`);
+    log(
+      `  at ${equalRate}/s: gateway p50/p99 ${g.p50.toFixed(2)}/${g.p99.toFixed(2)} ms, bare ${b.p50.toFixed(2)}/${b.p99.toFixed(2)} ms`,
+    );
   }
   results.catalog = {
     reps,
@@ -156,7 +183,11 @@ interface FlowSearchOut {
   steps: FlowStep[];
 }
 
-async function runFlows(env: BenchEnv, results: Record<string, unknown>, afterFirstRep?: (ordersBest: number) => Promise<void>): Promise<number> {
+async function runFlows(
+  env: BenchEnv,
+  results: Record<string, unknown>,
+  afterFirstRep?: (ordersBest: number) => Promise<void>,
+): Promise<number> {
   log('== order placement end to end vs the trivial workflow and vs direct SQL ==');
   const reps: Record<string, unknown>[] = [];
   const bests: Record<FlowKind, number[]> = { trivial: [], orders: [], direct: [] };
@@ -178,8 +209,17 @@ async function runFlows(env: BenchEnv, results: Record<string, unknown>, afterFi
     for (const kind of orders[(rep - 1) % 3]) {
       const previous = median(bests[kind]);
       // The first repetition probes; later ones step up from just below the previous best.
-      const factors = Number.isFinite(previous) ? [0.9, 1, 1.1, 1.2, 1.35, 1.5, 1.75, 2] : [0.6, 0.8, 1, 1.25, 1.55, 1.9, 2.4, 3];
-      const s = await flowSearch(env, kind, factors, STEP.flowMs, log, Number.isFinite(previous) ? previous : undefined);
+      const factors = Number.isFinite(previous)
+        ? [0.9, 1, 1.1, 1.2, 1.35, 1.5, 1.75, 2]
+        : [0.6, 0.8, 1, 1.25, 1.55, 1.9, 2.4, 3];
+      const s = await flowSearch(
+        env,
+        kind,
+        factors,
+        STEP.flowMs,
+        log,
+        Number.isFinite(previous) ? previous : undefined,
+      );
       out[kind] = { estimate: s.estimate, best: slimFlow(s.best), steps: s.steps.map(slimFlow) };
       if (s.best) bests[kind].push(s.best.offeredRps);
       if (!s.best) log(`  ${kind}: no step sustained (lowest tried ${s.steps[0]?.offeredRps}/s)`);
@@ -208,9 +248,11 @@ async function runFlows(env: BenchEnv, results: Record<string, unknown>, afterFi
   const ratioOf = (key: 'ordersVsTrivial' | 'ordersVsDirect') => median(reps.map((r) => r[key] as number));
   const cpuOf = (s: FlowStep) => s.netCpuMsPerOp ?? s.cpuMsPerOp;
   const cpuPerOrder: Record<string, number> = {};
-  for (const name of Object.keys(equal[0].orders.cpuMsPerOp)) cpuPerOrder[name] = median(equal.map((e) => cpuOf(e.orders)[name]));
+  for (const name of Object.keys(equal[0].orders.cpuMsPerOp))
+    cpuPerOrder[name] = median(equal.map((e) => cpuOf(e.orders)[name]));
   const cpuPerTrivial: Record<string, number> = {};
-  for (const name of Object.keys(equal[0].trivial.cpuMsPerOp)) cpuPerTrivial[name] = median(equal.map((e) => cpuOf(e.trivial)[name]));
+  for (const name of Object.keys(equal[0].trivial.cpuMsPerOp))
+    cpuPerTrivial[name] = median(equal.map((e) => cpuOf(e.trivial)[name]));
   const grossPerOrder = median(equal.map((e) => Object.values(e.orders.cpuMsPerOp).reduce((a, b) => a + b, 0)));
   const grossPerTrivial = median(equal.map((e) => Object.values(e.trivial.cpuMsPerOp).reduce((a, b) => a + b, 0)));
   const directCpu: Record<string, number[]> = {};
@@ -221,7 +263,10 @@ async function runFlows(env: BenchEnv, results: Record<string, unknown>, afterFi
   const bestSteps = (k: FlowKind) => reps.map((r) => (r[k] as FlowSearchOut).best).filter(Boolean) as FlowStep[];
   results.flows = {
     reps,
-    equalRate: { rate: equalRate, runs: equal.map((e) => ({ trivial: slimFlow(e.trivial), orders: slimFlow(e.orders) })) },
+    equalRate: {
+      rate: equalRate,
+      runs: equal.map((e) => ({ trivial: slimFlow(e.trivial), orders: slimFlow(e.orders) })),
+    },
     summary: {
       ordersMaxRps: ordersBest,
       trivialMaxRps: median(bests.trivial),
@@ -299,7 +344,9 @@ async function waitForQuiet(env: BenchEnv, maxWaitMs: number, threshold = 0.15):
     const c = w.stop();
     load = c.unaccountedMs / c.machineCapacityMs;
     if (load < threshold || Date.now() >= deadline) return load;
-    log(`  foreign load ${(100 * load).toFixed(0)}% of the machine: waiting for it to calm down (up to ${Math.round((deadline - Date.now()) / 1000)} s more)`);
+    log(
+      `  foreign load ${(100 * load).toFixed(0)}% of the machine: waiting for it to calm down (up to ${Math.round((deadline - Date.now()) / 1000)} s more)`,
+    );
   }
 }
 
@@ -320,8 +367,18 @@ function foreignLoads(results: Record<string, unknown>): number[] {
 async function main(): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   const profileDir = PROFILE ? path.join(os.tmpdir(), `shop-bench-profiles-${Date.now()}`) : undefined;
-  const shopEnv = { ...SHOP_ENV, ...(profileDir ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'profile', 'preload.cjs')}`, BENCH_PROFILE_DIR: profileDir } : {}) };
-  log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  const shopEnv = {
+    ...SHOP_ENV,
+    ...(profileDir
+      ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'profile', 'preload.cjs')}`, BENCH_PROFILE_DIR: profileDir }
+      : {}),
+  };
+  log(
+    `machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   const env = await setupEnv({ customers: 20, orderProducts: 100, shopEnv, log });
   // Interrupted (Ctrl-C, a CI timeout): still stop every process and drop the database.
   let interrupted = false;
@@ -373,7 +430,11 @@ async function main(): Promise<void> {
     if (ONLY.has('catalog') && !flag('no-layers')) {
       log('== where the gateway spends its CPU on a cached read: the middleware, layer by layer ==');
       const rate = 1500;
-      results.gatewayLayers = { rate, stepMs: STEP.layersMs, rows: await gatewayLayers(env, { rate, stepMs: STEP.layersMs, rounds: 2, log }) };
+      results.gatewayLayers = {
+        rate,
+        stepMs: STEP.layersMs,
+        rows: await gatewayLayers(env, { rate, stepMs: STEP.layersMs, rounds: 2, log }),
+      };
     }
     // The mixed load runs between the two order repetitions, so that a tight time budget costs
     // the second repetition rather than the mixed scenario.
@@ -396,7 +457,12 @@ async function main(): Promise<void> {
     for (const [name, pid] of Object.entries(pids)) {
       const m = pid ? memoryMiB(pid) : undefined;
       const c = pid ? cpuMs(pid) : undefined;
-      if (m && name !== 'mariadb' && name !== 'redis') memory[name] = { peakMiB: m.peak, rssMiB: m.current, cpuMsTotal: c !== undefined && cpuAtStart[name] !== undefined ? c - cpuAtStart[name]! : undefined };
+      if (m && name !== 'mariadb' && name !== 'redis')
+        memory[name] = {
+          peakMiB: m.peak,
+          rssMiB: m.current,
+          cpuMsTotal: c !== undefined && cpuAtStart[name] !== undefined ? c - cpuAtStart[name]! : undefined,
+        };
     }
     results.processes = memory;
     results.ordersPlaced = placedOrders.length;
@@ -408,9 +474,18 @@ async function main(): Promise<void> {
     const profiles: Record<string, unknown> = {};
     for (const f of readdirSync(profileDir).filter((n) => n.endsWith('.cpuprofile'))) {
       const s = summariseProfile(path.join(profileDir, f), 15);
-      profiles[f] = { busyMs: s.totalMs, byPackage: s.byPackage.slice(0, 15), topSelf: s.topSelf, topInclusive: s.topInclusive };
+      profiles[f] = {
+        busyMs: s.totalMs,
+        byPackage: s.byPackage.slice(0, 15),
+        topSelf: s.topSelf,
+        topInclusive: s.topInclusive,
+      };
     }
-    results.profiles = { dir: profileDir, note: 'profiling slows every process: use these for proportions, never for the throughput figures', profiles };
+    results.profiles = {
+      dir: profileDir,
+      note: 'profiling slows every process: use these for proportions, never for the throughput figures',
+      profiles,
+    };
     log(`profiles in ${profileDir}`);
   }
   const loads = foreignLoads(results);
@@ -421,7 +496,10 @@ async function main(): Promise<void> {
   results.log = lines;
   const stamp = new Date(t0).toISOString().replace(/[:.]/g, '-');
   const json = JSON.stringify(results, null, 1);
-  writeFileSync(path.join(resultsDir, `${stamp}${results.label ? `-${String(results.label).replace(/[^\w.-]/g, '_')}` : ''}.json`), json);
+  writeFileSync(
+    path.join(resultsDir, `${stamp}${results.label ? `-${String(results.label).replace(/[^\w.-]/g, '_')}` : ''}.json`),
+    json,
+  );
   const md = renderMarkdown(results);
   if (!flag('no-latest') && !failed) {
     writeFileSync(path.join(resultsDir, 'latest.json'), json);

@@ -64,12 +64,26 @@ export async function settle(env: BenchEnv, maxMs = 10_000): Promise<void> {
 /** The generator used this much of its core: the step measured the machine, not the server alone. */
 export const GENERATOR_SATURATED = 0.95;
 
-export async function catalogReadSearch(env: BenchEnv, target: 'gateway' | 'bare', stepMs: number, log: Log): Promise<{ estimate: number; best?: ReadStep; steps: ReadStep[]; generatorBound: boolean }> {
+export async function catalogReadSearch(
+  env: BenchEnv,
+  target: 'gateway' | 'bare',
+  stepMs: number,
+  log: Log,
+): Promise<{ estimate: number; best?: ReadStep; steps: ReadStep[]; generatorBound: boolean }> {
   const baseUrl = target === 'gateway' ? env.apiUrl : env.bareUrl;
   const path = `/api/products/${env.readProduct.id}`;
   // Anonymous reads (an admin token would bypass the cache by design); anything but a 200 HIT
   // is an error, so the scenario is the cache-hit path and nothing else.
-  const op = httpOp(baseUrl, () => ({ method: 'GET', path }), (res) => (res.status !== 200 ? String(res.status) : target === 'gateway' && res.headers['x-cache'] !== 'HIT' ? `X-Cache ${res.headers['x-cache']}` : true));
+  const op = httpOp(
+    baseUrl,
+    () => ({ method: 'GET', path }),
+    (res) =>
+      res.status !== 200
+        ? String(res.status)
+        : target === 'gateway' && res.headers['x-cache'] !== 'HIT'
+          ? `X-Cache ${res.headers['x-cache']}`
+          : true,
+  );
   const serverName = target === 'gateway' ? 'gateway' : 'bare-koa+direct';
   // Warm-up (JIT, connections, the cache entry), then a closed-loop probe to place the ladder.
   await closedLoop(16, 1000, op);
@@ -82,7 +96,13 @@ export async function catalogReadSearch(env: BenchEnv, target: 'gateway' | 'bare
       const w = cpuWindow(env.pids());
       const r = await openLoop(rps, stepMs, op);
       const cpu = w.stop();
-      const step: ReadStep = { ...r, target, serverCpuUsPerReq: ((cpu.perProcess[serverName] ?? NaN) * 1000) / Math.max(1, r.ok), foreignLoad: foreign(cpu), sustained: readSustained(r) };
+      const step: ReadStep = {
+        ...r,
+        target,
+        serverCpuUsPerReq: ((cpu.perProcess[serverName] ?? NaN) * 1000) / Math.max(1, r.ok),
+        foreignLoad: foreign(cpu),
+        sustained: readSustained(r),
+      };
       return step;
     },
     (s) => s.sustained,
@@ -90,7 +110,10 @@ export async function catalogReadSearch(env: BenchEnv, target: 'gateway' | 'bare
       round: (x) => Math.round(x / 50) * 50,
       retry: (s) => s.p99 < 10 * READ_P99_BUDGET_MS,
       beforeRetry: () => settle(env, 5000),
-      onStep: (s, ok) => log(`  read ${target} ${s.offeredRps}/s → ${round(s.achievedRps, 0)}/s p99 ${round(s.p99, 2)} ms, errors ${s.errors}, server ${round(s.serverCpuUsPerReq, 0)} µs/req, loadgen ${round(s.loadgenCpu * 100, 0)}% ${ok ? '✓' : '✗'}`),
+      onStep: (s, ok) =>
+        log(
+          `  read ${target} ${s.offeredRps}/s → ${round(s.achievedRps, 0)}/s p99 ${round(s.p99, 2)} ms, errors ${s.errors}, server ${round(s.serverCpuUsPerReq, 0)} µs/req, loadgen ${round(s.loadgenCpu * 100, 0)}% ${ok ? '✓' : '✗'}`,
+        ),
     },
   );
   // The generator's core busy at the best step: the machine (generator + server on 2 cores) is the
@@ -101,15 +124,35 @@ export async function catalogReadSearch(env: BenchEnv, target: 'gateway' | 'bare
 }
 
 /** Both targets at one rate, for latency at equal load. */
-export async function catalogReadAt(env: BenchEnv, target: 'gateway' | 'bare', rps: number, stepMs: number): Promise<ReadStep> {
+export async function catalogReadAt(
+  env: BenchEnv,
+  target: 'gateway' | 'bare',
+  rps: number,
+  stepMs: number,
+): Promise<ReadStep> {
   const baseUrl = target === 'gateway' ? env.apiUrl : env.bareUrl;
   const path = `/api/products/${env.readProduct.id}`;
-  const op = httpOp(baseUrl, () => ({ method: 'GET', path }), (res) => (res.status !== 200 ? String(res.status) : target === 'gateway' && res.headers['x-cache'] !== 'HIT' ? `X-Cache ${res.headers['x-cache']}` : true));
+  const op = httpOp(
+    baseUrl,
+    () => ({ method: 'GET', path }),
+    (res) =>
+      res.status !== 200
+        ? String(res.status)
+        : target === 'gateway' && res.headers['x-cache'] !== 'HIT'
+          ? `X-Cache ${res.headers['x-cache']}`
+          : true,
+  );
   const w = cpuWindow(env.pids());
   const r = await openLoop(rps, stepMs, op);
   const cpu = w.stop();
   const serverName = target === 'gateway' ? 'gateway' : 'bare-koa+direct';
-  return { ...r, target, serverCpuUsPerReq: ((cpu.perProcess[serverName] ?? NaN) * 1000) / Math.max(1, r.ok), foreignLoad: foreign(cpu), sustained: readSustained(r) };
+  return {
+    ...r,
+    target,
+    serverCpuUsPerReq: ((cpu.perProcess[serverName] ?? NaN) * 1000) / Math.max(1, r.ok),
+    foreignLoad: foreign(cpu),
+    sustained: readSustained(r),
+  };
 }
 
 // ---- Orders --------------------------------------------------------------------------------------
@@ -158,7 +201,9 @@ export class CompletionTracker {
     this.polling = true;
     try {
       const ids = [...this.pending.keys()].slice(0, 1000);
-      const [rows] = await this.env.db.query(`SELECT id, status FROM orders WHERE id IN (?) AND status <> 'PENDING'`, [ids]);
+      const [rows] = await this.env.db.query(`SELECT id, status FROM orders WHERE id IN (?) AND status <> 'PENDING'`, [
+        ids,
+      ]);
       const now = performance.now();
       for (const row of rows as { id: string; status: string }[]) {
         const scheduled = this.pending.get(row.id);
@@ -239,10 +284,18 @@ function judge(s: FlowStep): FlowStep {
   if (s.errors / Math.max(1, s.sent) > FLOW_BUDGET.maxErrorRate) reasons.push(`errors ${s.errors}/${s.sent}`);
   if (s.incomplete > 0) reasons.push(`${s.incomplete} incomplete after ${FLOW_BUDGET.drainTimeoutMs} ms`);
   if (s.accepted < 0.95 * s.sent) reasons.push('accepted < 95% of offered');
-  if (s.accept.p99 > FLOW_BUDGET.acceptP99Ms) reasons.push(`accept p99 ${round(s.accept.p99, 0)} ms > ${FLOW_BUDGET.acceptP99Ms}`);
-  if (s.completion.p99 > FLOW_BUDGET.completionP99Ms) reasons.push(`completion p99 ${round(s.completion.p99, 0)} ms > ${FLOW_BUDGET.completionP99Ms}`);
-  if (s.backlogGrowth > 2 && s.completion.p50 > 100) reasons.push(`backlog growing (completion p50 ×${round(s.backlogGrowth, 1)} within the step)`);
-  if (s.emailsPendingAtCompletion !== undefined && s.emailDrainMs !== undefined && s.emailDrainMs >= FLOW_BUDGET.drainTimeoutMs) reasons.push('e-mails not drained');
+  if (s.accept.p99 > FLOW_BUDGET.acceptP99Ms)
+    reasons.push(`accept p99 ${round(s.accept.p99, 0)} ms > ${FLOW_BUDGET.acceptP99Ms}`);
+  if (s.completion.p99 > FLOW_BUDGET.completionP99Ms)
+    reasons.push(`completion p99 ${round(s.completion.p99, 0)} ms > ${FLOW_BUDGET.completionP99Ms}`);
+  if (s.backlogGrowth > 2 && s.completion.p50 > 100)
+    reasons.push(`backlog growing (completion p50 ×${round(s.backlogGrowth, 1)} within the step)`);
+  if (
+    s.emailsPendingAtCompletion !== undefined &&
+    s.emailDrainMs !== undefined &&
+    s.emailDrainMs >= FLOW_BUDGET.drainTimeoutMs
+  )
+    reasons.push('e-mails not drained');
   s.sustained = reasons.length === 0;
   if (reasons.length) s.notSustainedBecause = reasons.join('; ');
   return s;
@@ -289,7 +342,13 @@ function orderOp(env: BenchEnv, tracker: CompletionTracker, rand: () => number):
 /** Idle CPU per second of each process, measured by the runner (see idleCpuRates). */
 export const idle: { rates?: Record<string, number> } = {};
 
-export async function flowStep(env: BenchEnv, kind: FlowKind, rps: number, durationMs: number, log: Log): Promise<FlowStep> {
+export async function flowStep(
+  env: BenchEnv,
+  kind: FlowKind,
+  rps: number,
+  durationMs: number,
+  log: Log,
+): Promise<FlowStep> {
   const rand = prng(Math.round(rps * 1000) + kind.length);
   const acceptLat: number[] = [];
   const completions: { scheduled: number; latency: number }[] = [];
@@ -301,7 +360,11 @@ export async function flowStep(env: BenchEnv, kind: FlowKind, rps: number, durat
     op = orderOp(env, tracker, rand);
   } else if (kind === 'trivial') {
     op = async (i, scheduled) => {
-      const handle = await env.temporal.workflow.start('benchTrivial', { taskQueue: TRIVIAL_TASK_QUEUE, workflowId: `bench-trivial-${randomUUID()}`, args: [i] });
+      const handle = await env.temporal.workflow.start('benchTrivial', {
+        taskQueue: TRIVIAL_TASK_QUEUE,
+        workflowId: `bench-trivial-${randomUUID()}`,
+        args: [i],
+      });
       acceptLat.push(performance.now() - scheduled);
       try {
         await handle.result();
@@ -315,7 +378,11 @@ export async function flowStep(env: BenchEnv, kind: FlowKind, rps: number, durat
     op = async (i, scheduled) => {
       const customer = env.customers[i % env.customers.length];
       const productId = env.orderProducts[Math.floor(rand() * env.orderProducts.length)];
-      const res = await send(env.bareUrl, { method: 'POST', path: '/direct/orders', body: JSON.stringify({ userId: customer.id, productId, quantity: 1 }) });
+      const res = await send(env.bareUrl, {
+        method: 'POST',
+        path: '/direct/orders',
+        body: JSON.stringify({ userId: customer.id, productId, quantity: 1 }),
+      });
       if (res.status !== 201) return `${res.status} ${res.body.slice(0, 60)}`;
       completions.push({ scheduled, latency: performance.now() - scheduled });
       return true;
@@ -336,7 +403,8 @@ export async function flowStep(env: BenchEnv, kind: FlowKind, rps: number, durat
   if (tracker) {
     incomplete = await tracker.drain(FLOW_BUDGET.drainTimeoutMs);
     tracker.stop();
-    if (incomplete) log(`  ${incomplete} orders still PENDING after the drain: ${tracker.abandon().slice(0, 3).join(', ')}...`);
+    if (incomplete)
+      log(`  ${incomplete} orders still PENDING after the drain: ${tracker.abandon().slice(0, 3).join(', ')}...`);
     for (const d of tracker.done) {
       if (d.status === 'PAID') completions.push(d);
     }
@@ -349,13 +417,19 @@ export async function flowStep(env: BenchEnv, kind: FlowKind, rps: number, durat
     const expected = completions.length;
     const doneAt = performance.now();
     emailsPendingAtCompletion = Math.max(0, expected - ((await smtpReceived(env)) - emailsBefore));
-    while ((await smtpReceived(env)) - emailsBefore < expected && performance.now() - doneAt < FLOW_BUDGET.drainTimeoutMs) await sleep(100);
+    while (
+      (await smtpReceived(env)) - emailsBefore < expected &&
+      performance.now() - doneAt < FLOW_BUDGET.drainTimeoutMs
+    )
+      await sleep(100);
     emailDrainMs = performance.now() - doneAt;
   }
   const lastCompletion = completions.reduce((m, c) => Math.max(m, c.scheduled + c.latency), sendEnd);
   const cpu = w.stop();
   const completed = completions.length;
-  const cpuMsPerOp = Object.fromEntries(Object.entries(cpu.perProcess).map(([k, v]) => [k, v / Math.max(1, completed)]));
+  const cpuMsPerOp = Object.fromEntries(
+    Object.entries(cpu.perProcess).map(([k, v]) => [k, v / Math.max(1, completed)]),
+  );
   const step: FlowStep = {
     kind,
     offeredRps: rps,
@@ -395,7 +469,12 @@ export function describeFlow(s: FlowStep): string {
  * A flow's capacity, closed loop: `concurrency` clients each placing an operation and waiting
  * for its completion (PAID, the workflow result, the 201) before the next. Places the ladder.
  */
-export async function flowProbe(env: BenchEnv, kind: FlowKind, concurrency: number, durationMs: number): Promise<number> {
+export async function flowProbe(
+  env: BenchEnv,
+  kind: FlowKind,
+  concurrency: number,
+  durationMs: number,
+): Promise<number> {
   const rand = prng(7 + kind.length);
   let op: Op;
   let tracker: CompletionTracker | undefined;
@@ -409,14 +488,22 @@ export async function flowProbe(env: BenchEnv, kind: FlowKind, concurrency: numb
     };
   } else if (kind === 'trivial') {
     op = async (i) => {
-      await env.temporal.workflow.execute('benchTrivial', { taskQueue: TRIVIAL_TASK_QUEUE, workflowId: `bench-trivial-${randomUUID()}`, args: [i] });
+      await env.temporal.workflow.execute('benchTrivial', {
+        taskQueue: TRIVIAL_TASK_QUEUE,
+        workflowId: `bench-trivial-${randomUUID()}`,
+        args: [i],
+      });
       return true;
     };
   } else {
     op = async (i) => {
       const customer = env.customers[i % env.customers.length];
       const productId = env.orderProducts[Math.floor(rand() * env.orderProducts.length)];
-      const res = await send(env.bareUrl, { method: 'POST', path: '/direct/orders', body: JSON.stringify({ userId: customer.id, productId, quantity: 1 }) });
+      const res = await send(env.bareUrl, {
+        method: 'POST',
+        path: '/direct/orders',
+        body: JSON.stringify({ userId: customer.id, productId, quantity: 1 }),
+      });
       return res.status === 201 ? true : String(res.status);
     };
   }
@@ -430,21 +517,36 @@ export async function flowProbe(env: BenchEnv, kind: FlowKind, concurrency: numb
 }
 
 /** Step search of a flow: ladder × the estimate (a closed-loop probe unless given). */
-export async function flowSearch(env: BenchEnv, kind: FlowKind, ladderFactors: number[], stepMs: number, log: Log, estimate?: number): Promise<{ estimate: number; best?: FlowStep; steps: FlowStep[] }> {
+export async function flowSearch(
+  env: BenchEnv,
+  kind: FlowKind,
+  ladderFactors: number[],
+  stepMs: number,
+  log: Log,
+  estimate?: number,
+): Promise<{ estimate: number; best?: FlowStep; steps: FlowStep[] }> {
   if (!estimate) {
     estimate = await flowProbe(env, kind, kind === 'orders' ? 8 : 16, kind === 'direct' ? 2000 : 4000);
     log(`  ${kind} closed-loop probe: ${round(estimate, 1)}/s`);
   }
   const e = Math.max(estimate, 1);
   const ladder = [...new Set(ladderFactors.map((f) => Math.max(1, Math.round(e * f))))];
-  const search = await searchMaxRate(ladder, (rps) => flowStep(env, kind, rps, stepMs, log), (s) => s.sustained, {
-    onStep: (s) => log(describeFlow(s)),
-    // A clear failure (a backlog, or p99 far over budget on a quiet machine) is saturation; a
-    // marginal one, or one under foreign load, is run again.
-    retry: (s) => s.incomplete === 0 && (s.foreignLoad > 0.2 || (s.completion.p99 < 1.5 * FLOW_BUDGET.completionP99Ms && s.accept.p99 < 1.5 * FLOW_BUDGET.acceptP99Ms)),
-    beforeRetry: () => settle(env),
-    refine: 1,
-  });
+  const search = await searchMaxRate(
+    ladder,
+    (rps) => flowStep(env, kind, rps, stepMs, log),
+    (s) => s.sustained,
+    {
+      onStep: (s) => log(describeFlow(s)),
+      // A clear failure (a backlog, or p99 far over budget on a quiet machine) is saturation; a
+      // marginal one, or one under foreign load, is run again.
+      retry: (s) =>
+        s.incomplete === 0 &&
+        (s.foreignLoad > 0.2 ||
+          (s.completion.p99 < 1.5 * FLOW_BUDGET.completionP99Ms && s.accept.p99 < 1.5 * FLOW_BUDGET.acceptP99Ms)),
+      beforeRetry: () => settle(env),
+      refine: 1,
+    },
+  );
   return { estimate, best: search.best, steps: search.steps };
 }
 
@@ -504,12 +606,20 @@ export async function mixedStep(env: BenchEnv, rps: number, durationMs: number):
     }
     if (kind === 'viewOrder') {
       const o = paid[Math.floor(rand() * paid.length)];
-      const res = await send(env.apiUrl, { method: 'GET', path: `/api/orders/${o.id}`, headers: { authorization: `Bearer ${o.customer.token}` } });
+      const res = await send(env.apiUrl, {
+        method: 'GET',
+        path: `/api/orders/${o.id}`,
+        headers: { authorization: `Bearer ${o.customer.token}` },
+      });
       return res.status === 200 ? true : `view ${res.status}`;
     }
     if (kind === 'cancel') {
       const o = paid.splice(Math.floor(rand() * paid.length), 1)[0];
-      const res = await send(env.apiUrl, { method: 'PUT', path: `/api/orders/${o.id}/cancel`, headers: { authorization: `Bearer ${o.customer.token}` } });
+      const res = await send(env.apiUrl, {
+        method: 'PUT',
+        path: `/api/orders/${o.id}/cancel`,
+        headers: { authorization: `Bearer ${o.customer.token}` },
+      });
       if (res.status !== 200) return `cancel ${res.status} ${res.body.slice(0, 60)}`;
       return (JSON.parse(res.body) as { status: string }).status === 'CANCELLED' ? true : 'cancel not CANCELLED';
     }
@@ -540,7 +650,11 @@ export async function mixedStep(env: BenchEnv, rps: number, durationMs: number):
     sent: r.sent,
     ok: r.ok,
     errors: r.errors + failed + incomplete,
-    errorKinds: { ...r.errorKinds, ...(failed ? { 'order not PAID': failed } : {}), ...(incomplete ? { 'order incomplete': incomplete } : {}) },
+    errorKinds: {
+      ...r.errorKinds,
+      ...(failed ? { 'order not PAID': failed } : {}),
+      ...(incomplete ? { 'order incomplete': incomplete } : {}),
+    },
     perOp,
     orderCompletion: summarise(tracker.done.map((d) => d.latency)),
     cacheHitRatio: browses ? hits / browses : NaN,
@@ -552,9 +666,11 @@ export async function mixedStep(env: BenchEnv, rps: number, durationMs: number):
     sustained: false,
   };
   const reasons: string[] = [];
-  if (step.errors / Math.max(1, step.sent) > FLOW_BUDGET.maxErrorRate) reasons.push(`errors ${step.errors}/${step.sent}`);
+  if (step.errors / Math.max(1, step.sent) > FLOW_BUDGET.maxErrorRate)
+    reasons.push(`errors ${step.errors}/${step.sent}`);
   if (perOp.browse.p99 > 250 || perOp.viewOrder.p99 > 250) reasons.push('read p99 > 250 ms');
-  if (perOp.placeOrder.p99 > FLOW_BUDGET.acceptP99Ms || step.orderCompletion.p99 > FLOW_BUDGET.completionP99Ms) reasons.push('order p99 over budget');
+  if (perOp.placeOrder.p99 > FLOW_BUDGET.acceptP99Ms || step.orderCompletion.p99 > FLOW_BUDGET.completionP99Ms)
+    reasons.push('order p99 over budget');
   step.sustained = reasons.length === 0;
   if (reasons.length) step.notSustainedBecause = reasons.join('; ');
   return step;

@@ -21,7 +21,10 @@ const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
 
 /** An integer that may be left unset (undefined: the library's own default applies). */
 const optionalInt = (min: number, max: number) =>
-  z.preprocess((v) => (v === undefined || (typeof v === 'string' && v.trim() === '') ? undefined : v), z.coerce.number().int().min(min).max(max).optional());
+  z.preprocess(
+    (v) => (v === undefined || (typeof v === 'string' && v.trim() === '') ? undefined : v),
+    z.coerce.number().int().min(min).max(max).optional(),
+  );
 
 const optionalString = z
   .string()
@@ -29,59 +32,75 @@ const optionalString = z
   .transform((v) => (v === '' ? undefined : v));
 
 export const configSchema = z.object({
-    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    PORT: int(3000, 0, 65535),
-    TEMPORAL_ADDRESS: optionalString,
-    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-    MYSQL_URL: optionalUrl(['mysql', 'mariadb']),
-    MYSQL_REPLICA_URLS: z
-      .string()
-      .optional()
-      .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean))
-      .refine((urls) => urls.every((u) => /^(mysql|mariadb):\/\//.test(u)), {
-        message: 'must be a comma-separated list of mysql:// URLs',
-      }),
-    MYSQL_POOL_SIZE: int(10, 1, 1000),
-    REDIS_URL: optionalUrl(['redis', 'rediss']),
-    REDIS_KEY_PREFIX: z.string().default('shop:'),
-    SMTP_URL: optionalUrl(['smtp', 'smtps']),
-    MAIL_FROM: z.string().default('Temporal Shop <no-reply@shop.local>'),
-    JWT_SECRET: optionalString,
-    JWT_SECRET_FILE: optionalString,
-    JWT_ISSUER: z.string().min(1).default('temporal-shop'),
-    JWT_AUDIENCE: z.string().min(1).default('temporal-shop-api'),
-    JWT_TTL_SECONDS: int(3600, 60, 30 * 24 * 3600),
-    ADMIN_EMAIL: optionalString.pipe(z.string().email().optional()),
-    ADMIN_PASSWORD: optionalString,
-    RATE_LIMIT_MAX: int(100, 1),
-    RATE_LIMIT_WINDOW_MS: int(60_000, 1000),
-    LOGIN_RATE_LIMIT_MAX: int(10, 1),
-    LOGIN_RATE_LIMIT_WINDOW_MS: int(15 * 60_000, 1000),
-    CORS_ORIGINS: z
-      .string()
-      .default('*')
-      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
-    TRUST_PROXY: z
-      .enum(['true', 'false'])
-      .default('false')
-      .transform((v) => v === 'true'),
-    BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'like 100kb').default('100kb'),
-    CACHE_TTL_SECONDS: int(300, 1),
-    /** A PENDING order whose payment has not completed by then is cancelled (and refunded). */
-    ORDER_PAYMENT_TIMEOUT_MS: int(15 * 60_000, 1000),
-    CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD').default('USD'),
-    DATA_DIR: z.string().min(1).default('.data'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    WORKER_SHUTDOWN_GRACE_MS: int(10_000, 0),
-    WORKER_HTTP_PORT: int(9465, 0, 65535),
-    TEMPORAL_METRICS_BIND: z.string().default('0.0.0.0:9464'),
-    WORKFLOW_BUNDLE_DIR: optionalString,
-    /**
-     * Workflows kept in memory per worker pool (every pool of the process). Unset: the pool's own
-     * setting, else min(250, the SDK's heap-based default); see workers/run-worker.ts.
-     */
-    WORKER_MAX_CACHED_WORKFLOWS: optionalInt(0, 100_000),
-  });
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(3000, 0, 65535),
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  MYSQL_URL: optionalUrl(['mysql', 'mariadb']),
+  MYSQL_REPLICA_URLS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .refine((urls) => urls.every((u) => /^(mysql|mariadb):\/\//.test(u)), {
+      message: 'must be a comma-separated list of mysql:// URLs',
+    }),
+  MYSQL_POOL_SIZE: int(10, 1, 1000),
+  REDIS_URL: optionalUrl(['redis', 'rediss']),
+  REDIS_KEY_PREFIX: z.string().default('shop:'),
+  SMTP_URL: optionalUrl(['smtp', 'smtps']),
+  MAIL_FROM: z.string().default('Temporal Shop <no-reply@shop.local>'),
+  JWT_SECRET: optionalString,
+  JWT_SECRET_FILE: optionalString,
+  JWT_ISSUER: z.string().min(1).default('temporal-shop'),
+  JWT_AUDIENCE: z.string().min(1).default('temporal-shop-api'),
+  JWT_TTL_SECONDS: int(3600, 60, 30 * 24 * 3600),
+  ADMIN_EMAIL: optionalString.pipe(z.string().email().optional()),
+  ADMIN_PASSWORD: optionalString,
+  RATE_LIMIT_MAX: int(100, 1),
+  RATE_LIMIT_WINDOW_MS: int(60_000, 1000),
+  LOGIN_RATE_LIMIT_MAX: int(10, 1),
+  LOGIN_RATE_LIMIT_WINDOW_MS: int(15 * 60_000, 1000),
+  CORS_ORIGINS: z
+    .string()
+    .default('*')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  TRUST_PROXY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'like 100kb')
+    .default('100kb'),
+  CACHE_TTL_SECONDS: int(300, 1),
+  /** A PENDING order whose payment has not completed by then is cancelled (and refunded). */
+  ORDER_PAYMENT_TIMEOUT_MS: int(15 * 60_000, 1000),
+  CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD')
+    .default('USD'),
+  DATA_DIR: z.string().min(1).default('.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WORKER_SHUTDOWN_GRACE_MS: int(10_000, 0),
+  WORKER_HTTP_PORT: int(9465, 0, 65535),
+  TEMPORAL_METRICS_BIND: z.string().default('0.0.0.0:9464'),
+  WORKFLOW_BUNDLE_DIR: optionalString,
+  /**
+   * Workflows kept in memory per worker pool (every pool of the process). Unset: the pool's own
+   * setting, else min(250, the SDK's heap-based default); see workers/run-worker.ts.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: optionalInt(0, 100_000),
+});
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -99,7 +118,8 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
   if (set('JWT_SECRET') && bytes('JWT_SECRET') < 32) problems.push('JWT_SECRET must be at least 32 bytes');
   if (set('ADMIN_EMAIL') && !set('ADMIN_PASSWORD')) problems.push('ADMIN_PASSWORD is required when ADMIN_EMAIL is set');
-  if (set('ADMIN_PASSWORD') && (bytes('ADMIN_PASSWORD') < 8 || bytes('ADMIN_PASSWORD') > 72)) problems.push('ADMIN_PASSWORD must be 8 to 72 bytes');
+  if (set('ADMIN_PASSWORD') && (bytes('ADMIN_PASSWORD') < 8 || bytes('ADMIN_PASSWORD') > 72))
+    problems.push('ADMIN_PASSWORD must be 8 to 72 bytes');
   if (set('MYSQL_REPLICA_URLS') && !set('MYSQL_URL')) problems.push('MYSQL_REPLICA_URLS needs MYSQL_URL (the primary)');
   return problems;
 }
@@ -141,7 +161,8 @@ export function resolveJwtSecret(config: Config): string {
   }
   if (config.JWT_SECRET_FILE) {
     const secret = readFileSync(config.JWT_SECRET_FILE, 'utf8').trim();
-    if (Buffer.byteLength(secret) < 32) throw new ConfigError([`JWT_SECRET_FILE ${config.JWT_SECRET_FILE} holds fewer than 32 bytes`]);
+    if (Buffer.byteLength(secret) < 32)
+      throw new ConfigError([`JWT_SECRET_FILE ${config.JWT_SECRET_FILE} holds fewer than 32 bytes`]);
     return secret;
   }
   const file = dataPath(config, 'jwt-secret');

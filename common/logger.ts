@@ -13,7 +13,10 @@ export function createLogger(bindings: Record<string, unknown> = {}, level?: str
     base: { pid: process.pid, ...bindings },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    redact: { paths: ['password', '*.password', 'passwordHash', '*.passwordHash', 'req.headers.authorization'], censor: '[redacted]' },
+    redact: {
+      paths: ['password', '*.password', 'passwordHash', '*.passwordHash', 'req.headers.authorization'],
+      censor: '[redacted]',
+    },
   });
 }
 

@@ -25,11 +25,36 @@ function define(registry: Registry) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
-    orders: new Counter({ name: 'shop_orders_total', help: 'Orders by outcome (placed, rejected, paid, failed, cancelled, shipped)', labelNames: ['outcome'] as const, registers }),
-    payments: new Counter({ name: 'shop_payments_total', help: 'Payment provider calls by kind (charge, refund) and result', labelNames: ['kind', 'result'] as const, registers }),
-    cache: new Counter({ name: 'shop_cache_requests_total', help: 'Read-path cache lookups by result (hit, miss, stale, error)', labelNames: ['result'] as const, registers }),
-    rateLimited: new Counter({ name: 'shop_rate_limit_rejections_total', help: 'Requests rejected with 429 by limiter', labelNames: ['limiter'] as const, registers }),
-    emails: new Counter({ name: 'shop_emails_total', help: 'E-mails by template and outcome (sent, failed)', labelNames: ['template', 'outcome'] as const, registers }),
+    orders: new Counter({
+      name: 'shop_orders_total',
+      help: 'Orders by outcome (placed, rejected, paid, failed, cancelled, shipped)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    payments: new Counter({
+      name: 'shop_payments_total',
+      help: 'Payment provider calls by kind (charge, refund) and result',
+      labelNames: ['kind', 'result'] as const,
+      registers,
+    }),
+    cache: new Counter({
+      name: 'shop_cache_requests_total',
+      help: 'Read-path cache lookups by result (hit, miss, stale, error)',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: 'shop_rate_limit_rejections_total',
+      help: 'Requests rejected with 429 by limiter',
+      labelNames: ['limiter'] as const,
+      registers,
+    }),
+    emails: new Counter({
+      name: 'shop_emails_total',
+      help: 'E-mails by template and outcome (sent, failed)',
+      labelNames: ['template', 'outcome'] as const,
+      registers,
+    }),
     // A gauge read at scrape time from the orders table, exported by the process that set a
     // source (the orders worker pool). Every replica reports the same table: aggregate with max.
     ordersInStatus: new Gauge({

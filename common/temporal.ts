@@ -6,7 +6,12 @@
 import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
-import { defaultWorkflowSummary, logContextFromArgs, mergeLogContext, withLogContextHeader } from '../workflows/shared/log-context.interceptors';
+import {
+  defaultWorkflowSummary,
+  logContextFromArgs,
+  mergeLogContext,
+  withLogContextHeader,
+} from '../workflows/shared/log-context.interceptors';
 import type { Config } from './config';
 import { currentLogContext } from './log-context';
 
@@ -14,13 +19,18 @@ export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 
 function connectConfig(config: Config) {
   const loaded = loadClientConnectConfig({ disableFile: !process.env.TEMPORAL_CONFIG_FILE });
-  const connectionOptions = { ...loaded.connectionOptions, address: config.TEMPORAL_ADDRESS ?? loaded.connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS };
+  const connectionOptions = {
+    ...loaded.connectionOptions,
+    address: config.TEMPORAL_ADDRESS ?? loaded.connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS,
+  };
   return { connectionOptions, namespace: config.TEMPORAL_NAMESPACE };
 }
 
 export async function connectClient(config: Config): Promise<Client> {
   const { connectionOptions, namespace } = connectConfig(config);
-  const connection = await Connection.connect({ ...connectionOptions, connectTimeout: '5s' } as Parameters<typeof Connection.connect>[0]);
+  const connection = await Connection.connect({ ...connectionOptions, connectTimeout: '5s' } as Parameters<
+    typeof Connection.connect
+  >[0]);
   return new Client({ connection, namespace, interceptors: { workflow: [logContextClientInterceptor()] } });
 }
 
@@ -32,13 +42,19 @@ export async function connectClient(config: Config): Promise<Client> {
  * summary. Explicit memo/summary values from the caller always win.
  */
 export function logContextClientInterceptor(): WorkflowClientInterceptor {
-  const forStart = (workflowType: string, options: { args: unknown[]; memo?: Record<string, unknown>; staticSummary?: string }) => {
+  const forStart = (
+    workflowType: string,
+    options: { args: unknown[]; memo?: Record<string, unknown>; staticSummary?: string },
+  ) => {
     const context = mergeLogContext(currentLogContext(), logContextFromArgs(options.args));
     return {
       context,
       options: {
         ...options,
-        memo: context.requestId && options.memo?.requestId === undefined ? { ...(options.memo ?? {}), requestId: context.requestId } : options.memo,
+        memo:
+          context.requestId && options.memo?.requestId === undefined
+            ? { ...(options.memo ?? {}), requestId: context.requestId }
+            : options.memo,
         staticSummary: options.staticSummary ?? defaultWorkflowSummary(workflowType, options.args),
       },
     };
@@ -46,11 +62,19 @@ export function logContextClientInterceptor(): WorkflowClientInterceptor {
   return {
     startWithDetails(input, next) {
       const { context, options } = forStart(input.workflowType, input.options);
-      return next({ ...input, options: { ...input.options, ...options }, headers: withLogContextHeader(input.headers, context) });
+      return next({
+        ...input,
+        options: { ...input.options, ...options },
+        headers: withLogContextHeader(input.headers, context),
+      });
     },
     signalWithStart(input, next) {
       const { context, options } = forStart(input.workflowType, input.options);
-      return next({ ...input, options: { ...input.options, ...options }, headers: withLogContextHeader(input.headers, context) });
+      return next({
+        ...input,
+        options: { ...input.options, ...options },
+        headers: withLogContextHeader(input.headers, context),
+      });
     },
     startUpdateWithStart(input, next) {
       const { context, options } = forStart(input.workflowType, input.workflowStartOptions);
@@ -73,7 +97,9 @@ export function logContextClientInterceptor(): WorkflowClientInterceptor {
   };
 }
 
-export async function connectWorkerConnection(config: Config): Promise<{ connection: NativeConnection; namespace: string }> {
+export async function connectWorkerConnection(
+  config: Config,
+): Promise<{ connection: NativeConnection; namespace: string }> {
   const { connectionOptions, namespace } = connectConfig(config);
   return { connection: await NativeConnection.connect(connectionOptions), namespace };
 }

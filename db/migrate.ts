@@ -15,7 +15,11 @@ async function main(): Promise<void> {
     const applied = await migrate(ds);
     log.info({ driver: dbDriver(config), applied }, applied.length ? 'migrations applied' : 'schema up to date');
     if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
-      const admin = await createUserActivities({ dataSource: ds }).seedAdmin({ userId: randomUUID(), email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD });
+      const admin = await createUserActivities({ dataSource: ds }).seedAdmin({
+        userId: randomUUID(),
+        email: config.ADMIN_EMAIL,
+        password: config.ADMIN_PASSWORD,
+      });
       log.info({ userId: admin.id }, 'admin account ready');
     }
   } finally {

@@ -10,7 +10,18 @@ export async function buildBundles(outDir: string, log: (m: string) => void = co
   mkdirSync(outDir, { recursive: true });
   for (const spec of Object.values(workerSpecs)) {
     if (!spec) continue;
-    const { code } = await bundleWorkflowCode({ workflowsPath: spec.workflowsPath, workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES], logger: { trace() {}, debug() {}, info() {}, warn: (m: string) => log(m), error: (m: string) => log(m), log() {} } as never });
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: spec.workflowsPath,
+      workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
+      logger: {
+        trace() {},
+        debug() {},
+        info() {},
+        warn: (m: string) => log(m),
+        error: (m: string) => log(m),
+        log() {},
+      } as never,
+    });
     const file = path.join(outDir, `${spec.domain}.js`);
     writeFileSync(file, code);
     log(`bundle ${spec.domain}: ${file} (${Math.round(code.length / 1024)} KiB)`);

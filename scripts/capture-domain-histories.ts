@@ -32,13 +32,19 @@ async function main(): Promise<void> {
   const stack = await startStack({ env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}/0` } });
   try {
     const email = `replay-${randomUUID()}@example.test`;
-    const reg = await stack.request('POST', '/api/users/register', { body: { email, password: 'password123', name: 'Replay' } });
+    const reg = await stack.request('POST', '/api/users/register', {
+      body: { email, password: 'password123', name: 'Replay' },
+    });
     await save(stack, 'users', 'register-user', registerUserWorkflowId(reg.body.id));
     await save(stack, 'notifications', 'welcome-email', welcomeEmailWorkflowId(reg.body.id));
-    const dup = await stack.request('POST', '/api/users/register', { body: { email, password: 'password123', name: 'Again' } });
+    const dup = await stack.request('POST', '/api/users/register', {
+      body: { email, password: 'password123', name: 'Again' },
+    });
     if (dup.status !== 409) throw new Error(`expected 409, got ${dup.status}`);
     // The failed run of the duplicate: its ID is not returned, so find it through visibility.
-    for await (const wf of stack.api.temporal.workflow.list({ query: `WorkflowType = 'registerUser' AND ExecutionStatus = 'Failed'` })) {
+    for await (const wf of stack.api.temporal.workflow.list({
+      query: `WorkflowType = 'registerUser' AND ExecutionStatus = 'Failed'`,
+    })) {
       await save(stack, 'users', 'register-user-email-taken', wf.workflowId);
       break;
     }
@@ -46,15 +52,27 @@ async function main(): Promise<void> {
     const admin = await stack.adminToken();
     const rid = (op: string) => `replay-${op}-${randomUUID()}`;
     const create = rid('create');
-    const p = await stack.request('POST', '/api/products', { token: admin, headers: { 'X-Request-Id': create }, body: { name: 'Replay', description: 'x', priceCents: 100, stock: 5 } });
+    const p = await stack.request('POST', '/api/products', {
+      token: admin,
+      headers: { 'X-Request-Id': create },
+      body: { name: 'Replay', description: 'x', priceCents: 100, stock: 5 },
+    });
     await save(stack, 'catalog', 'create-product', productWorkflowId(p.body.id, 'create', create));
     const update = rid('update');
-    await stack.request('PUT', `/api/products/${p.body.id}`, { token: admin, headers: { 'X-Request-Id': update }, body: { priceCents: 200 } });
+    await stack.request('PUT', `/api/products/${p.body.id}`, {
+      token: admin,
+      headers: { 'X-Request-Id': update },
+      body: { priceCents: 200 },
+    });
     await save(stack, 'catalog', 'update-product', productWorkflowId(p.body.id, 'update', update));
     // Redis cut during a write: the write answers, a purge workflow finishes the invalidation later.
     proxy.cut('reset');
     const purge = rid('update');
-    await stack.request('PUT', `/api/products/${p.body.id}`, { token: admin, headers: { 'X-Request-Id': purge }, body: { stock: 7 } });
+    await stack.request('PUT', `/api/products/${p.body.id}`, {
+      token: admin,
+      headers: { 'X-Request-Id': purge },
+      body: { stock: 7 },
+    });
     proxy.restore();
     await save(stack, 'catalog', 'update-product-cache-unreachable', productWorkflowId(p.body.id, 'update', purge));
     await save(stack, 'catalog', 'purge-product-cache', productCachePurgeWorkflowId(p.body.id, purge));

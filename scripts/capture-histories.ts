@@ -23,7 +23,8 @@ export const HISTORIES_DIR = path.resolve(__dirname, '..', 'test', 'replay', 'hi
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const unknown = wanted.filter((n) => !(n in REPLAY_SCENARIOS));
-  if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}; known: ${Object.keys(REPLAY_SCENARIOS).join(', ')}`);
+  if (unknown.length)
+    throw new Error(`unknown scenario(s): ${unknown.join(', ')}; known: ${Object.keys(REPLAY_SCENARIOS).join(', ')}`);
   await globalSetup();
   const stack = await startStack({ env: { ORDER_PAYMENT_TIMEOUT_MS: String(CAPTURE_PAYMENT_TIMEOUT_MS) } });
   try {

@@ -34,7 +34,11 @@ export function devServerArgs(o: DevServerOptions): string[] {
   if (o.dbFile) args.push('--db-filename', o.dbFile);
   if (o.namespace && o.namespace !== 'default') args.push('--namespace', o.namespace);
   for (const [key, type] of Object.entries(ORDER_SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${key}=${type}`);
-  for (const kv of ['frontend.enableExecuteMultiOperation=true', 'frontend.enableUpdateWorkflowExecution=true', 'frontend.workerVersioningDataAPIs=true']) {
+  for (const kv of [
+    'frontend.enableExecuteMultiOperation=true',
+    'frontend.enableUpdateWorkflowExecution=true',
+    'frontend.workerVersioningDataAPIs=true',
+  ]) {
     args.push('--dynamic-config-value', kv);
   }
   return [...args, ...(o.extraArgs ?? [])];
@@ -73,7 +77,12 @@ export async function waitForTemporal(address: string, timeoutMs = 60_000): Prom
 
 export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   const child = spawn(o.cli, devServerArgs(o), { stdio: ['ignore', 'pipe', 'pipe'] });
-  const forward = (buf: Buffer) => buf.toString().split('\n').filter(Boolean).forEach((l) => o.onOutput?.(l));
+  const forward = (buf: Buffer) =>
+    buf
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .forEach((l) => o.onOutput?.(l));
   child.stdout?.on('data', forward);
   child.stderr?.on('data', forward);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

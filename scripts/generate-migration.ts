@@ -9,7 +9,10 @@ import { parseConfig } from '../common/config';
 import { createDataSource, migrate, type DbDriver } from '../db/data-source';
 
 async function generate(driver: DbDriver, name: string, timestamp: number): Promise<void> {
-  const env = driver === 'mysql' ? process.env : { ...process.env, MYSQL_URL: '', DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'gen-')) };
+  const env =
+    driver === 'mysql'
+      ? process.env
+      : { ...process.env, MYSQL_URL: '', DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'gen-')) };
   if (driver === 'mysql' && !env.MYSQL_URL) throw new Error('MYSQL_URL is required to generate the MySQL migration');
   const ds = createDataSource(parseConfig(env), { poolSize: 1 });
   await migrate(ds);
@@ -22,7 +25,10 @@ async function generate(driver: DbDriver, name: string, timestamp: number): Prom
   const q = (s: string) => JSON.stringify(s);
   const className = `${name}${timestamp}`;
   const up = sql.upQueries.map((x) => `    await queryRunner.query(${q(x.query)});`).join('\n');
-  const down = sql.downQueries.reverse().map((x) => `    await queryRunner.query(${q(x.query)});`).join('\n');
+  const down = sql.downQueries
+    .reverse()
+    .map((x) => `    await queryRunner.query(${q(x.query)});`)
+    .join('\n');
   const file = path.join(__dirname, '..', 'db', 'migrations', driver, `${timestamp}-${name}.ts`);
   writeFileSync(
     file,

@@ -60,7 +60,13 @@ export async function startProcessStack(o: ProcessStackOptions): Promise<Process
   if (!temporalAddress) {
     if (!o.cli) throw new Error('cli (path of the temporal CLI) is required to start a dev server');
     devPort = await freePort();
-    devServer = await startDevServer({ cli: o.cli, port: devPort, headless: true, dbFile: o.devServerDbFile, onOutput: (l) => o.onLog?.('temporal', l) });
+    devServer = await startDevServer({
+      cli: o.cli,
+      port: devPort,
+      headless: true,
+      dbFile: o.devServerDbFile,
+      onOutput: (l) => o.onLog?.('temporal', l),
+    });
     temporalAddress = devServer.address;
   }
   const processes = new Map<string, ManagedProcess>();
@@ -78,7 +84,12 @@ export async function startProcessStack(o: ProcessStackOptions): Promise<Process
       WORKFLOW_BUNDLE_DIR: dist('workflow-bundles'),
     };
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const forward = (buf: Buffer) => buf.toString().split('\n').filter(Boolean).forEach((l) => o.onLog?.(name, l));
+    const forward = (buf: Buffer) =>
+      buf
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .forEach((l) => o.onLog?.(name, l));
     child.stdout?.on('data', forward);
     child.stderr?.on('data', forward);
     const proc = { name, child, httpPort };
@@ -111,7 +122,13 @@ export async function startProcessStack(o: ProcessStackOptions): Promise<Process
     async restartDevServer() {
       if (!devServer || !o.cli) throw new Error('the stack did not start the dev server');
       await devServer.stop('SIGTERM');
-      devServer = await startDevServer({ cli: o.cli, port: devPort, headless: true, dbFile: o.devServerDbFile, onOutput: (l) => o.onLog?.('temporal', l) });
+      devServer = await startDevServer({
+        cli: o.cli,
+        port: devPort,
+        headless: true,
+        dbFile: o.devServerDbFile,
+        onOutput: (l) => o.onLog?.('temporal', l),
+      });
     },
     async stop() {
       for (const name of [...processes.keys()]) await kill(name, 'SIGTERM');

@@ -40,12 +40,18 @@ async function main(): Promise<void> {
   const sharedCache = config.REDIS_URL ? undefined : new MemoryCache();
   const registry = createRegistry('worker');
   installRuntime(config, rootLogger().child({ component: 'worker' }));
-  const workerDeps = await createWorkerDeps(config, rootLogger().child({ component: 'worker' }), registry, { cache: sharedCache });
+  const workerDeps = await createWorkerDeps(config, rootLogger().child({ component: 'worker' }), registry, {
+    cache: sharedCache,
+  });
   const applied = await migrate(workerDeps.dataSource);
   log.info({ driver: dbDriver(config), applied }, applied.length ? 'migrations applied' : 'database schema up to date');
 
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
-    const admin = await createUserActivities({ dataSource: workerDeps.dataSource }).seedAdmin({ userId: randomUUID(), email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD });
+    const admin = await createUserActivities({ dataSource: workerDeps.dataSource }).seedAdmin({
+      userId: randomUUID(),
+      email: config.ADMIN_EMAIL,
+      password: config.ADMIN_PASSWORD,
+    });
     log.info({ userId: admin.id }, 'admin account ready');
   }
 

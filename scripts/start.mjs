@@ -16,6 +16,10 @@ if (!existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-const child = spawn(process.execPath, ['--import', 'tsx', path.join('scripts', 'start-shop.ts'), ...process.argv.slice(2)], { stdio: 'inherit' });
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', path.join('scripts', 'start-shop.ts'), ...process.argv.slice(2)],
+  { stdio: 'inherit' },
+);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

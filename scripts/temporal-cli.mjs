@@ -26,7 +26,10 @@ export function resolveTemporalCli({ install = true, log = (m) => console.error(
   if (install && go) {
     mkdirSync(TOOLS_BIN, { recursive: true });
     log(`temporal CLI not found; building ${CLI_MODULE} with go install (first time only, a few minutes)...`);
-    execFileSync(go, ['install', CLI_MODULE], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, GOBIN: TOOLS_BIN, GOFLAGS: '-mod=mod' } });
+    execFileSync(go, ['install', CLI_MODULE], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, GOBIN: TOOLS_BIN, GOFLAGS: '-mod=mod' },
+    });
     if (existsSync(local)) return local;
   }
   throw new Error(

@@ -9,7 +9,11 @@ export const notificationsWorker: WorkerSpec = {
   workflowsPath: require.resolve('../workflows/notifications'),
   createActivities: ({ dataSource, mailer, metrics }) => {
     const m = businessMetrics(metrics);
-    return createEmailActivities({ dataSource, mailer, onSent: (template, outcome) => m.emails.inc({ template, outcome }) });
+    return createEmailActivities({
+      dataSource,
+      mailer,
+      onSent: (template, outcome) => m.emails.inc({ template, outcome }),
+    });
   },
   // SMTP round trips are slow and I/O-bound: allow many in flight.
   tuning: { maxConcurrentActivityTaskExecutions: 50 },

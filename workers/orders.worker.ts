@@ -11,7 +11,11 @@ export const ordersWorker: WorkerSpec = {
   // The sandbox is the one payment provider shipped; a real one implements the same port
   // (activities/orders/payment-provider.ts) and is chosen here.
   createActivities: ({ dataSource, metrics }) =>
-    createOrderActivities({ dataSource, provider: new SandboxPaymentProvider(dataSource), metrics: businessMetrics(metrics) }),
+    createOrderActivities({
+      dataSource,
+      provider: new SandboxPaymentProvider(dataSource),
+      metrics: businessMetrics(metrics),
+    }),
   // Payment calls wait on the provider (I/O-bound, up to seconds for pm_card_slow).
   tuning: { maxConcurrentActivityTaskExecutions: 100 },
 };

@@ -5,7 +5,15 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import v8 from 'node:v8';
-import { DefaultLogger, type LogLevel, type NativeConnection, Runtime, Worker, type WorkerOptions, makeTelemetryFilterString } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  type LogLevel,
+  type NativeConnection,
+  Runtime,
+  Worker,
+  type WorkerOptions,
+  makeTelemetryFilterString,
+} from '@temporalio/worker';
 import type { Registry } from 'prom-client';
 import { activityLogContextInterceptor } from '../activities/shared/log-context.interceptor';
 import { orderStatusCounts } from '../activities/shared/order-status.metrics';
@@ -22,7 +30,9 @@ let runtimeInstalled = false;
  * current details). Bundled into each domain's prebuilt bundle by scripts/build-bundles.ts too:
  * a Worker given a prebuilt bundle ignores `interceptors.workflowModules`.
  */
-export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [require.resolve('../workflows/shared/log-context.interceptors')];
+export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [
+  require.resolve('../workflows/shared/log-context.interceptors'),
+];
 
 /**
  * Installs the process-wide Temporal runtime once: SDK and workflow/activity logs go to pino,
@@ -32,7 +42,9 @@ export function installRuntime(config: Config, log: Logger, opts: { metrics?: bo
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const sdkLog = log.child({ source: 'temporal-sdk' });
-  const level = (config.LOG_LEVEL === 'silent' || config.LOG_LEVEL === 'fatal' ? 'ERROR' : config.LOG_LEVEL.toUpperCase()) as LogLevel;
+  const level = (
+    config.LOG_LEVEL === 'silent' || config.LOG_LEVEL === 'fatal' ? 'ERROR' : config.LOG_LEVEL.toUpperCase()
+  ) as LogLevel;
   const toPino = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
   Runtime.install({
     shutdownSignals: [],
@@ -52,7 +64,9 @@ export function installRuntime(config: Config, log: Logger, opts: { metrics?: bo
 }
 
 function bundlePathFor(config: Config, domain: string): string | undefined {
-  const dirs = [config.WORKFLOW_BUNDLE_DIR, path.resolve(__dirname, '..', 'workflow-bundles')].filter(Boolean) as string[];
+  const dirs = [config.WORKFLOW_BUNDLE_DIR, path.resolve(__dirname, '..', 'workflow-bundles')].filter(
+    Boolean,
+  ) as string[];
   for (const dir of dirs) {
     const file = path.join(dir, `${domain}.js`);
     if (existsSync(file)) return file;
@@ -80,10 +94,16 @@ export function sdkDefaultMaxCachedWorkflows(heapLimitBytes = v8.getHeapStatisti
  * A pool's tuning: the defaults of its WorkerSpec, the WORKER_MAX_CACHED_WORKFLOWS knob over
  * them, and the capped cache size when neither sets one.
  */
-export function tuningFor(spec: Pick<WorkerSpec, 'tuning'>, config: Pick<Config, 'WORKER_MAX_CACHED_WORKFLOWS'>): Partial<WorkerOptions> {
+export function tuningFor(
+  spec: Pick<WorkerSpec, 'tuning'>,
+  config: Pick<Config, 'WORKER_MAX_CACHED_WORKFLOWS'>,
+): Partial<WorkerOptions> {
   return {
     ...spec.tuning,
-    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS ?? spec.tuning?.maxCachedWorkflows ?? Math.min(DEFAULT_MAX_CACHED_WORKFLOWS, sdkDefaultMaxCachedWorkflows()),
+    maxCachedWorkflows:
+      config.WORKER_MAX_CACHED_WORKFLOWS ??
+      spec.tuning?.maxCachedWorkflows ??
+      Math.min(DEFAULT_MAX_CACHED_WORKFLOWS, sdkDefaultMaxCachedWorkflows()),
   };
 }
 
@@ -96,7 +116,12 @@ export interface RunningWorkers {
   states(): Record<string, string>;
 }
 
-export async function startWorkers(specs: WorkerSpec[], deps: WorkerDeps, connection: NativeConnection, namespace: string): Promise<RunningWorkers> {
+export async function startWorkers(
+  specs: WorkerSpec[],
+  deps: WorkerDeps,
+  connection: NativeConnection,
+  namespace: string,
+): Promise<RunningWorkers> {
   const workers = new Map<string, Worker>();
   for (const spec of specs) {
     const bundle = bundlePathFor(deps.config, spec.domain);
@@ -109,11 +134,18 @@ export async function startWorkers(specs: WorkerSpec[], deps: WorkerDeps, connec
       activities: spec.createActivities(deps),
       // Log correlation (requestId/orderId/userId) into workflows, activities and, through the
       // activity context's Client, into any workflow an activity starts.
-      interceptors: { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES], activity: [activityLogContextInterceptor], client: { workflow: [logContextClientInterceptor()] } },
+      interceptors: {
+        workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES],
+        activity: [activityLogContextInterceptor],
+        client: { workflow: [logContextClientInterceptor()] },
+      },
       shutdownGraceTime: deps.config.WORKER_SHUTDOWN_GRACE_MS,
       ...tuning,
     });
-    deps.log.info({ domain: spec.domain, taskQueue: spec.taskQueue, bundle: bundle ?? 'built at start', tuning }, 'worker created');
+    deps.log.info(
+      { domain: spec.domain, taskQueue: spec.taskQueue, bundle: bundle ?? 'built at start', tuning },
+      'worker created',
+    );
     workers.set(spec.domain, worker);
   }
   // The orders pool also exports the orders-by-status gauge from the read model.
@@ -131,7 +163,12 @@ export async function startWorkers(specs: WorkerSpec[], deps: WorkerDeps, connec
 }
 
 /** /healthz (liveness: process up), /readyz (every worker RUNNING), /metrics (business metrics). */
-export function startWorkerHttpServer(port: number, running: RunningWorkers, registry: Registry, log: Logger): http.Server {
+export function startWorkerHttpServer(
+  port: number,
+  running: RunningWorkers,
+  registry: Registry,
+  log: Logger,
+): http.Server {
   const server = http.createServer(async (req, res) => {
     if (req.url === '/metrics') {
       res.setHeader('Content-Type', registry.contentType);
@@ -140,7 +177,10 @@ export function startWorkerHttpServer(port: number, running: RunningWorkers, reg
     }
     if (req.url === '/healthz' || req.url === '/readyz') {
       const states = running.states();
-      const ok = req.url === '/healthz' ? !Object.values(states).includes('FAILED') : Object.values(states).every((s) => s === 'RUNNING');
+      const ok =
+        req.url === '/healthz'
+          ? !Object.values(states).includes('FAILED')
+          : Object.values(states).every((s) => s === 'RUNNING');
       res.statusCode = ok ? 200 : 503;
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify({ status: ok ? 'ok' : 'unavailable', workers: states }));

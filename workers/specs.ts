@@ -14,7 +14,8 @@ export const workerSpecs: Partial<Record<Domain, WorkerSpec>> = {
 
 export function specsFor(domains: readonly string[]): WorkerSpec[] {
   const unknown = domains.filter((d) => !(d in workerSpecs));
-  if (unknown.length) throw new Error(`Unknown worker domain(s): ${unknown.join(', ')}. Known: ${Object.keys(workerSpecs).join(', ')}`);
+  if (unknown.length)
+    throw new Error(`Unknown worker domain(s): ${unknown.join(', ')}. Known: ${Object.keys(workerSpecs).join(', ')}`);
   return domains.map((d) => workerSpecs[d as Domain] as WorkerSpec);
 }
 

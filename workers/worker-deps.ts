@@ -8,7 +8,12 @@ import { connectRedis } from '../common/redis';
 import { createDataSource } from '../db/data-source';
 import type { WorkerDeps } from './worker-spec';
 
-export async function createWorkerDeps(config: Config, log: Logger, metrics: Registry, shared: { cache?: Cache } = {}): Promise<WorkerDeps & { close(): Promise<void> }> {
+export async function createWorkerDeps(
+  config: Config,
+  log: Logger,
+  metrics: Registry,
+  shared: { cache?: Cache } = {},
+): Promise<WorkerDeps & { close(): Promise<void> }> {
   // Activities write and read back their own writes: they use the primary only. Read replicas
   // serve the gateway's read path.
   const dataSource = createDataSource({ ...config, MYSQL_REPLICA_URLS: [] });

@@ -29,5 +29,10 @@ export interface WorkerSpec {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   createActivities(deps: WorkerDeps): Record<string, (...args: any[]) => Promise<unknown>>;
   /** Per-pool tuning (slots, pollers, cache size). */
-  tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>>;
+  tuning?: Partial<
+    Pick<
+      WorkerOptions,
+      'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'
+    >
+  >;
 }

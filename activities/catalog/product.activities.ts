@@ -57,10 +57,21 @@ export interface InvalidateProductCacheInput {
 }
 
 const skuTaken = (sku: string) =>
-  ApplicationFailure.create({ message: `SKU ${sku} is already used by another product`, type: FailureType.SkuTaken, nonRetryable: true, details: [{ sku }] });
+  ApplicationFailure.create({
+    message: `SKU ${sku} is already used by another product`,
+    type: FailureType.SkuTaken,
+    nonRetryable: true,
+    details: [{ sku }],
+  });
 const notFound = (productId: string) =>
-  ApplicationFailure.create({ message: `Product ${productId} was not found`, type: FailureType.ProductNotFound, nonRetryable: true, details: [{ productId }] });
-const invalid = (message: string) => ApplicationFailure.create({ message, type: FailureType.ValidationFailed, nonRetryable: true });
+  ApplicationFailure.create({
+    message: `Product ${productId} was not found`,
+    type: FailureType.ProductNotFound,
+    nonRetryable: true,
+    details: [{ productId }],
+  });
+const invalid = (message: string) =>
+  ApplicationFailure.create({ message, type: FailureType.ValidationFailed, nonRetryable: true });
 
 /** Only the writable columns, never anything else a caller put in the object. */
 function pickFields(patch: Partial<ProductFields>): Partial<ProductFields> {
@@ -74,7 +85,8 @@ function pickFields(patch: Partial<ProductFields>): Partial<ProductFields> {
 }
 
 export function createProductActivities({ dataSource, cache, config }: ProductActivityDeps) {
-  const findOnPrimary = (id: string) => onPrimary(dataSource, (em) => em.getRepository(ProductEntity).findOneBy({ id }));
+  const findOnPrimary = (id: string) =>
+    onPrimary(dataSource, (em) => em.getRepository(ProductEntity).findOneBy({ id }));
   /** Beyond this age no cache entry written before a write can still exist. */
   const maxEntryLifetimeMs = (config.CACHE_TTL_SECONDS + CACHE_STALE_GRACE_SECONDS) * 1000;
 
@@ -135,7 +147,9 @@ export function createProductActivities({ dataSource, cache, config }: ProductAc
         .where('id = :id AND deleted_at IS NULL', { id: input.productId })
         .execute();
       if (!res.affected) {
-        const row = await onPrimary(dataSource, (em) => em.getRepository(ProductEntity).findOneBy({ id: input.productId }));
+        const row = await onPrimary(dataSource, (em) =>
+          em.getRepository(ProductEntity).findOneBy({ id: input.productId }),
+        );
         // Our own earlier attempt committed: the stamp is exactly ours.
         if (row?.deletedAt?.getTime() !== at.getTime()) throw notFound(input.productId);
       }

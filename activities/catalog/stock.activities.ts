@@ -22,12 +22,22 @@ export interface StockActivityDeps {
  * orders and quantities that are not positive integers (a negative one would add stock).
  */
 export function normaliseLines(lines: OrderLine[]): OrderLine[] {
-  if (!Array.isArray(lines) || lines.length === 0 || lines.some((l) => typeof l?.productId !== 'string' || !Number.isSafeInteger(l.quantity) || l.quantity < 1)) {
-    throw ApplicationFailure.create({ message: 'An order needs lines with a product ID and a positive integer quantity', type: FailureType.ValidationFailed, nonRetryable: true });
+  if (
+    !Array.isArray(lines) ||
+    lines.length === 0 ||
+    lines.some((l) => typeof l?.productId !== 'string' || !Number.isSafeInteger(l.quantity) || l.quantity < 1)
+  ) {
+    throw ApplicationFailure.create({
+      message: 'An order needs lines with a product ID and a positive integer quantity',
+      type: FailureType.ValidationFailed,
+      nonRetryable: true,
+    });
   }
   const byProduct = new Map<string, number>();
   for (const l of lines) byProduct.set(l.productId, (byProduct.get(l.productId) ?? 0) + l.quantity);
-  return [...byProduct].map(([productId, quantity]) => ({ productId, quantity })).sort((a, b) => (a.productId < b.productId ? -1 : 1));
+  return [...byProduct]
+    .map(([productId, quantity]) => ({ productId, quantity }))
+    .sort((a, b) => (a.productId < b.productId ? -1 : 1));
 }
 
 export function createStockActivities({ dataSource, cache }: StockActivityDeps) {
@@ -48,18 +58,33 @@ export function createStockActivities({ dataSource, cache }: StockActivityDeps) 
       const wanted = normaliseLines(lines);
       const ids = wanted.map((l) => l.productId);
       // The primary: an order must be priced from the catalog as it is, not as a lagging replica saw it.
-      const products = await onPrimary(dataSource, (em) => em.getRepository(ProductEntity).findBy({ id: In(ids), deletedAt: IsNull() }));
+      const products = await onPrimary(dataSource, (em) =>
+        em.getRepository(ProductEntity).findBy({ id: In(ids), deletedAt: IsNull() }),
+      );
       const byId = new Map(products.map((p) => [p.id, p]));
       const missing = ids.filter((id) => !byId.has(id));
       if (missing.length) {
-        throw ApplicationFailure.create({ message: `Unknown product(s): ${missing.join(', ')}`, type: FailureType.UnknownProduct, nonRetryable: true, details: [{ productIds: missing }] });
+        throw ApplicationFailure.create({
+          message: `Unknown product(s): ${missing.join(', ')}`,
+          type: FailureType.UnknownProduct,
+          nonRetryable: true,
+          details: [{ productIds: missing }],
+        });
       }
       const currencies = new Set(products.map((p) => p.currency));
       if (currencies.size > 1) {
-        throw ApplicationFailure.create({ message: 'All products of an order must share one currency', type: FailureType.ValidationFailed, nonRetryable: true });
+        throw ApplicationFailure.create({
+          message: 'All products of an order must share one currency',
+          type: FailureType.ValidationFailed,
+          nonRetryable: true,
+        });
       }
       return {
-        lines: wanted.map((l) => ({ ...l, name: byId.get(l.productId)!.name, unitPriceCents: byId.get(l.productId)!.priceCents })),
+        lines: wanted.map((l) => ({
+          ...l,
+          name: byId.get(l.productId)!.name,
+          unitPriceCents: byId.get(l.productId)!.priceCents,
+        })),
         currency: products[0].currency,
       };
     },
@@ -85,10 +110,22 @@ export function createStockActivities({ dataSource, cache }: StockActivityDeps) 
               .where('id = :id AND stock >= :qty AND deleted_at IS NULL', { id: line.productId, qty: line.quantity })
               .execute();
             if (!res.affected) {
-              throw ApplicationFailure.create({ message: `Not enough stock for product ${line.productId}`, type: FailureType.OutOfStock, nonRetryable: true, details: [{ productId: line.productId }] });
+              throw ApplicationFailure.create({
+                message: `Not enough stock for product ${line.productId}`,
+                type: FailureType.OutOfStock,
+                nonRetryable: true,
+                details: [{ productId: line.productId }],
+              });
             }
             const now = new Date();
-            await em.getRepository(StockReservationEntity).insert({ orderId: input.orderId, productId: line.productId, quantity: line.quantity, status: 'RESERVED', createdAt: now, updatedAt: now });
+            await em.getRepository(StockReservationEntity).insert({
+              orderId: input.orderId,
+              productId: line.productId,
+              quantity: line.quantity,
+              status: 'RESERVED',
+              createdAt: now,
+              updatedAt: now,
+            });
             reservedUnits += line.quantity;
           }
         });
@@ -104,7 +141,11 @@ export function createStockActivities({ dataSource, cache }: StockActivityDeps) 
         }
       } catch (err) {
         if (isCheckViolation(err)) {
-          throw ApplicationFailure.create({ message: 'Not enough stock', type: FailureType.OutOfStock, nonRetryable: true });
+          throw ApplicationFailure.create({
+            message: 'Not enough stock',
+            type: FailureType.OutOfStock,
+            nonRetryable: true,
+          });
         }
         throw err;
       }
@@ -120,7 +161,10 @@ export function createStockActivities({ dataSource, cache }: StockActivityDeps) 
      */
     async priceAndReserve(input: { orderId: string; lines: OrderLine[] }): Promise<PriceLinesResult> {
       const priced = await activities.priceLines(input.lines);
-      await activities.reserveStock({ orderId: input.orderId, lines: priced.lines.map(({ productId, quantity }) => ({ productId, quantity })) });
+      await activities.reserveStock({
+        orderId: input.orderId,
+        lines: priced.lines.map(({ productId, quantity }) => ({ productId, quantity })),
+      });
       return priced;
     },
 
@@ -129,13 +173,19 @@ export function createStockActivities({ dataSource, cache }: StockActivityDeps) 
       let releasedUnits = 0;
       const touched: string[] = [];
       await inTransaction(dataSource, async (em: EntityManager) => {
-        const held = await em.getRepository(StockReservationEntity).find({ where: { orderId: input.orderId, status: 'RESERVED' }, order: { productId: 'ASC' } });
+        const held = await em
+          .getRepository(StockReservationEntity)
+          .find({ where: { orderId: input.orderId, status: 'RESERVED' }, order: { productId: 'ASC' } });
         for (const r of held) {
           const flipped = await em
             .createQueryBuilder()
             .update(StockReservationEntity)
             .set({ status: 'RELEASED', updatedAt: new Date() })
-            .where('order_id = :orderId AND product_id = :productId AND status = :status', { orderId: r.orderId, productId: r.productId, status: 'RESERVED' })
+            .where('order_id = :orderId AND product_id = :productId AND status = :status', {
+              orderId: r.orderId,
+              productId: r.productId,
+              status: 'RESERVED',
+            })
             .execute();
           if (!flipped.affected) continue; // released concurrently
           await em

@@ -9,7 +9,11 @@ export interface RenderedEmail {
 const money = (cents: unknown, currency: unknown) =>
   typeof cents === 'number' ? `${(cents / 100).toFixed(2)} ${typeof currency === 'string' ? currency : ''}`.trim() : '';
 
-export function renderEmail(template: EmailTemplate, recipientName: string, data: Record<string, string | number | null>): RenderedEmail {
+export function renderEmail(
+  template: EmailTemplate,
+  recipientName: string,
+  data: Record<string, string | number | null>,
+): RenderedEmail {
   const hello = `Hello ${recipientName},`;
   switch (template) {
     case 'welcome':

@@ -24,12 +24,22 @@ export function createEmailActivities({ dataSource, mailer, onSent }: EmailActiv
   return {
     async deliverEmail(input: SendEmailInput): Promise<SendEmailResult> {
       try {
-        await messages().insert({ messageKey: input.messageKey, template: input.template, userId: input.userId, status: 'PENDING', attempts: 0, messageId: null, createdAt: new Date(), sentAt: null });
+        await messages().insert({
+          messageKey: input.messageKey,
+          template: input.template,
+          userId: input.userId,
+          status: 'PENDING',
+          attempts: 0,
+          messageId: null,
+          createdAt: new Date(),
+          sentAt: null,
+        });
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
       }
       const row = await messages().findOneByOrFail({ messageKey: input.messageKey });
-      if (row.status === 'SENT') return { messageKey: row.messageKey, status: 'ALREADY_SENT', messageId: row.messageId };
+      if (row.status === 'SENT')
+        return { messageKey: row.messageKey, status: 'ALREADY_SENT', messageId: row.messageId };
 
       const user = await dataSource.getRepository(UserEntity).findOneBy({ id: input.userId });
       if (!user) return { messageKey: input.messageKey, status: 'SKIPPED', messageId: null };
@@ -41,7 +51,10 @@ export function createEmailActivities({ dataSource, mailer, onSent }: EmailActiv
         await mailer.send({ to: user.email, subject, text, messageId, headers: { 'X-Message-Key': input.messageKey } });
       } catch (err) {
         onSent?.(input.template, 'failed');
-        Context.current().log.warn('e-mail delivery failed; will retry', { messageKey: input.messageKey, error: (err as Error).message });
+        Context.current().log.warn('e-mail delivery failed; will retry', {
+          messageKey: input.messageKey,
+          error: (err as Error).message,
+        });
         throw err;
       }
       await messages().update({ messageKey: input.messageKey }, { status: 'SENT', messageId, sentAt: new Date() });

@@ -20,7 +20,12 @@ import {
   type RefundInput,
   type RefundResult,
 } from '../../workflows/orders/contract';
-import { NOTIFICATIONS_TASK_QUEUE, type SendEmailInput, orderEmailKey, orderEmailWorkflowId } from '../../workflows/notifications/contract';
+import {
+  NOTIFICATIONS_TASK_QUEUE,
+  type SendEmailInput,
+  orderEmailKey,
+  orderEmailWorkflowId,
+} from '../../workflows/notifications/contract';
 import { FailureType } from '../../workflows/shared/failures';
 import { acceptedOrderView } from './order-views';
 import { chargeKey, type PaymentProvider, PaymentProviderError, refundKey } from './payment-provider';
@@ -46,7 +51,11 @@ export function createOrderActivities({ dataSource, provider, metrics }: OrderAc
     async openOrder(input: OpenOrderInput): Promise<OrderView> {
       const totalCents = input.lines.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0);
       if (!Number.isSafeInteger(totalCents)) {
-        throw ApplicationFailure.create({ type: FailureType.ValidationFailed, message: 'Order total out of range', nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: FailureType.ValidationFailed,
+          message: 'Order total out of range',
+          nonRetryable: true,
+        });
       }
       const createdAt = new Date(input.createdAt);
       const order = Object.assign(new OrderEntity(), {
@@ -64,7 +73,15 @@ export function createOrderActivities({ dataSource, provider, metrics }: OrderAc
         createdAt,
         updatedAt: createdAt,
       });
-      const items = input.lines.map((l) => Object.assign(new OrderItemEntity(), { orderId: input.orderId, productId: l.productId, name: l.name, unitPriceCents: l.unitPriceCents, quantity: l.quantity }));
+      const items = input.lines.map((l) =>
+        Object.assign(new OrderItemEntity(), {
+          orderId: input.orderId,
+          productId: l.productId,
+          name: l.name,
+          unitPriceCents: l.unitPriceCents,
+          quantity: l.quantity,
+        }),
+      );
       try {
         await inTransaction(dataSource, async (em) => {
           await em.getRepository(OrderEntity).insert({ ...order });
@@ -76,7 +93,11 @@ export function createOrderActivities({ dataSource, provider, metrics }: OrderAc
         // transaction), never a possibly lagging replica.
         const row = await inTransaction(dataSource, (em) => loadOrder(em, input.orderId));
         if (!row || row.userId !== input.userId) {
-          throw ApplicationFailure.create({ type: FailureType.ValidationFailed, message: `Order ${input.orderId} exists for another user`, nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: FailureType.ValidationFailed,
+            message: `Order ${input.orderId} exists for another user`,
+            nonRetryable: true,
+          });
         }
         return acceptedOrderView(row);
       }
@@ -104,9 +125,18 @@ export function createOrderActivities({ dataSource, provider, metrics }: OrderAc
           .execute();
         return { row: await loadOrder(em, t.orderId), changed: (res.affected ?? 0) > 0 };
       });
-      if (!row) throw ApplicationFailure.create({ type: FailureType.InvalidTransition, message: `Order ${t.orderId} does not exist`, nonRetryable: true });
+      if (!row)
+        throw ApplicationFailure.create({
+          type: FailureType.InvalidTransition,
+          message: `Order ${t.orderId} does not exist`,
+          nonRetryable: true,
+        });
       if (row.status !== t.to) {
-        throw ApplicationFailure.create({ type: FailureType.InvalidTransition, message: `Order ${t.orderId} is ${row.status}, expected ${t.from} → ${t.to}`, nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: FailureType.InvalidTransition,
+          message: `Order ${t.orderId} is ${row.status}, expected ${t.from} → ${t.to}`,
+          nonRetryable: true,
+        });
       }
       if (changed) metrics?.orders.inc({ outcome: t.to.toLowerCase() });
       return toOrderView(row);
@@ -126,7 +156,14 @@ export function createOrderActivities({ dataSource, provider, metrics }: OrderAc
           workflowId: orderEmailWorkflowId(orderId, template),
           taskQueue: NOTIFICATIONS_TASK_QUEUE,
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          args: [{ messageKey: orderEmailKey(orderId, template), template, userId, data: { orderId, ...data } } satisfies SendEmailInput],
+          args: [
+            {
+              messageKey: orderEmailKey(orderId, template),
+              template,
+              userId,
+              data: { orderId, ...data },
+            } satisfies SendEmailInput,
+          ],
         });
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -144,20 +181,43 @@ export function createOrderActivities({ dataSource, provider, metrics }: OrderAc
       const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
       try {
         const res = await provider.charge(
-          { idempotencyKey: chargeKey(input.orderId), orderId: input.orderId, amountCents: input.amountCents, currency: input.currency, paymentMethod: input.paymentMethod },
+          {
+            idempotencyKey: chargeKey(input.orderId),
+            orderId: input.orderId,
+            amountCents: input.amountCents,
+            currency: input.currency,
+            paymentMethod: input.paymentMethod,
+          },
           { signal: ctx.cancellationSignal },
         );
         metrics?.payments.inc({ kind: 'charge', result: res.replayed ? `${res.status}_replayed` : res.status });
         if (res.status === 'succeeded') return { chargeId: res.chargeId };
         if (res.status === 'declined') {
-          throw ApplicationFailure.create({ type: FailureType.PaymentDeclined, message: `The payment was declined (${res.declineCode})`, nonRetryable: true, details: [{ declineCode: res.declineCode }] });
+          throw ApplicationFailure.create({
+            type: FailureType.PaymentDeclined,
+            message: `The payment was declined (${res.declineCode})`,
+            nonRetryable: true,
+            details: [{ declineCode: res.declineCode }],
+          });
         }
-        throw ApplicationFailure.create({ type: OrderFailureType.PaymentCancelled, message: 'The charge was called off before it captured', nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: OrderFailureType.PaymentCancelled,
+          message: 'The charge was called off before it captured',
+          nonRetryable: true,
+        });
       } catch (err) {
         if (err instanceof PaymentProviderError) {
           metrics?.payments.inc({ kind: 'charge', result: 'error' });
-          ctx.log.warn('payment provider failed; the charge will be retried', { orderId: input.orderId, attempt: ctx.info.attempt, error: err.message });
-          throw ApplicationFailure.create({ type: OrderFailureType.PaymentProviderUnavailable, message: err.message, nonRetryable: false });
+          ctx.log.warn('payment provider failed; the charge will be retried', {
+            orderId: input.orderId,
+            attempt: ctx.info.attempt,
+            error: err.message,
+          });
+          throw ApplicationFailure.create({
+            type: OrderFailureType.PaymentProviderUnavailable,
+            message: err.message,
+            nonRetryable: false,
+          });
         }
         throw err;
       } finally {
@@ -168,20 +228,33 @@ export function createOrderActivities({ dataSource, provider, metrics }: OrderAc
     /** Refunds what was captured (key `<orderId>:refund`), or closes the charge key. */
     async refundPayment(input: RefundInput): Promise<RefundResult> {
       try {
-        const res = await provider.refund({ idempotencyKey: refundKey(input.orderId), chargeIdempotencyKey: chargeKey(input.orderId), orderId: input.orderId, currency: input.currency });
+        const res = await provider.refund({
+          idempotencyKey: refundKey(input.orderId),
+          chargeIdempotencyKey: chargeKey(input.orderId),
+          orderId: input.orderId,
+          currency: input.currency,
+        });
         if (res.status === 'nothing-captured') {
           metrics?.payments.inc({ kind: 'refund', result: 'nothing_captured' });
           return { outcome: 'nothing-captured', chargeId: null, refundId: null };
         }
         metrics?.payments.inc({ kind: 'refund', result: res.replayed ? 'succeeded_replayed' : 'succeeded' });
         if (res.amountCents !== input.amountCents) {
-          Context.current().log.warn('refunded amount differs from the order total', { orderId: input.orderId, refunded: res.amountCents, total: input.amountCents });
+          Context.current().log.warn('refunded amount differs from the order total', {
+            orderId: input.orderId,
+            refunded: res.amountCents,
+            total: input.amountCents,
+          });
         }
         return { outcome: 'refunded', chargeId: res.chargeId, refundId: res.refundId };
       } catch (err) {
         if (err instanceof PaymentProviderError) {
           metrics?.payments.inc({ kind: 'refund', result: 'error' });
-          throw ApplicationFailure.create({ type: OrderFailureType.PaymentProviderUnavailable, message: err.message, nonRetryable: false });
+          throw ApplicationFailure.create({
+            type: OrderFailureType.PaymentProviderUnavailable,
+            message: err.message,
+            nonRetryable: false,
+          });
         }
         throw err;
       }

@@ -13,7 +13,14 @@ import { PaymentEntity } from '../../db/entities';
 import { isUniqueViolation } from '../../db/errors';
 import { inTransaction } from '../../db/transaction';
 import { PAYMENT_METHODS } from '../../workflows/orders/contract';
-import { type ChargeRequest, type ChargeResponse, type PaymentProvider, PaymentProviderError, type RefundRequest, type RefundResponse } from './payment-provider';
+import {
+  type ChargeRequest,
+  type ChargeResponse,
+  type PaymentProvider,
+  PaymentProviderError,
+  type RefundRequest,
+  type RefundResponse,
+} from './payment-provider';
 
 export interface SandboxOptions {
   /** How long pm_card_slow takes to answer after capturing (default 5 s). */
@@ -28,7 +35,8 @@ const newId = (prefix: 'ch' | 're' | 'vo') => `${prefix}_sandbox_${randomBytes(1
 
 function answerOf(row: PaymentEntity, replayed: boolean): ChargeResponse {
   if (row.outcome === 'succeeded') return { status: 'succeeded', chargeId: row.id, replayed };
-  if (row.outcome === 'declined') return { status: 'declined', declineCode: row.declineCode ?? 'card_declined', replayed };
+  if (row.outcome === 'declined')
+    return { status: 'declined', declineCode: row.declineCode ?? 'card_declined', replayed };
   return { status: 'cancelled', replayed };
 }
 
@@ -62,11 +70,13 @@ export class SandboxPaymentProvider implements PaymentProvider {
         const first = await repo.findOneBy({ idempotencyKey: req.idempotencyKey });
         if (first) return { row: first, replayed: true };
 
-        if (req.paymentMethod === PAYMENT_METHODS.unavailable) throw new PaymentProviderError('sandbox: payment provider unavailable (503)');
+        if (req.paymentMethod === PAYMENT_METHODS.unavailable)
+          throw new PaymentProviderError('sandbox: payment provider unavailable (503)');
         if (req.paymentMethod === PAYMENT_METHODS.flaky) {
           flakyCall = (this.flakyCalls.get(req.idempotencyKey) ?? 0) + 1;
           this.flakyCalls.set(req.idempotencyKey, flakyCall);
-          if (flakyCall <= this.flakyFailures) throw new PaymentProviderError(`sandbox: transient failure ${flakyCall} before capture (503)`);
+          if (flakyCall <= this.flakyFailures)
+            throw new PaymentProviderError(`sandbox: transient failure ${flakyCall} before capture (503)`);
         }
         const declined = req.paymentMethod === PAYMENT_METHODS.declined || !KNOWN_METHODS.has(req.paymentMethod);
         const row: PaymentEntity = Object.assign(new PaymentEntity(), {
@@ -78,7 +88,11 @@ export class SandboxPaymentProvider implements PaymentProvider {
           amountCents: req.amountCents,
           currency: req.currency,
           paymentMethod: req.paymentMethod,
-          declineCode: declined ? (KNOWN_METHODS.has(req.paymentMethod) ? 'card_declined' : 'invalid_payment_method') : null,
+          declineCode: declined
+            ? KNOWN_METHODS.has(req.paymentMethod)
+              ? 'card_declined'
+              : 'invalid_payment_method'
+            : null,
           createdAt: new Date(),
         });
         await repo.insert(row);
@@ -98,7 +112,8 @@ export class SandboxPaymentProvider implements PaymentProvider {
     if (req.paymentMethod === PAYMENT_METHODS.flaky && flakyCall === this.flakyFailures + 1) {
       throw new PaymentProviderError('sandbox: connection reset after capture (the response was lost)');
     }
-    if (req.paymentMethod === PAYMENT_METHODS.slow) await sleep(this.slowResponseMs, undefined, { signal: opts.signal });
+    if (req.paymentMethod === PAYMENT_METHODS.slow)
+      await sleep(this.slowResponseMs, undefined, { signal: opts.signal });
     return answerOf(decided.row, false);
   }
 
@@ -106,7 +121,8 @@ export class SandboxPaymentProvider implements PaymentProvider {
     return inTransaction(this.dataSource, async (em: EntityManager) => {
       const repo = em.getRepository(PaymentEntity);
       // Serialise with a charge racing for the same key (the row lock on MySQL; SQLite has one writer).
-      const lock = this.dataSource.options.type === 'better-sqlite3' ? {} : { lock: { mode: 'pessimistic_write' as const } };
+      const lock =
+        this.dataSource.options.type === 'better-sqlite3' ? {} : { lock: { mode: 'pessimistic_write' as const } };
       const charge = await repo.findOne({ where: { idempotencyKey: req.chargeIdempotencyKey }, ...lock });
       if (!charge) {
         // Nothing captured: close the key. A concurrent capture makes this insert fail (unique
@@ -128,7 +144,14 @@ export class SandboxPaymentProvider implements PaymentProvider {
       if (charge.outcome !== 'succeeded') return { status: 'nothing-captured' };
 
       const earlier = await repo.findOneBy({ idempotencyKey: req.idempotencyKey });
-      if (earlier) return { status: 'refunded', refundId: earlier.id, chargeId: charge.id, amountCents: earlier.amountCents, replayed: true };
+      if (earlier)
+        return {
+          status: 'refunded',
+          refundId: earlier.id,
+          chargeId: charge.id,
+          amountCents: earlier.amountCents,
+          replayed: true,
+        };
       const refundId = newId('re');
       await repo.insert({
         id: refundId,

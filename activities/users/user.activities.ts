@@ -66,7 +66,15 @@ export function createUserActivities({ dataSource }: UserActivityDeps) {
       }
       const passwordHash = await bcrypt.hash(input.password, BCRYPT_COST);
       try {
-        await users().insert({ id: input.userId, email, name: input.name ?? 'Administrator', passwordHash, role: 'admin', createdAt: new Date(), deletedAt: null });
+        await users().insert({
+          id: input.userId,
+          email,
+          name: input.name ?? 'Administrator',
+          passwordHash,
+          role: 'admin',
+          createdAt: new Date(),
+          deletedAt: null,
+        });
       } catch (err) {
         if (!isUniqueViolation(err)) throw err; // a concurrent start created it
       }

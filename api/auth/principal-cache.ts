@@ -21,7 +21,11 @@ export class PrincipalCache {
     const now = Date.now();
     const hit = this.entries.get(userId);
     if (hit && hit.until > now) return hit.value;
-    const row = await onPrimary(this.dataSource, (em) => em.getRepository(UserEntity).findOne({ where: { id: userId }, select: { id: true, role: true, deletedAt: true } }));
+    const row = await onPrimary(this.dataSource, (em) =>
+      em
+        .getRepository(UserEntity)
+        .findOne({ where: { id: userId }, select: { id: true, role: true, deletedAt: true } }),
+    );
     const value: Principal = row && !row.deletedAt ? { role: row.role } : undefined;
     if (this.entries.size >= this.maxEntries) this.entries.clear();
     this.entries.set(userId, { value, until: now + this.ttlMs });

@@ -50,7 +50,11 @@ export class TokenService {
   /** Returns the claims, or undefined for any token that is not fully valid. */
   verify(token: string): AuthClaims | undefined {
     try {
-      const payload = jwt.verify(token, this.key, { algorithms: ['HS256'], issuer: this.opts.issuer, audience: this.opts.audience }) as jwt.JwtPayload;
+      const payload = jwt.verify(token, this.key, {
+        algorithms: ['HS256'],
+        issuer: this.opts.issuer,
+        audience: this.opts.audience,
+      }) as jwt.JwtPayload;
       const { sub, role } = payload;
       if (typeof sub !== 'string' || sub.length === 0) return undefined;
       if (role !== 'customer' && role !== 'admin') return undefined;

@@ -35,13 +35,23 @@ redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
 return 1
 `;
 
-type RedisWithFill = Redis & { shopFillProductIfUnchanged(k1: string, k2: string, expMain: string, expWritten: string, value: string, ttl: number): Promise<number> };
+type RedisWithFill = Redis & {
+  shopFillProductIfUnchanged(
+    k1: string,
+    k2: string,
+    expMain: string,
+    expWritten: string,
+    value: string,
+    ttl: number,
+  ): Promise<number>;
+};
 
 export class RedisProductCacheStore implements ProductCacheStore {
   private readonly redis: RedisWithFill;
 
   constructor(redis: Redis) {
-    if (!('shopFillProductIfUnchanged' in redis)) redis.defineCommand('shopFillProductIfUnchanged', { numberOfKeys: 2, lua: FILL_SCRIPT });
+    if (!('shopFillProductIfUnchanged' in redis))
+      redis.defineCommand('shopFillProductIfUnchanged', { numberOfKeys: 2, lua: FILL_SCRIPT });
     this.redis = redis as RedisWithFill;
   }
 
@@ -54,8 +64,20 @@ export class RedisProductCacheStore implements ProductCacheStore {
     return { main: main ?? null, written: written ?? null };
   }
 
-  async fillIfUnchanged(productId: string, observed: ObservedEntry, value: string, ttlSeconds: number): Promise<boolean> {
-    const stored = await this.redis.shopFillProductIfUnchanged(productCacheKey(productId), productWrittenKey(productId), observed.main ?? '', observed.written ?? '', value, ttlSeconds);
+  async fillIfUnchanged(
+    productId: string,
+    observed: ObservedEntry,
+    value: string,
+    ttlSeconds: number,
+  ): Promise<boolean> {
+    const stored = await this.redis.shopFillProductIfUnchanged(
+      productCacheKey(productId),
+      productWrittenKey(productId),
+      observed.main ?? '',
+      observed.written ?? '',
+      value,
+      ttlSeconds,
+    );
     return stored === 1;
   }
 }
@@ -68,11 +90,19 @@ export class GenericProductCacheStore implements ProductCacheStore {
   }
 
   async observe(productId: string): Promise<ObservedEntry> {
-    const [main, written] = await Promise.all([this.cache.get(productCacheKey(productId)), this.cache.get(productWrittenKey(productId))]);
+    const [main, written] = await Promise.all([
+      this.cache.get(productCacheKey(productId)),
+      this.cache.get(productWrittenKey(productId)),
+    ]);
     return { main: main ?? null, written: written ?? null };
   }
 
-  async fillIfUnchanged(productId: string, observed: ObservedEntry, value: string, ttlSeconds: number): Promise<boolean> {
+  async fillIfUnchanged(
+    productId: string,
+    observed: ObservedEntry,
+    value: string,
+    ttlSeconds: number,
+  ): Promise<boolean> {
     const now = await this.observe(productId);
     if (now.main !== observed.main || now.written !== observed.written) return false;
     await this.cache.set(productCacheKey(productId), value, ttlSeconds);

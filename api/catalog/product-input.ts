@@ -7,26 +7,48 @@ import { decodeCursor } from './cursor';
 
 const noControlChars = (s: string) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
 
-const name = z.string().trim().min(1).max(PRODUCT_LIMITS.nameMax).refine(noControlChars, 'must not contain control characters');
+const name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(PRODUCT_LIMITS.nameMax)
+  .refine(noControlChars, 'must not contain control characters');
 const description = z.string().max(PRODUCT_LIMITS.descriptionMax);
 const sku = z
   .string()
   .trim()
   .min(1)
   .max(PRODUCT_LIMITS.skuMax)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, dot, dash or underscore, starting with a letter or digit')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    'must be letters, digits, dot, dash or underscore, starting with a letter or digit',
+  )
   .transform((s) => s.toUpperCase());
 const priceCents = z.number().int().min(0).max(PRODUCT_LIMITS.priceCentsMax);
 const stock = z.number().int().min(0).max(PRODUCT_LIMITS.stockMax);
 
-export const createProductSchema = z.object({ name, description: description.default(''), priceCents, stock, sku: sku.optional() });
+export const createProductSchema = z.object({
+  name,
+  description: description.default(''),
+  priceCents,
+  stock,
+  sku: sku.optional(),
+});
 
 export const updateProductSchema = z
   .object({ name, description, priceCents, stock, sku })
   .partial()
-  .refine((p) => Object.values(p).some((v) => v !== undefined), 'give at least one of name, description, priceCents, stock, sku');
+  .refine(
+    (p) => Object.values(p).some((v) => v !== undefined),
+    'give at least one of name, description, priceCents, stock, sku',
+  );
 
-export const productIdParams = z.object({ id: z.string().uuid('must be a UUID').transform((s) => s.toLowerCase()) });
+export const productIdParams = z.object({
+  id: z
+    .string()
+    .uuid('must be a UUID')
+    .transform((s) => s.toLowerCase()),
+});
 
 export const LIST_LIMIT_DEFAULT = 20;
 export const LIST_LIMIT_MAX = 100;

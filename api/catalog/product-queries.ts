@@ -46,7 +46,9 @@ export class TypeOrmProductSource implements ProductSource {
   }
 
   async findById(id: string, target: ReadTarget): Promise<ProductView | null> {
-    const row = await this.on(target, (em) => em.getRepository(ProductEntity).findOne({ where: { id, deletedAt: IsNull() }, comment: 'catalog-read' }));
+    const row = await this.on(target, (em) =>
+      em.getRepository(ProductEntity).findOne({ where: { id, deletedAt: IsNull() }, comment: 'catalog-read' }),
+    );
     return row ? toProductView(row) : null;
   }
 
@@ -61,7 +63,12 @@ export class TypeOrmProductSource implements ProductSource {
           afterId: params.after.id,
         });
       }
-      return qb.orderBy('p.createdAt', 'DESC').addOrderBy('p.id', 'DESC').limit(params.limit).comment('catalog-list').getMany();
+      return qb
+        .orderBy('p.createdAt', 'DESC')
+        .addOrderBy('p.id', 'DESC')
+        .limit(params.limit)
+        .comment('catalog-list')
+        .getMany();
     });
     return rows.map(toProductView);
   }

@@ -86,7 +86,14 @@ function decodeEntry(raw: string | null): CachedProduct | undefined {
   if (!raw) return undefined;
   try {
     const e = JSON.parse(raw) as Partial<CachedProduct>;
-    if (e?.v === 1 && e.product && typeof e.product.id === 'string' && typeof e.freshUntil === 'number' && typeof e.filledAt === 'number') return e as CachedProduct;
+    if (
+      e?.v === 1 &&
+      e.product &&
+      typeof e.product.id === 'string' &&
+      typeof e.freshUntil === 'number' &&
+      typeof e.filledAt === 'number'
+    )
+      return e as CachedProduct;
   } catch {
     // Not ours (or corrupt): a miss; the fill replaces it.
   }
@@ -132,7 +139,11 @@ export class ProductReadModel {
     } catch (err) {
       if (cached) {
         this.count('stale');
-        this.warnOften('stale', { err: (err as Error)?.message }, 'catalog database unreachable; serving stale cached products');
+        this.warnOften(
+          'stale',
+          { err: (err as Error)?.message },
+          'catalog database unreachable; serving stale cached products',
+        );
         return { product: cached.product, cache: 'STALE' };
       }
       this.count(observed ? 'miss' : 'error');
@@ -143,10 +154,17 @@ export class ProductReadModel {
   }
 
   /** A page of live products, newest first. Throws CatalogUnavailableError. */
-  async listProducts(params: { limit: number; cursor?: ListCursor; q?: string }, options: ReadOptions = {}): Promise<ProductPage> {
+  async listProducts(
+    params: { limit: number; cursor?: ListCursor; q?: string },
+    options: ReadOptions = {},
+  ): Promise<ProductPage> {
     let rows: ProductView[];
     try {
-      rows = await this.read(options.primary ? 'primary' : 'replica', (t) => this.opts.source.list({ limit: params.limit + 1, after: params.cursor, q: params.q }, t), this.listTimeoutMs);
+      rows = await this.read(
+        options.primary ? 'primary' : 'replica',
+        (t) => this.opts.source.list({ limit: params.limit + 1, after: params.cursor, q: params.q }, t),
+        this.listTimeoutMs,
+      );
     } catch (err) {
       throw this.unavailable(err);
     }
@@ -180,7 +198,11 @@ export class ProductReadModel {
   }
 
   /** Runs a read with a deadline; a replica that fails is replaced by the primary. */
-  private async read<T>(target: ReadTarget, query: (t: ReadTarget) => Promise<T>, timeoutMs = this.dbTimeoutMs): Promise<T> {
+  private async read<T>(
+    target: ReadTarget,
+    query: (t: ReadTarget) => Promise<T>,
+    timeoutMs = this.dbTimeoutMs,
+  ): Promise<T> {
     if (target === 'replica' && this.opts.source.replicated) {
       try {
         return await this.withDeadline(query('replica'), timeoutMs);
@@ -222,7 +244,12 @@ export class ProductReadModel {
     const now = this.now();
     const entry: CachedProduct = { v: 1, product, filledAt: now, freshUntil: now + this.ttlSeconds * 1000 };
     try {
-      const stored = await store.fillIfUnchanged(id, observed, JSON.stringify(entry), this.ttlSeconds + this.staleGraceSeconds);
+      const stored = await store.fillIfUnchanged(
+        id,
+        observed,
+        JSON.stringify(entry),
+        this.ttlSeconds + this.staleGraceSeconds,
+      );
       if (stored) this.stats.cacheFills++;
       else this.stats.cacheFillsSkipped++;
     } catch (err) {
@@ -235,7 +262,8 @@ export class ProductReadModel {
     this.cacheSuspectBefore = this.now();
     const wasUp = this.now() >= this.cacheDownUntil;
     this.cacheDownUntil = this.now() + this.cacheBreakerMs;
-    if (wasUp) this.opts.log?.warn({ err: (err as Error)?.message }, 'cache unavailable; reading straight from the database');
+    if (wasUp)
+      this.opts.log?.warn({ err: (err as Error)?.message }, 'cache unavailable; reading straight from the database');
   }
 
   private count(result: 'hit' | 'miss' | 'stale' | 'error'): void {

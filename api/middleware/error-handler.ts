@@ -1,7 +1,13 @@
 // Turns every error into problem+json: our ProblemErrors, validation errors, body-parser and
 // Koa HTTP errors, and Temporal failures whose ApplicationFailure type is a business failure.
 // Anything else is a 500 with a generic message (details only in the log).
-import { ServiceError, WorkflowFailedError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError } from '@temporalio/client';
+import {
+  ServiceError,
+  WorkflowFailedError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  isGrpcServiceError,
+} from '@temporalio/client';
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import type { Middleware } from 'koa';
 import { ZodError } from 'zod';
@@ -23,17 +29,38 @@ function businessProblemOf(err: unknown): ProblemError | undefined {
 
 // gRPC codes that mean "Temporal is unreachable or overloaded right now", not "we have a bug".
 const TRANSIENT_GRPC = new Set([4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 14 /* UNAVAILABLE */]);
-const TRANSIENT_DB = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE', 'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'SQLITE_BUSY']);
+const TRANSIENT_DB = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR',
+  'SQLITE_BUSY',
+]);
 
 const unavailable = (code: string, what: string) =>
-  new ProblemError(503, code, 'Service unavailable', `${what} is temporarily unavailable; retry shortly (with the same Idempotency-Key for orders)`, {}, { 'Retry-After': '5' });
+  new ProblemError(
+    503,
+    code,
+    'Service unavailable',
+    `${what} is temporarily unavailable; retry shortly (with the same Idempotency-Key for orders)`,
+    {},
+    { 'Retry-After': '5' },
+  );
 
 /** Dependency outages become 503 + Retry-After: the request may be retried, nothing is lost. */
 function outageProblem(err: unknown): ProblemError | undefined {
-  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return unavailable('TEMPORAL_UNAVAILABLE', 'The workflow service');
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)
+    return unavailable('TEMPORAL_UNAVAILABLE', 'The workflow service');
   if (err instanceof ServiceError || isGrpcServiceError(err)) {
     const grpc = isGrpcServiceError(err) ? err : (err as ServiceError).cause;
-    if (!grpc || (isGrpcServiceError(grpc) && TRANSIENT_GRPC.has(grpc.code)) || /connect|unavailable|deadline/i.test((err as Error).message)) {
+    if (
+      !grpc ||
+      (isGrpcServiceError(grpc) && TRANSIENT_GRPC.has(grpc.code)) ||
+      /connect|unavailable|deadline/i.test((err as Error).message)
+    ) {
       return unavailable('TEMPORAL_UNAVAILABLE', 'The workflow service');
     }
   }
@@ -51,17 +78,52 @@ export function toProblemError(err: unknown): ProblemError | undefined {
     const errors = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
     return badRequest(errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '), { errors });
   }
-  if (err instanceof WorkflowFailedError || err instanceof WorkflowUpdateFailedError || err instanceof TemporalFailure) {
+  if (
+    err instanceof WorkflowFailedError ||
+    err instanceof WorkflowUpdateFailedError ||
+    err instanceof TemporalFailure
+  ) {
     return businessProblemOf(err);
   }
-  const httpErr = err as { status?: number; expose?: boolean; message?: string; type?: string; headers?: Record<string, string> };
+  const httpErr = err as {
+    status?: number;
+    expose?: boolean;
+    message?: string;
+    type?: string;
+    headers?: Record<string, string>;
+  };
   if (typeof httpErr?.status === 'number' && httpErr.status >= 400 && httpErr.status < 500) {
     const s = httpErr.status;
-    if (s === 413) return new ProblemError(413, 'PAYLOAD_TOO_LARGE', 'Payload too large', 'The request body exceeds the size limit');
-    if (s === 415) return new ProblemError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type', 'Send the body as application/json');
-    if (s === 429) return new ProblemError(429, 'RATE_LIMITED', 'Too many requests', 'Rate limit exceeded; retry later', {}, httpErr.headers ?? {});
-    if (s === 400) return badRequest(httpErr.type === 'entity.parse.failed' || /JSON|parse/i.test(httpErr.message ?? '') ? 'Malformed JSON body' : httpErr.message ?? 'Bad request');
-    return new ProblemError(s, s === 404 ? 'NOT_FOUND' : s === 405 ? 'METHOD_NOT_ALLOWED' : 'BAD_REQUEST', httpErr.message ?? 'Client error', httpErr.message ?? 'Client error');
+    if (s === 413)
+      return new ProblemError(413, 'PAYLOAD_TOO_LARGE', 'Payload too large', 'The request body exceeds the size limit');
+    if (s === 415)
+      return new ProblemError(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'Unsupported media type',
+        'Send the body as application/json',
+      );
+    if (s === 429)
+      return new ProblemError(
+        429,
+        'RATE_LIMITED',
+        'Too many requests',
+        'Rate limit exceeded; retry later',
+        {},
+        httpErr.headers ?? {},
+      );
+    if (s === 400)
+      return badRequest(
+        httpErr.type === 'entity.parse.failed' || /JSON|parse/i.test(httpErr.message ?? '')
+          ? 'Malformed JSON body'
+          : (httpErr.message ?? 'Bad request'),
+      );
+    return new ProblemError(
+      s,
+      s === 404 ? 'NOT_FOUND' : s === 405 ? 'METHOD_NOT_ALLOWED' : 'BAD_REQUEST',
+      httpErr.message ?? 'Client error',
+      httpErr.message ?? 'Client error',
+    );
   }
   return undefined;
 }
@@ -70,12 +132,19 @@ export function errorHandler(): Middleware<ShopState> {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw new ProblemError(404, 'NOT_FOUND', 'Not found', `No route for ${ctx.method} ${ctx.path}`);
+      if (ctx.status === 404 && ctx.body === undefined)
+        throw new ProblemError(404, 'NOT_FOUND', 'Not found', `No route for ${ctx.method} ${ctx.path}`);
     } catch (err) {
       let problem = toProblemError(err);
       if (!problem) {
         ctx.state.log?.error({ err }, 'unhandled error');
-        problem = new ProblemError(500, 'INTERNAL', 'Internal server error', 'An unexpected error occurred; it has been logged', { requestId: ctx.state.requestId });
+        problem = new ProblemError(
+          500,
+          'INTERNAL',
+          'Internal server error',
+          'An unexpected error occurred; it has been logged',
+          { requestId: ctx.state.requestId },
+        );
       }
       for (const [k, v] of Object.entries(problem.headers)) ctx.set(k, v);
       ctx.status = problem.status;

@@ -27,7 +27,9 @@ export function rateLimit(opts: LimitOptions): Middleware<ShopState> {
     headers: { remaining: 'RateLimit-Remaining', reset: 'RateLimit-Reset', total: 'RateLimit-Limit' },
   };
   const memory = ratelimit({ ...common, driver: 'memory', db: new Map() } as never) as unknown as Middleware<ShopState>;
-  const shared = opts.redis ? (ratelimit({ ...common, driver: 'redis', db: opts.redis } as never) as unknown as Middleware<ShopState>) : undefined;
+  const shared = opts.redis
+    ? (ratelimit({ ...common, driver: 'redis', db: opts.redis } as never) as unknown as Middleware<ShopState>)
+    : undefined;
 
   // A breaker: after a Redis error the shared store is skipped for a while, so a Redis that
   // hangs (rather than refusing) costs one command timeout, not one per request.

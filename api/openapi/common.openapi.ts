@@ -28,7 +28,10 @@ export const commonComponents = {
         status: { type: 'integer' },
         detail: { type: 'string' },
         code: { type: 'string', description: 'Stable machine-readable code, e.g. EMAIL_TAKEN' },
-        errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+        errors: {
+          type: 'array',
+          items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+        },
       },
     },
   },

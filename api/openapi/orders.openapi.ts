@@ -28,7 +28,8 @@ export const ordersPaths = {
           name: 'Idempotency-Key',
           in: 'header',
           required: false,
-          description: '1 to 255 visible ASCII characters, unique per intended order (a UUID is a good choice). Scoped to the caller.',
+          description:
+            '1 to 255 visible ASCII characters, unique per intended order (a UUID is a good choice). Scoped to the caller.',
           schema: { type: 'string', minLength: 1, maxLength: 255 },
         },
       ],
@@ -38,7 +39,10 @@ export const ordersPaths = {
           description: 'Order accepted (PENDING): priced and reserved',
           headers: {
             Location: { description: '/api/orders/{id}', schema: { type: 'string' } },
-            'Idempotent-Replayed': { description: 'With an Idempotency-Key: true when this is the stored answer of an earlier request', schema: { type: 'string', enum: ['true', 'false'] } },
+            'Idempotent-Replayed': {
+              description: 'With an Idempotency-Key: true when this is the stored answer of an earlier request',
+              schema: { type: 'string', enum: ['true', 'false'] },
+            },
           },
           content: { 'application/json': { schema: { $ref: '#/components/schemas/Order' } } },
         },
@@ -47,7 +51,9 @@ export const ordersPaths = {
         '409': problemResponse('OUT_OF_STOCK: nothing was reserved (details.productId names the product)'),
         '422': problemResponse('UNKNOWN_PRODUCT (details.productIds), or IDEMPOTENCY_KEY_REUSED'),
         '429': problemResponse('Rate limited'),
-        '503': problemResponse('SERVICE_UNAVAILABLE: the catalog could not price or reserve in time; nothing was reserved'),
+        '503': problemResponse(
+          'SERVICE_UNAVAILABLE: the catalog could not price or reserve in time; nothing was reserved',
+        ),
       },
     },
     get: {
@@ -55,9 +61,26 @@ export const ordersPaths = {
       summary: "List orders, newest first: a customer's own; an admin's all (optionally filtered)",
       security: bearer,
       parameters: [
-        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
-        { name: 'cursor', in: 'query', required: false, description: 'nextCursor of the previous page (opaque)', schema: { type: 'string' } },
-        { name: 'userId', in: 'query', required: false, description: 'Admins: orders of this user. Customers: only their own ID is allowed.', schema: { type: 'string', format: 'uuid' } },
+        {
+          name: 'limit',
+          in: 'query',
+          required: false,
+          schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+        },
+        {
+          name: 'cursor',
+          in: 'query',
+          required: false,
+          description: 'nextCursor of the previous page (opaque)',
+          schema: { type: 'string' },
+        },
+        {
+          name: 'userId',
+          in: 'query',
+          required: false,
+          description: 'Admins: orders of this user. Customers: only their own ID is allowed.',
+          schema: { type: 'string', format: 'uuid' },
+        },
         { name: 'status', in: 'query', required: false, schema: { type: 'string', enum: [...ORDER_STATUSES] } },
       ],
       responses: {
@@ -85,7 +108,10 @@ export const ordersPaths = {
       description: 'Cancelling a CANCELLED order returns it unchanged. SHIPPED and FAILED orders cannot be cancelled.',
       security: bearer,
       parameters: [idParam],
-      requestBody: { required: false, content: { 'application/json': { schema: { $ref: '#/components/schemas/CancelOrderRequest' } } } },
+      requestBody: {
+        required: false,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/CancelOrderRequest' } } },
+      },
       responses: {
         '200': jsonResponse('The order, CANCELLED (payment REFUNDED if it had been captured)', 'Order'),
         ...orderResponses,
@@ -121,14 +147,18 @@ export const ordersSchemas = {
         items: {
           type: 'object',
           required: ['productId', 'quantity'],
-          properties: { productId: { type: 'string', format: 'uuid' }, quantity: { type: 'integer', minimum: 1, maximum: 100 } },
+          properties: {
+            productId: { type: 'string', format: 'uuid' },
+            quantity: { type: 'integer', minimum: 1, maximum: 100 },
+          },
         },
       },
       paymentMethod: {
         type: 'string',
         enum: Object.values(PAYMENT_METHODS),
         default: PAYMENT_METHODS.visa,
-        description: 'Stripe-style test payment methods: pm_card_visa succeeds, pm_card_chargeDeclined is declined; pm_card_flaky, pm_card_slow and pm_card_unavailable are sandbox behaviours (transient failures, a slow answer, an outage).',
+        description:
+          'Stripe-style test payment methods: pm_card_visa succeeds, pm_card_chargeDeclined is declined; pm_card_flaky, pm_card_slow and pm_card_unavailable are sandbox behaviours (transient failures, a slow answer, an outage).',
       },
     },
   },
@@ -161,12 +191,20 @@ export const ordersSchemas = {
           {
             type: 'object',
             required: ['status'],
-            properties: { status: { type: 'string', enum: [...PAYMENT_STATUSES] }, chargeId: { type: 'string' }, refundId: { type: 'string' } },
+            properties: {
+              status: { type: 'string', enum: [...PAYMENT_STATUSES] },
+              chargeId: { type: 'string' },
+              refundId: { type: 'string' },
+            },
           },
           { type: 'null' },
         ],
       },
-      failureReason: { type: 'string', description: 'PAYMENT_DECLINED (FAILED); PAYMENT_TIMEOUT, PAYMENT_ERROR or WORKFLOW_CANCELLED (cancelled by the system)' },
+      failureReason: {
+        type: 'string',
+        description:
+          'PAYMENT_DECLINED (FAILED); PAYMENT_TIMEOUT, PAYMENT_ERROR or WORKFLOW_CANCELLED (cancelled by the system)',
+      },
       createdAt: { type: 'string', format: 'date-time' },
       updatedAt: { type: 'string', format: 'date-time' },
     },

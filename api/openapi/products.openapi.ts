@@ -14,7 +14,8 @@ const xCache = {
 };
 
 const unavailable = {
-  description: 'DATABASE_UNAVAILABLE (a read found the database unreachable and nothing cached), CATALOG_UNAVAILABLE (a write could not complete) or TEMPORAL_UNAVAILABLE; retry after Retry-After seconds',
+  description:
+    'DATABASE_UNAVAILABLE (a read found the database unreachable and nothing cached), CATALOG_UNAVAILABLE (a write could not complete) or TEMPORAL_UNAVAILABLE; retry after Retry-After seconds',
   headers: { 'Retry-After': { schema: { type: 'integer' } } },
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 };
@@ -44,9 +45,26 @@ export const productsPaths = {
         'Ordered by (createdAt, id) descending, so paging is stable while products are added. Pass `nextCursor` back as `cursor` for the next page; it is null on the last page. A valid admin token reads the primary database (read-your-writes); everyone else reads a replica.',
       security: [{}, ...bearer],
       parameters: [
-        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: LIST_LIMIT_MAX, default: LIST_LIMIT_DEFAULT } },
-        { name: 'cursor', in: 'query', required: false, description: 'Opaque cursor from a previous page', schema: { type: 'string', maxLength: 512 } },
-        { name: 'q', in: 'query', required: false, description: 'Only products whose name contains this text (case-insensitive)', schema: { type: 'string', maxLength: 100 } },
+        {
+          name: 'limit',
+          in: 'query',
+          required: false,
+          schema: { type: 'integer', minimum: 1, maximum: LIST_LIMIT_MAX, default: LIST_LIMIT_DEFAULT },
+        },
+        {
+          name: 'cursor',
+          in: 'query',
+          required: false,
+          description: 'Opaque cursor from a previous page',
+          schema: { type: 'string', maxLength: 512 },
+        },
+        {
+          name: 'q',
+          in: 'query',
+          required: false,
+          description: 'Only products whose name contains this text (case-insensitive)',
+          schema: { type: 'string', maxLength: 100 },
+        },
       ],
       responses: {
         '200': jsonResponse('A page of products', 'ProductPage'),
@@ -80,7 +98,11 @@ export const productsPaths = {
       security: [{}, ...bearer],
       parameters: [idParam],
       responses: {
-        '200': { description: 'The product', headers: xCache, content: { 'application/json': { schema: { $ref: '#/components/schemas/Product' } } } },
+        '200': {
+          description: 'The product',
+          headers: xCache,
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Product' } } },
+        },
         '400': problemResponse('VALIDATION_FAILED: the ID is not a UUID'),
         '401': problemResponse('UNAUTHORIZED: a bearer token was sent and is invalid'),
         '404': problemResponse('NOT_FOUND: unknown or deleted product'),
@@ -96,15 +118,27 @@ export const productsPaths = {
       security: bearer,
       parameters: [idParam],
       requestBody: jsonBody('UpdateProductRequest'),
-      responses: { '200': jsonResponse('The updated product', 'Product'), '202': accepted, ...adminErrors, '404': problemResponse('NOT_FOUND: unknown or deleted product'), '409': problemResponse('SKU_TAKEN') },
+      responses: {
+        '200': jsonResponse('The updated product', 'Product'),
+        '202': accepted,
+        ...adminErrors,
+        '404': problemResponse('NOT_FOUND: unknown or deleted product'),
+        '409': problemResponse('SKU_TAKEN'),
+      },
     },
     delete: {
       tags: ['products'],
       summary: 'Delete a product (admin; runs the deleteProduct workflow)',
-      description: 'A soft delete: the product leaves the catalog and cannot be ordered; orders that reference it keep its name and price. Its SKU stays reserved.',
+      description:
+        'A soft delete: the product leaves the catalog and cannot be ordered; orders that reference it keep its name and price. Its SKU stays reserved.',
       security: bearer,
       parameters: [idParam],
-      responses: { '204': { description: 'Deleted' }, '202': accepted, ...adminErrors, '404': problemResponse('NOT_FOUND: unknown or already deleted product') },
+      responses: {
+        '204': { description: 'Deleted' },
+        '202': accepted,
+        ...adminErrors,
+        '404': problemResponse('NOT_FOUND: unknown or already deleted product'),
+      },
     },
   },
 };
@@ -117,9 +151,19 @@ const sku = {
   description: 'Unique among all products, deleted ones included; stored upper-case',
 };
 const writable = {
-  name: { type: 'string', minLength: 1, maxLength: PRODUCT_LIMITS.nameMax, description: 'Trimmed; no control characters' },
+  name: {
+    type: 'string',
+    minLength: 1,
+    maxLength: PRODUCT_LIMITS.nameMax,
+    description: 'Trimmed; no control characters',
+  },
   description: { type: 'string', maxLength: PRODUCT_LIMITS.descriptionMax },
-  priceCents: { type: 'integer', minimum: 0, maximum: PRODUCT_LIMITS.priceCentsMax, description: 'Price in minor units of `currency`' },
+  priceCents: {
+    type: 'integer',
+    minimum: 0,
+    maximum: PRODUCT_LIMITS.priceCentsMax,
+    description: 'Price in minor units of `currency`',
+  },
   stock: { type: 'integer', minimum: 0, maximum: PRODUCT_LIMITS.stockMax, description: 'Units on hand' },
   sku,
 };
@@ -147,7 +191,10 @@ export const productsSchemas = {
     required: ['items', 'nextCursor'],
     properties: {
       items: { type: 'array', items: { $ref: '#/components/schemas/Product' } },
-      nextCursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next page; null on the last page' },
+      nextCursor: {
+        type: ['string', 'null'],
+        description: 'Pass as `cursor` for the next page; null on the last page',
+      },
     },
   },
   WriteAccepted: {
@@ -156,7 +203,10 @@ export const productsSchemas = {
     required: ['status', 'workflowId', 'detail'],
     properties: {
       status: { type: 'string', enum: ['ACCEPTED'] },
-      workflowId: { type: 'string', description: 'The write workflow (product-{id}-{op}-{requestId}), visible in the Temporal Web UI' },
+      workflowId: {
+        type: 'string',
+        description: 'The write workflow (product-{id}-{op}-{requestId}), visible in the Temporal Web UI',
+      },
       detail: { type: 'string' },
     },
   },

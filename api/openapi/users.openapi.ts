@@ -28,7 +28,12 @@ export const usersPaths = {
     },
   },
   '/api/users/me': {
-    get: { tags: ['users'], summary: 'The caller', security: bearer, responses: { '200': jsonResponse('The caller', 'User'), '401': problemResponse('Unauthorized') } },
+    get: {
+      tags: ['users'],
+      summary: 'The caller',
+      security: bearer,
+      responses: { '200': jsonResponse('The caller', 'User'), '401': problemResponse('Unauthorized') },
+    },
   },
   '/api/users/{id}': {
     get: {

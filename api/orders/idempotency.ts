@@ -22,7 +22,13 @@ export function parseIdempotencyKey(header: string | undefined): string | undefi
  * key always give the same order ID; different users never collide.
  */
 export function orderIdFor(userId: string, idempotencyKey: string): string {
-  const digest = createHash('sha256').update(NAMESPACE).update('\0').update(userId).update('\0').update(idempotencyKey).digest();
+  const digest = createHash('sha256')
+    .update(NAMESPACE)
+    .update('\0')
+    .update(userId)
+    .update('\0')
+    .update(idempotencyKey)
+    .digest();
   const b = Buffer.from(digest.subarray(0, 16));
   b[6] = (b[6] & 0x0f) | 0x80; // version 8
   b[8] = (b[8] & 0x3f) | 0x80; // RFC 9562 variant
@@ -41,9 +47,13 @@ export interface OrderRequest {
  */
 export function canonicalOrderRequest(req: OrderRequest): string {
   const byProduct = new Map<string, number>();
-  for (const l of req.items) byProduct.set(l.productId.toLowerCase(), (byProduct.get(l.productId.toLowerCase()) ?? 0) + l.quantity);
-  const items = [...byProduct].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([productId, quantity]) => ({ productId, quantity }));
+  for (const l of req.items)
+    byProduct.set(l.productId.toLowerCase(), (byProduct.get(l.productId.toLowerCase()) ?? 0) + l.quantity);
+  const items = [...byProduct]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([productId, quantity]) => ({ productId, quantity }));
   return JSON.stringify({ items, paymentMethod: req.paymentMethod });
 }
 
-export const orderRequestHash = (req: OrderRequest): string => createHash('sha256').update(canonicalOrderRequest(req)).digest('hex');
+export const orderRequestHash = (req: OrderRequest): string =>
+  createHash('sha256').update(canonicalOrderRequest(req)).digest('hex');

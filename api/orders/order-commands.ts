@@ -2,7 +2,11 @@
 // cancel and ship, and the answers for workflows that have already closed (from the order
 // row, or the run's result for a request that was refused at intake).
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { businessMetrics } from '../../common/metrics';
 import { acceptedOrderView } from '../../activities/orders/order-views';
@@ -31,7 +35,11 @@ import { ProblemError, problemForFailure } from '../problem';
 import { type OrderRequest, orderIdFor, orderRequestHash } from './idempotency';
 import { findOrder } from './order-queries';
 
-const INTAKE_REJECTIONS = new Set<string>([FailureType.OutOfStock, FailureType.UnknownProduct, FailureType.ValidationFailed]);
+const INTAKE_REJECTIONS = new Set<string>([
+  FailureType.OutOfStock,
+  FailureType.UnknownProduct,
+  FailureType.ValidationFailed,
+]);
 
 function applicationFailureOf(err: unknown): ApplicationFailure | undefined {
   let cur: unknown = err;
@@ -44,11 +52,15 @@ function applicationFailureOf(err: unknown): ApplicationFailure | undefined {
 
 /** Business failures of the orders domain → problem+json (the shared table, plus 503). */
 function problemFor(type: string, message: string, details?: unknown): ProblemError {
-  if (type === OrderFailureType.OrderIntakeFailed) return new ProblemError(503, 'SERVICE_UNAVAILABLE', 'Service unavailable', message, {}, { 'Retry-After': '5' });
-  return problemForFailure(type, message, details) ?? new ProblemError(500, 'INTERNAL', 'Internal server error', message);
+  if (type === OrderFailureType.OrderIntakeFailed)
+    return new ProblemError(503, 'SERVICE_UNAVAILABLE', 'Service unavailable', message, {}, { 'Retry-After': '5' });
+  return (
+    problemForFailure(type, message, details) ?? new ProblemError(500, 'INTERNAL', 'Internal server error', message)
+  );
 }
 
-const keyReused = () => problemFor(FailureType.IdempotencyKeyReused, 'This Idempotency-Key was already used with a different request');
+const keyReused = () =>
+  problemFor(FailureType.IdempotencyKeyReused, 'This Idempotency-Key was already used with a different request');
 
 function decisionProblem(d: Extract<Decision, { verdict: 'reject' }>): ProblemError {
   return problemFor(d.failureType, d.message);
@@ -128,7 +140,10 @@ export function orderCommands(deps: ApiDeps) {
           return { order: await answerClosed(orderId, requestHash), replayed: true };
         }
         const failure = applicationFailureOf(err);
-        if (failure?.type && (INTAKE_REJECTIONS.has(failure.type) || failure.type === OrderFailureType.OrderIntakeFailed)) {
+        if (
+          failure?.type &&
+          (INTAKE_REJECTIONS.has(failure.type) || failure.type === OrderFailureType.OrderIntakeFailed)
+        ) {
           metrics.orders.inc({ outcome: 'rejected' });
           throw problemFor(failure.type, failure.message, failure.details?.[0]);
         }
@@ -147,7 +162,10 @@ export function orderCommands(deps: ApiDeps) {
       const early = decide(row);
       if (early) return early;
       try {
-        return await handle(row.id).executeUpdate(cancelOrderUpdate, { args: [request], updateId: CANCEL_ORDER_UPDATE_ID });
+        return await handle(row.id).executeUpdate(cancelOrderUpdate, {
+          args: [request],
+          updateId: CANCEL_ORDER_UPDATE_ID,
+        });
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
         // The run closed meanwhile (shipped, cancelled): answer from the final row.

@@ -7,7 +7,11 @@ import { OrderEntity, OrderItemEntity } from '../../db/entities';
 import type { OrderStatus } from '../../workflows/orders/contract';
 import { badRequest } from '../problem';
 
-async function withRunner<T>(ds: DataSource, mode: 'master' | 'slave', work: (qr: QueryRunner) => Promise<T>): Promise<T> {
+async function withRunner<T>(
+  ds: DataSource,
+  mode: 'master' | 'slave',
+  work: (qr: QueryRunner) => Promise<T>,
+): Promise<T> {
   const qr = ds.createQueryRunner(mode);
   try {
     return await work(qr);
@@ -16,10 +20,15 @@ async function withRunner<T>(ds: DataSource, mode: 'master' | 'slave', work: (qr
   }
 }
 
-const findOne = (qr: QueryRunner, id: string) => qr.manager.getRepository(OrderEntity).findOne({ where: { id }, relations: { items: true } });
+const findOne = (qr: QueryRunner, id: string) =>
+  qr.manager.getRepository(OrderEntity).findOne({ where: { id }, relations: { items: true } });
 
 /** One order with its items: replica first, then the primary when it is not there (yet). */
-export async function findOrder(ds: DataSource, id: string, opts: { primary?: boolean } = {}): Promise<OrderEntity | null> {
+export async function findOrder(
+  ds: DataSource,
+  id: string,
+  opts: { primary?: boolean } = {},
+): Promise<OrderEntity | null> {
   if (!opts.primary) {
     const row = await withRunner(ds, 'slave', (qr) => findOne(qr, id));
     if (row) return row;
@@ -41,7 +50,13 @@ export function decodeCursor(cursor: string): OrderCursor {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
     const date = new Date(createdAt);
-    if (typeof createdAt !== 'string' || typeof id !== 'string' || Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error('bad cursor');
+    if (
+      typeof createdAt !== 'string' ||
+      typeof id !== 'string' ||
+      Number.isNaN(date.getTime()) ||
+      !/^[0-9a-f-]{36}$/i.test(id)
+    )
+      throw new Error('bad cursor');
     return { createdAt: date, id };
   } catch {
     throw badRequest('cursor is not a valid page cursor (use nextCursor from a previous page)');
@@ -60,7 +75,10 @@ export interface ListOrdersQuery {
  * order sorts before the first page, never shifting later pages) and index-backed
  * (idx_orders_user_listing, idx_orders_listing).
  */
-export async function listOrders(ds: DataSource, q: ListOrdersQuery): Promise<{ rows: OrderEntity[]; nextCursor: string | null }> {
+export async function listOrders(
+  ds: DataSource,
+  q: ListOrdersQuery,
+): Promise<{ rows: OrderEntity[]; nextCursor: string | null }> {
   const after = q.cursor ? decodeCursor(q.cursor) : undefined;
   return withRunner(ds, 'slave', async (qr) => {
     const qb = qr.manager.getRepository(OrderEntity).createQueryBuilder('o');
@@ -69,11 +87,18 @@ export async function listOrders(ds: DataSource, q: ListOrdersQuery): Promise<{ 
     if (after) {
       qb.andWhere(
         new Brackets((w) => {
-          w.where('o.created_at < :afterCreatedAt', { afterCreatedAt: after.createdAt }).orWhere('o.created_at = :afterCreatedAt AND o.id < :afterId', { afterId: after.id });
+          w.where('o.created_at < :afterCreatedAt', { afterCreatedAt: after.createdAt }).orWhere(
+            'o.created_at = :afterCreatedAt AND o.id < :afterId',
+            { afterId: after.id },
+          );
         }),
       );
     }
-    const rows = await qb.orderBy('o.created_at', 'DESC').addOrderBy('o.id', 'DESC').take(q.limit + 1).getMany();
+    const rows = await qb
+      .orderBy('o.created_at', 'DESC')
+      .addOrderBy('o.id', 'DESC')
+      .take(q.limit + 1)
+      .getMany();
     const page = rows.slice(0, q.limit);
     if (page.length) {
       const items = await qr.manager.getRepository(OrderItemEntity).findBy({ orderId: In(page.map((o) => o.id)) });
@@ -82,6 +107,9 @@ export async function listOrders(ds: DataSource, q: ListOrdersQuery): Promise<{ 
       for (const o of page) o.items = byOrder.get(o.id) ?? [];
     }
     const last = page[page.length - 1];
-    return { rows: page, nextCursor: rows.length > q.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
+    return {
+      rows: page,
+      nextCursor: rows.length > q.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+    };
   });
 }

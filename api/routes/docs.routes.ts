@@ -5,7 +5,12 @@ import Router from '@koa/router';
 import type { ShopState } from '../context';
 import { openApiDocument } from '../openapi';
 
-const ASSETS = new Set(['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js', 'favicon-32x32.png']);
+const ASSETS = new Set([
+  'swagger-ui.css',
+  'swagger-ui-bundle.js',
+  'swagger-ui-standalone-preset.js',
+  'favicon-32x32.png',
+]);
 
 const page = `<!doctype html>
 <html><head><meta charset="utf-8"><title>Temporal Shop API</title>

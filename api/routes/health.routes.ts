@@ -3,7 +3,10 @@ import Router from '@koa/router';
 import type { ApiDeps, ShopState } from '../context';
 
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref())]);
+  Promise.race([
+    p,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref()),
+  ]);
 
 export async function checkDependencies(deps: ApiDeps): Promise<Record<string, 'up' | string>> {
   const checks: Record<string, Promise<unknown>> = {

@@ -39,14 +39,20 @@ const idParams = z.object({ id: uuid });
 /** A JSON object body, or {} when the request has none (cancel takes an optional body). */
 function optionalBody<S extends z.ZodTypeAny>(ctx: ShopContext, schema: S): z.infer<S> {
   const body = (ctx.request as { body?: unknown }).body;
-  if (body === undefined || body === null || (typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0)) return schema.parse({});
+  if (
+    body === undefined ||
+    body === null ||
+    (typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0)
+  )
+    return schema.parse({});
   if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object');
   return schema.parse(body);
 }
 
 function requiredBody<S extends z.ZodTypeAny>(ctx: ShopContext, schema: S): z.infer<S> {
   const body = (ctx.request as { body?: unknown }).body;
-  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object');
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body))
+    throw badRequest('The request body must be a JSON object');
   return schema.parse(body);
 }
 
@@ -66,7 +72,12 @@ export function ordersRouter(deps: ApiDeps): Router<ShopState> {
   router.post('/', auth, async (ctx) => {
     const request = requiredBody(ctx, placeOrderSchema);
     const idempotencyKey = parseIdempotencyKey(ctx.get('Idempotency-Key') || undefined);
-    const { order, replayed } = await commands.place({ userId: ctx.state.user!.sub, requestId: ctx.state.requestId, request, idempotencyKey });
+    const { order, replayed } = await commands.place({
+      userId: ctx.state.user!.sub,
+      requestId: ctx.state.requestId,
+      request,
+      idempotencyKey,
+    });
     ctx.status = 201;
     ctx.set('Location', `/api/orders/${order.id}`);
     if (idempotencyKey) ctx.set('Idempotent-Replayed', String(replayed));
@@ -77,7 +88,10 @@ export function ordersRouter(deps: ApiDeps): Router<ShopState> {
     const q = parseQuery(ctx, listSchema);
     const me = ctx.state.user!;
     if (me.role !== 'admin' && q.userId && q.userId !== me.sub) throw forbidden('You may only list your own orders');
-    const { rows, nextCursor } = await listOrders(deps.dataSource, { ...q, userId: me.role === 'admin' ? q.userId : me.sub });
+    const { rows, nextCursor } = await listOrders(deps.dataSource, {
+      ...q,
+      userId: me.role === 'admin' ? q.userId : me.sub,
+    });
     ctx.body = { items: rows.map(toOrderView), nextCursor };
   });
 

@@ -18,7 +18,13 @@ import {
   type UpdateProductInput,
   productWorkflowId,
 } from '../../workflows/catalog/contract';
-import { createProductSchema, listProductsQuery, LIST_LIMIT_DEFAULT, productIdParams, updateProductSchema } from '../catalog/product-input';
+import {
+  createProductSchema,
+  listProductsQuery,
+  LIST_LIMIT_DEFAULT,
+  productIdParams,
+  updateProductSchema,
+} from '../catalog/product-input';
 import { CatalogUnavailableError } from '../catalog/product-read-model';
 import { productReadModelFor } from '../catalog/read-model-registry';
 import type { ApiDeps, ShopContext, ShopState } from '../context';
@@ -41,7 +47,8 @@ export interface WriteAccepted {
   detail: string;
 }
 
-const unavailable = (code: string, detail: string) => new ProblemError(503, code, 'Service unavailable', detail, {}, { 'Retry-After': '5' });
+const unavailable = (code: string, detail: string) =>
+  new ProblemError(503, code, 'Service unavailable', detail, {}, { 'Retry-After': '5' });
 
 const isAdmin = (ctx: ShopContext) => ctx.state.user?.role === 'admin';
 
@@ -56,7 +63,11 @@ export function productsRouter(deps: ApiDeps): Router<ShopState> {
     try {
       return await work();
     } catch (err) {
-      if (err instanceof CatalogUnavailableError) throw unavailable('DATABASE_UNAVAILABLE', 'The catalog database is temporarily unreachable and no cached copy can stand in; retry shortly');
+      if (err instanceof CatalogUnavailableError)
+        throw unavailable(
+          'DATABASE_UNAVAILABLE',
+          'The catalog database is temporarily unreachable and no cached copy can stand in; retry shortly',
+        );
       throw err;
     }
   };
@@ -68,7 +79,13 @@ export function productsRouter(deps: ApiDeps): Router<ShopState> {
    * a client retrying with the same X-Request-Id while the first attempt still runs attaches to
    * it instead of writing twice.
    */
-  const write = async <T>(op: ProductWriteOp, productId: string, ctx: ShopContext, type: string, args: unknown[]): Promise<{ result: T } | { accepted: WriteAccepted }> => {
+  const write = async <T>(
+    op: ProductWriteOp,
+    productId: string,
+    ctx: ShopContext,
+    type: string,
+    args: unknown[],
+  ): Promise<{ result: T } | { accepted: WriteAccepted }> => {
     const workflowId = productWorkflowId(productId, op, ctx.state.requestId);
     const handle = await deps.temporal.workflow.start(type, {
       workflowId,
@@ -86,7 +103,13 @@ export function productsRouter(deps: ApiDeps): Router<ShopState> {
       if (isGrpcDeadlineError(err) || (isGrpcCancelledError(err) && Date.now() >= deadline - 100)) {
         // Started (durably) but not confirmed in time: accepted, not failed.
         ctx.state.log.warn({ workflowId }, 'product write still running; answered 202');
-        return { accepted: { status: 'ACCEPTED', workflowId, detail: 'The write is accepted and will complete; the catalog is slow to confirm it' } };
+        return {
+          accepted: {
+            status: 'ACCEPTED',
+            workflowId,
+            detail: 'The write is accepted and will complete; the catalog is slow to confirm it',
+          },
+        };
       }
       if (toProblemError(err)) throw err;
       if (err instanceof WorkflowFailedError) {
@@ -96,7 +119,12 @@ export function productsRouter(deps: ApiDeps): Router<ShopState> {
       throw err;
     }
   };
-  const answer = <T>(ctx: ShopContext, productId: string, outcome: { result: T } | { accepted: WriteAccepted }, done: (result: T) => void) => {
+  const answer = <T>(
+    ctx: ShopContext,
+    productId: string,
+    outcome: { result: T } | { accepted: WriteAccepted },
+    done: (result: T) => void,
+  ) => {
     if ('accepted' in outcome) {
       ctx.status = 202;
       ctx.set('Location', `/api/products/${productId}`);
@@ -108,7 +136,12 @@ export function productsRouter(deps: ApiDeps): Router<ShopState> {
 
   router.get('/', optionalAuth, async (ctx) => {
     const query = parseQuery(ctx, listProductsQuery);
-    ctx.body = await read(() => reads.listProducts({ limit: query.limit ?? LIST_LIMIT_DEFAULT, cursor: query.cursor, q: query.q }, { primary: isAdmin(ctx) }));
+    ctx.body = await read(() =>
+      reads.listProducts(
+        { limit: query.limit ?? LIST_LIMIT_DEFAULT, cursor: query.cursor, q: query.q },
+        { primary: isAdmin(ctx) },
+      ),
+    );
   });
 
   router.get('/:id', optionalAuth, async (ctx) => {
@@ -122,7 +155,9 @@ export function productsRouter(deps: ApiDeps): Router<ShopState> {
   router.post('/', ...adminOnly, async (ctx) => {
     const fields = parseBody(ctx, createProductSchema);
     const productId = randomUUID();
-    const outcome = await write<ProductView>('create', productId, ctx, 'createProduct', [{ productId, fields, requestId: ctx.state.requestId } satisfies CreateProductInput]);
+    const outcome = await write<ProductView>('create', productId, ctx, 'createProduct', [
+      { productId, fields, requestId: ctx.state.requestId } satisfies CreateProductInput,
+    ]);
     answer(ctx, productId, outcome, (product) => {
       ctx.status = 201;
       ctx.set('Location', `/api/products/${product.id}`);
@@ -133,7 +168,9 @@ export function productsRouter(deps: ApiDeps): Router<ShopState> {
   router.put('/:id', ...adminOnly, async (ctx) => {
     const { id } = parseParams(ctx, productIdParams);
     const patch = parseBody(ctx, updateProductSchema);
-    const outcome = await write<ProductView>('update', id, ctx, 'updateProduct', [{ productId: id, patch, requestId: ctx.state.requestId } satisfies UpdateProductInput]);
+    const outcome = await write<ProductView>('update', id, ctx, 'updateProduct', [
+      { productId: id, patch, requestId: ctx.state.requestId } satisfies UpdateProductInput,
+    ]);
     answer(ctx, id, outcome, (product) => {
       ctx.body = product;
     });
@@ -141,7 +178,9 @@ export function productsRouter(deps: ApiDeps): Router<ShopState> {
 
   router.delete('/:id', ...adminOnly, async (ctx) => {
     const { id } = parseParams(ctx, productIdParams);
-    const outcome = await write<DeleteProductResult>('delete', id, ctx, 'deleteProduct', [{ productId: id, requestId: ctx.state.requestId } satisfies DeleteProductInput]);
+    const outcome = await write<DeleteProductResult>('delete', id, ctx, 'deleteProduct', [
+      { productId: id, requestId: ctx.state.requestId } satisfies DeleteProductInput,
+    ]);
     answer(ctx, id, outcome, () => {
       ctx.status = 204;
     });

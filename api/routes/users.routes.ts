@@ -24,7 +24,10 @@ const password = z
 const email = z.string().trim().toLowerCase().max(254).email();
 
 export const registerSchema = z.object({ email, password, name: z.string().trim().min(1).max(100) });
-export const loginSchema = z.object({ email: z.string().trim().toLowerCase().max(254), password: z.string().max(1024) });
+export const loginSchema = z.object({
+  email: z.string().trim().toLowerCase().max(254),
+  password: z.string().max(1024),
+});
 const idParams = z.object({ id: z.string().uuid('must be a UUID') });
 
 // Compared against when the e-mail is unknown, so both failures cost one bcrypt compare.
@@ -37,7 +40,10 @@ export function usersRouter(deps: ApiDeps): Router<ShopState> {
     name: 'login',
     max: deps.config.LOGIN_RATE_LIMIT_MAX,
     durationMs: deps.config.LOGIN_RATE_LIMIT_WINDOW_MS,
-    id: (ctx) => `${ctx.ip}:${String((ctx.request as { body?: { email?: unknown } }).body?.email ?? '').toLowerCase().slice(0, 254)}`,
+    id: (ctx) =>
+      `${ctx.ip}:${String((ctx.request as { body?: { email?: unknown } }).body?.email ?? '')
+        .toLowerCase()
+        .slice(0, 254)}`,
     redis: deps.redis,
     rejections: businessMetrics(deps.metrics).rateLimited,
   });
@@ -60,9 +66,12 @@ export function usersRouter(deps: ApiDeps): Router<ShopState> {
   router.post('/login', loginLimiter, async (ctx) => {
     const input = parseBody(ctx, loginSchema);
     // The primary, not a replica: a user who has just registered must be able to log in.
-    const user = await onPrimary(deps.dataSource, (em) => em.getRepository(UserEntity).findOne({ where: { email: input.email } }));
+    const user = await onPrimary(deps.dataSource, (em) =>
+      em.getRepository(UserEntity).findOne({ where: { email: input.email } }),
+    );
     const ok = await bcrypt.compare(input.password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !ok || user.deletedAt) throw new ProblemError(401, 'INVALID_CREDENTIALS', 'Unauthorized', 'E-mail or password is incorrect');
+    if (!user || !ok || user.deletedAt)
+      throw new ProblemError(401, 'INVALID_CREDENTIALS', 'Unauthorized', 'E-mail or password is incorrect');
     ctx.body = { ...deps.tokens.issue(user), user: toUserView(user) };
   });
 

@@ -50,10 +50,16 @@ export const VARIANTS: Record<string, Variant> = {
   },
   'partitions-1': {
     describe: 'dev server with one partition per task queue (matching.numTaskqueue{Read,Write}Partitions=1; default 4)',
-    server: ['--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1', '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1'],
+    server: [
+      '--dynamic-config-value',
+      'matching.numTaskqueueReadPartitions=1',
+      '--dynamic-config-value',
+      'matching.numTaskqueueWritePartitions=1',
+    ],
   },
   'eager-activities': {
-    describe: 'dev server with system.enableActivityEagerExecution=true (activities on the workflow\'s own queue dispatched in the workflow task response)',
+    describe:
+      "dev server with system.enableActivityEagerExecution=true (activities on the workflow's own queue dispatched in the workflow task response)",
     server: ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'],
   },
 };
@@ -73,7 +79,12 @@ const median = (xs: number[]) => {
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
 };
 
-async function apply(env: BenchEnv, v: Variant, baseEnv: NodeJS.ProcessEnv, current: { server: string }): Promise<void> {
+async function apply(
+  env: BenchEnv,
+  v: Variant,
+  baseEnv: NodeJS.ProcessEnv,
+  current: { server: string },
+): Promise<void> {
   // Reset to the base environment, then apply the variant's.
   for (const k of Object.keys(env.shopEnv)) if (!(k in baseEnv)) delete env.shopEnv[k];
   Object.assign(env.shopEnv, baseEnv);
@@ -91,7 +102,9 @@ async function apply(env: BenchEnv, v: Variant, baseEnv: NodeJS.ProcessEnv, curr
 
 async function main(): Promise<void> {
   if (names.length !== 2 || !names.every((n) => n in VARIANTS)) {
-    console.error(`usage: ab.ts <A> <B> [--rate=4] [--step=8000] [--rounds=3] [--kind=orders|trivial]\nvariants: ${Object.keys(VARIANTS).join(', ')}`);
+    console.error(
+      `usage: ab.ts <A> <B> [--rate=4] [--step=8000] [--rounds=3] [--kind=orders|trivial]\nvariants: ${Object.keys(VARIANTS).join(', ')}`,
+    );
     process.exit(2);
   }
   const env = await setupEnv({ customers: 20, orderProducts: 100, log });
@@ -131,7 +144,9 @@ async function main(): Promise<void> {
       name,
       describe: VARIANTS[name].describe,
       cpuMsPerOp: cpu,
-      cpuMsPerOpTotal: Object.values(cpu).filter(Number.isFinite).reduce((a, b) => a + b, 0),
+      cpuMsPerOpTotal: Object.values(cpu)
+        .filter(Number.isFinite)
+        .reduce((a, b) => a + b, 0),
       acceptP50: median(rs.map((r) => r.accept.p50)),
       acceptP99: median(rs.map((r) => r.accept.p99)),
       completionP50: median(rs.map((r) => r.completion.p50)),
@@ -142,20 +157,34 @@ async function main(): Promise<void> {
   };
   const a = row(names[0]);
   const b = row(names[1]);
-  const lines = [`${KIND} at ${RATE}/s, ${ROUNDS} rounds of ${STEP_MS / 1000} s, interleaved; medians`, `| | ${a.name} | ${b.name} | change |`, '|---|---|---|---|'];
-  const pct = (x: number, y: number) => (Number.isFinite(x) && Number.isFinite(y) && x !== 0 ? `${(((y - x) / x) * 100).toFixed(0)}%` : '');
+  const lines = [
+    `${KIND} at ${RATE}/s, ${ROUNDS} rounds of ${STEP_MS / 1000} s, interleaved; medians`,
+    `| | ${a.name} | ${b.name} | change |`,
+    '|---|---|---|---|',
+  ];
+  const pct = (x: number, y: number) =>
+    Number.isFinite(x) && Number.isFinite(y) && x !== 0 ? `${(((y - x) / x) * 100).toFixed(0)}%` : '';
   for (const p of procs) {
     const x = a.cpuMsPerOp[p];
     const y = b.cpuMsPerOp[p];
     if ((x ?? 0) < 0.1 && (y ?? 0) < 0.1) continue;
     lines.push(`| net CPU ms/op ${p} | ${x.toFixed(2)} | ${y.toFixed(2)} | ${pct(x, y)} |`);
   }
-  lines.push(`| net CPU ms/op, all processes | ${a.cpuMsPerOpTotal.toFixed(1)} | ${b.cpuMsPerOpTotal.toFixed(1)} | ${pct(a.cpuMsPerOpTotal, b.cpuMsPerOpTotal)} |`);
-  for (const k of ['acceptP50', 'acceptP99', 'completionP50', 'completionP99'] as const) lines.push(`| ${k} ms | ${a[k].toFixed(0)} | ${b[k].toFixed(0)} | ${pct(a[k], b[k])} |`);
-  lines.push(`| errors | ${a.errors} | ${b.errors} | |`, `| foreign load | ${(100 * a.foreignLoad).toFixed(0)}% | ${(100 * b.foreignLoad).toFixed(0)}% | |`);
+  lines.push(
+    `| net CPU ms/op, all processes | ${a.cpuMsPerOpTotal.toFixed(1)} | ${b.cpuMsPerOpTotal.toFixed(1)} | ${pct(a.cpuMsPerOpTotal, b.cpuMsPerOpTotal)} |`,
+  );
+  for (const k of ['acceptP50', 'acceptP99', 'completionP50', 'completionP99'] as const)
+    lines.push(`| ${k} ms | ${a[k].toFixed(0)} | ${b[k].toFixed(0)} | ${pct(a[k], b[k])} |`);
+  lines.push(
+    `| errors | ${a.errors} | ${b.errors} | |`,
+    `| foreign load | ${(100 * a.foreignLoad).toFixed(0)}% | ${(100 * b.foreignLoad).toFixed(0)}% | |`,
+  );
   const dir = path.join(__dirname, '..', 'results', 'experiments');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, `${new Date(t0).toISOString().replace(/[:.]/g, '-')}-${KIND}-${names.join('-vs-')}.json`), JSON.stringify({ rate: RATE, stepMs: STEP_MS, rounds: ROUNDS, kind: KIND, a, b, runs }, null, 1));
+  writeFileSync(
+    path.join(dir, `${new Date(t0).toISOString().replace(/[:.]/g, '-')}-${KIND}-${names.join('-vs-')}.json`),
+    JSON.stringify({ rate: RATE, stepMs: STEP_MS, rounds: ROUNDS, kind: KIND, a, b, runs }, null, 1),
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

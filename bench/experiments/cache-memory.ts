@@ -10,15 +10,28 @@ import { closeAgents } from '../load';
 import { cpuMs, memoryMiB } from '../proc';
 import { flowStep } from '../scenarios';
 
-const opt = (name: string, def: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def;
+const opt = (name: string, def: string) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def;
 const RATE = Number(opt('rate', '8'));
 const SECONDS = Number(opt('seconds', '90'));
 const CACHE = opt('cache', '');
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
 async function main(): Promise<void> {
-  const env = await setupEnv({ customers: 20, orderProducts: 100, shopEnv: CACHE ? { WORKER_MAX_CACHED_WORKFLOWS: CACHE } : {}, log });
-  const rows: { openOrders: number; rssMiB: number; cpuMsPerOrder: number; acceptP99: number; paidP99: number; foreign: number }[] = [];
+  const env = await setupEnv({
+    customers: 20,
+    orderProducts: 100,
+    shopEnv: CACHE ? { WORKER_MAX_CACHED_WORKFLOWS: CACHE } : {},
+    log,
+  });
+  const rows: {
+    openOrders: number;
+    rssMiB: number;
+    cpuMsPerOrder: number;
+    acceptP99: number;
+    paidP99: number;
+    foreign: number;
+  }[] = [];
   try {
     const pid = env.pids()['worker:orders']!;
     let open = 0;
@@ -26,9 +39,18 @@ async function main(): Promise<void> {
       const c0 = cpuMs(pid)!;
       const s = await flowStep(env, 'orders', RATE, 10_000, () => undefined);
       open += s.completed;
-      const row = { openOrders: open, rssMiB: memoryMiB(pid)!.current, cpuMsPerOrder: (cpuMs(pid)! - c0) / Math.max(1, s.completed), acceptP99: s.accept.p99, paidP99: s.completion.p99, foreign: s.foreignLoad };
+      const row = {
+        openOrders: open,
+        rssMiB: memoryMiB(pid)!.current,
+        cpuMsPerOrder: (cpuMs(pid)! - c0) / Math.max(1, s.completed),
+        acceptP99: s.accept.p99,
+        paidP99: s.completion.p99,
+        foreign: s.foreignLoad,
+      };
       rows.push(row);
-      log(`open orders ${open}: orders worker RSS ${row.rssMiB.toFixed(0)} MiB, ${row.cpuMsPerOrder.toFixed(1)} ms CPU/order, accept p99 ${row.acceptP99.toFixed(0)} ms, PAID p99 ${row.paidP99.toFixed(0)} ms, foreign ${(100 * row.foreign).toFixed(0)}%`);
+      log(
+        `open orders ${open}: orders worker RSS ${row.rssMiB.toFixed(0)} MiB, ${row.cpuMsPerOrder.toFixed(1)} ms CPU/order, accept p99 ${row.acceptP99.toFixed(0)} ms, PAID p99 ${row.paidP99.toFixed(0)} ms, foreign ${(100 * row.foreign).toFixed(0)}%`,
+      );
     }
   } finally {
     closeAgents();
@@ -36,7 +58,10 @@ async function main(): Promise<void> {
   }
   const dir = path.join(__dirname, '..', 'results', 'experiments');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-cache-memory-${CACHE || 'default'}.json`), JSON.stringify({ rate: RATE, cache: CACHE || 'SDK default', rows }, null, 1));
+  writeFileSync(
+    path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-cache-memory-${CACHE || 'default'}.json`),
+    JSON.stringify({ rate: RATE, cache: CACHE || 'SDK default', rows }, null, 1),
+  );
 }
 
 main().catch((err) => {

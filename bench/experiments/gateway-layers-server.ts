@@ -47,17 +47,42 @@ async function main(): Promise<void> {
     requestContext(deps.log),
     errorHandler(),
     helmet() as unknown as Koa.Middleware<ShopState>,
-    cors({ origin: (ctx) => (deps.config.CORS_ORIGINS.includes('*') ? '*' : deps.config.CORS_ORIGINS.includes(ctx.get('Origin')) ? ctx.get('Origin') : ''), exposeHeaders: ['Location', 'X-Request-Id', 'X-Cache', 'Retry-After'] }) as unknown as Koa.Middleware<ShopState>,
+    cors({
+      origin: (ctx) =>
+        deps.config.CORS_ORIGINS.includes('*')
+          ? '*'
+          : deps.config.CORS_ORIGINS.includes(ctx.get('Origin'))
+            ? ctx.get('Origin')
+            : '',
+      exposeHeaders: ['Location', 'X-Request-Id', 'X-Cache', 'Retry-After'],
+    }) as unknown as Koa.Middleware<ShopState>,
     httpMetrics(metrics),
-    rateLimit({ name: 'api', max: deps.config.RATE_LIMIT_MAX, durationMs: deps.config.RATE_LIMIT_WINDOW_MS, id: (ctx) => (ctx.path.startsWith('/api/') ? ctx.ip : false), redis: deps.redis, rejections: metrics.rateLimited }),
+    rateLimit({
+      name: 'api',
+      max: deps.config.RATE_LIMIT_MAX,
+      durationMs: deps.config.RATE_LIMIT_WINDOW_MS,
+      id: (ctx) => (ctx.path.startsWith('/api/') ? ctx.ip : false),
+      redis: deps.redis,
+      rejections: metrics.rateLimited,
+    }),
     async (ctx, next) => {
       const hasBody = Number(ctx.get('Content-Length') || 0) > 0 || ctx.get('Transfer-Encoding') !== '';
       if (['POST', 'PUT', 'PATCH'].includes(ctx.method) && hasBody && !ctx.is('application/json', '+json')) {
-        throw new ProblemError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type', 'Send the body as application/json');
+        throw new ProblemError(
+          415,
+          'UNSUPPORTED_MEDIA_TYPE',
+          'Unsupported media type',
+          'Send the body as application/json',
+        );
       }
       return next();
     },
-    bodyParser({ enableTypes: ['json'], jsonLimit: deps.config.BODY_LIMIT, jsonStrict: true, encoding: 'utf-8' }) as unknown as Koa.Middleware<ShopState>,
+    bodyParser({
+      enableTypes: ['json'],
+      jsonLimit: deps.config.BODY_LIMIT,
+      jsonStrict: true,
+      encoding: 'utf-8',
+    }) as unknown as Koa.Middleware<ShopState>,
   ];
 
   const apps: Koa<ShopState>[] = [];

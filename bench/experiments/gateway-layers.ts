@@ -26,27 +26,49 @@ const median = (xs: number[]) => {
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
 };
 
-export async function gatewayLayers(env: BenchEnv, opts: { rate: number; stepMs: number; rounds: number; log: (m: string) => void }): Promise<LayerResult[]> {
-  const child = await startChild('gateway-layers', ['--import', 'tsx', path.join(__dirname, 'gateway-layers-server.ts')], { ...env.shopEnv, TEMPORAL_ADDRESS: env.stack.temporalAddress, BENCH_PRODUCT_JSON: JSON.stringify(env.readProduct), PORT: '0' }, opts.log);
+export async function gatewayLayers(
+  env: BenchEnv,
+  opts: { rate: number; stepMs: number; rounds: number; log: (m: string) => void },
+): Promise<LayerResult[]> {
+  const child = await startChild(
+    'gateway-layers',
+    ['--import', 'tsx', path.join(__dirname, 'gateway-layers-server.ts')],
+    {
+      ...env.shopEnv,
+      TEMPORAL_ADDRESS: env.stack.temporalAddress,
+      BENCH_PRODUCT_JSON: JSON.stringify(env.readProduct),
+      PORT: '0',
+    },
+    opts.log,
+  );
   try {
     const ports = child.readyLine.split(' ').slice(1).map(Number);
     const pid = child.child.pid!;
     const ops = ports.map((port, k) =>
-      httpOp(`http://127.0.0.1:${port}`, () => ({ method: 'GET', path: `/api/products/${env.readProduct.id}` }), (res) =>
-        res.status !== 200 ? String(res.status) : k >= LAYERS.length - 2 && res.headers['x-cache'] !== 'HIT' ? `X-Cache ${res.headers['x-cache']}` : true,
+      httpOp(
+        `http://127.0.0.1:${port}`,
+        () => ({ method: 'GET', path: `/api/products/${env.readProduct.id}` }),
+        (res) =>
+          res.status !== 200
+            ? String(res.status)
+            : k >= LAYERS.length - 2 && res.headers['x-cache'] !== 'HIT'
+              ? `X-Cache ${res.headers['x-cache']}`
+              : true,
       ),
     );
     for (const op of ops) await closedLoop(8, 500, op); // warm-up: JIT, connections, the cache entry
     const redisPid = env.pids().redis;
     const idleRates = await idleCpuRates({ layers: pid, redis: redisPid }, 2000);
     const idle = idleRates.layers ?? 0;
-    const perLayer: { cpu: number[]; redis: number[]; p50: number[]; p99: number[]; errors: number }[] = LAYERS.map(() => ({ cpu: [], redis: [], p50: [], p99: [], errors: 0 }));
+    const perLayer: { cpu: number[]; redis: number[]; p50: number[]; p99: number[]; errors: number }[] = LAYERS.map(
+      () => ({ cpu: [], redis: [], p50: [], p99: [], errors: 0 }),
+    );
     for (let round = 0; round < opts.rounds; round++) {
       const order = LAYERS.map((_, k) => k);
       if (round % 2) order.reverse();
       for (const k of order) {
         const c0 = cpuMs(pid)!;
-        const r0 = redisPid ? cpuMs(redisPid) ?? 0 : 0;
+        const r0 = redisPid ? (cpuMs(redisPid) ?? 0) : 0;
         const t = performance.now();
         const r = await openLoop(opts.rate, opts.stepMs, ops[k]);
         const wall = performance.now() - t;
@@ -63,8 +85,18 @@ export async function gatewayLayers(env: BenchEnv, opts: { rate: number; stepMs:
     LAYERS.forEach((layer, k) => {
       const cpu = median(perLayer[k].cpu);
       const prev = k === 0 || k === LAYERS.length - 1 ? NaN : out[k - 1].cpuUsPerReq;
-      out.push({ layer, cpuUsPerReq: cpu, redisUsPerReq: Math.max(0, median(perLayer[k].redis)), deltaUs: k === 0 ? cpu : k === LAYERS.length - 1 ? NaN : cpu - prev, p50: median(perLayer[k].p50), p99: median(perLayer[k].p99), errors: perLayer[k].errors });
-      opts.log(`  ${layer}: ${cpu.toFixed(0)} µs/request${k > 0 && k < LAYERS.length - 1 ? ` (+${(cpu - prev).toFixed(0)})` : ''}, p50 ${median(perLayer[k].p50).toFixed(2)} ms`);
+      out.push({
+        layer,
+        cpuUsPerReq: cpu,
+        redisUsPerReq: Math.max(0, median(perLayer[k].redis)),
+        deltaUs: k === 0 ? cpu : k === LAYERS.length - 1 ? NaN : cpu - prev,
+        p50: median(perLayer[k].p50),
+        p99: median(perLayer[k].p99),
+        errors: perLayer[k].errors,
+      });
+      opts.log(
+        `  ${layer}: ${cpu.toFixed(0)} µs/request${k > 0 && k < LAYERS.length - 1 ? ` (+${(cpu - prev).toFixed(0)})` : ''}, p50 ${median(perLayer[k].p50).toFixed(2)} ms`,
+      );
     });
     return out;
   } finally {
@@ -73,13 +105,21 @@ export async function gatewayLayers(env: BenchEnv, opts: { rate: number; stepMs:
 }
 
 if (require.main === module) {
-  const opt = (name: string, def: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def;
+  const opt = (name: string, def: string) =>
+    process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def;
   const log = (m: string) => process.stderr.write(`${m}\n`);
   (async () => {
     const env = await setupEnv({ customers: 1, orderProducts: 1, log });
     try {
-      const rows = await gatewayLayers(env, { rate: Number(opt('rate', '1500')), stepMs: Number(opt('step', '3000')), rounds: Number(opt('rounds', '2')), log });
-      process.stdout.write(`| layer | gateway CPU µs/request | added | Redis CPU µs/request | p50 ms | errors |\n|---|---|---|---|---|---|\n${rows.map((r) => `| ${r.layer} | ${r.cpuUsPerReq.toFixed(0)} | ${Number.isFinite(r.deltaUs) ? `${r.deltaUs >= 0 ? '+' : ''}${r.deltaUs.toFixed(0)}` : ''} | ${r.redisUsPerReq.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.errors} |`).join('\n')}\n`);
+      const rows = await gatewayLayers(env, {
+        rate: Number(opt('rate', '1500')),
+        stepMs: Number(opt('step', '3000')),
+        rounds: Number(opt('rounds', '2')),
+        log,
+      });
+      process.stdout.write(
+        `| layer | gateway CPU µs/request | added | Redis CPU µs/request | p50 ms | errors |\n|---|---|---|---|---|---|\n${rows.map((r) => `| ${r.layer} | ${r.cpuUsPerReq.toFixed(0)} | ${Number.isFinite(r.deltaUs) ? `${r.deltaUs >= 0 ? '+' : ''}${r.deltaUs.toFixed(0)}` : ''} | ${r.redisUsPerReq.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.errors} |`).join('\n')}\n`,
+      );
     } finally {
       closeAgents();
       await env.teardown();

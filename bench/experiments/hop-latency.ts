@@ -18,12 +18,27 @@ const opt = (name: string, def: string) => args.find((a) => a.startsWith(`--${na
 async function main(): Promise<void> {
   const cli = temporalCli();
   const port = await freePort();
-  const base = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--headless'];
+  const base = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--log-level',
+    'warn',
+    '--headless',
+  ];
   const argv = args.includes('--shop-args') ? devServerArgs({ cli, port, headless: true }) : base;
   const server = spawn(cli, argv, { stdio: 'ignore' });
   const address = `127.0.0.1:${port}`;
   await waitForTemporal(address);
-  const trivial = await startChild('trivial-worker', ['--import', 'tsx', path.join(__dirname, '..', 'trivial', 'trivial-worker.ts')], { ...process.env, TEMPORAL_ADDRESS: address }, () => undefined);
+  const trivial = await startChild(
+    'trivial-worker',
+    ['--import', 'tsx', path.join(__dirname, '..', 'trivial', 'trivial-worker.ts')],
+    { ...process.env, TEMPORAL_ADDRESS: address },
+    () => undefined,
+  );
   const idle: Worker[] = [];
   const conn = await NativeConnection.connect({ address });
   for (let k = 0; k < Number(opt('idle-workers', '0')); k++) {
@@ -36,7 +51,11 @@ async function main(): Promise<void> {
   const totals: number[] = [];
   const one = async () => {
     const t = performance.now();
-    const h = await client.workflow.start('benchTrivial', { taskQueue: 'bench-trivial', workflowId: `hop-${randomUUID()}`, args: [1] });
+    const h = await client.workflow.start('benchTrivial', {
+      taskQueue: 'bench-trivial',
+      workflowId: `hop-${randomUUID()}`,
+      args: [1],
+    });
     await h.result();
     totals.push(performance.now() - t);
     const ev = (await h.fetchHistory()).events!;
@@ -60,7 +79,9 @@ async function main(): Promise<void> {
   }
   const h = summarise(hops);
   const tt = summarise(totals.slice(2));
-  process.stdout.write(`${args.join(' ') || '(plain)'}: hop p50 ${h.p50.toFixed(1)} ms, p90 ${h.p90.toFixed(1)} ms; workflow start→result p50 ${tt.p50.toFixed(1)} ms\n`);
+  process.stdout.write(
+    `${args.join(' ') || '(plain)'}: hop p50 ${h.p50.toFixed(1)} ms, p90 ${h.p90.toFixed(1)} ms; workflow start→result p50 ${tt.p50.toFixed(1)} ms\n`,
+  );
   for (const w of idle) w.shutdown();
   await Promise.all(running);
   await conn.close();

@@ -7,7 +7,8 @@ import net from 'node:net';
 import { setupEnv } from '../env';
 import { closeAgents, send } from '../load';
 
-const opt = (name: string, def: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def;
+const opt = (name: string, def: string) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def;
 const ORDERS = Number(opt('orders', '20'));
 const COMMANDS: Record<number, string> = { 0x03: 'query', 0x16: 'prepare', 0x17: 'execute', 0x0e: 'ping' };
 
@@ -85,10 +86,18 @@ async function main(): Promise<void> {
     env.shopEnv.MYSQL_URL = original;
     const place = async (k: number) => {
       const c = env.customers[k % env.customers.length];
-      const res = await send(env.apiUrl, { method: 'POST', path: '/api/orders', headers: { authorization: `Bearer ${c.token}`, 'idempotency-key': `count-${k}-${Date.now()}` }, body: JSON.stringify({ items: [{ productId: env.orderProducts[k % env.orderProducts.length], quantity: 1 }] }) });
+      const res = await send(env.apiUrl, {
+        method: 'POST',
+        path: '/api/orders',
+        headers: { authorization: `Bearer ${c.token}`, 'idempotency-key': `count-${k}-${Date.now()}` },
+        body: JSON.stringify({ items: [{ productId: env.orderProducts[k % env.orderProducts.length], quantity: 1 }] }),
+      });
       const id = (JSON.parse(res.body) as { id: string }).id;
       for (;;) {
-        const [rows] = await env.db.query('SELECT o.status, (SELECT status FROM email_messages WHERE message_key = ?) AS mail FROM orders o WHERE o.id = ?', [`order-paid:${id}`, id]);
+        const [rows] = await env.db.query(
+          'SELECT o.status, (SELECT status FROM email_messages WHERE message_key = ?) AS mail FROM orders o WHERE o.id = ?',
+          [`order-paid:${id}`, id],
+        );
         const row = (rows as { status: string; mail: string | null }[])[0];
         if (row?.status === 'PAID' && row.mail === 'SENT') return;
         await new Promise((r) => setTimeout(r, 20));
@@ -103,7 +112,9 @@ async function main(): Promise<void> {
     const rows: string[] = ['| process | DB commands per order | of which |', '|---|---|---|'];
     let total = 0;
     for (const [name, p] of Object.entries(proxies)) {
-      const per = Object.fromEntries(Object.entries(p.counts).map(([k, v]) => [k, (v - (before[name][k] ?? 0)) / ORDERS]));
+      const per = Object.fromEntries(
+        Object.entries(p.counts).map(([k, v]) => [k, (v - (before[name][k] ?? 0)) / ORDERS]),
+      );
       const sum = Object.values(per).reduce((a, b) => a + b, 0);
       total += sum;
       const top = [...p.statements]

@@ -9,7 +9,8 @@ import { setupEnv } from '../env';
 import { closeAgents } from '../load';
 import { flowStep } from '../scenarios';
 
-const opt = (name: string, def: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def;
+const opt = (name: string, def: string) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? def;
 const RATE = Number(opt('rate', '8'));
 const SECONDS = Number(opt('seconds', '30'));
 const POOL = opt('pool', 'orders');
@@ -41,10 +42,13 @@ async function main(): Promise<void> {
     const before = threads(pid);
     const s = await flowStep(env, 'orders', RATE, SECONDS * 1000, () => undefined);
     const after = threads(pid);
-    const rows = [...after].map(([name, ms]) => ({ name, msPerOrder: (ms - (before.get(name) ?? 0)) / Math.max(1, s.completed) })).sort((a, b) => b.msPerOrder - a.msPerOrder);
+    const rows = [...after]
+      .map(([name, ms]) => ({ name, msPerOrder: (ms - (before.get(name) ?? 0)) / Math.max(1, s.completed) }))
+      .sort((a, b) => b.msPerOrder - a.msPerOrder);
     const total = rows.reduce((a, r) => a + r.msPerOrder, 0);
     log(`${s.completed} orders at ${RATE}/s; ${POOL} worker ${total.toFixed(1)} ms CPU per order`);
-    for (const r of rows.filter((x) => x.msPerOrder >= 0.05)) log(`  ${r.name.padEnd(24)} ${r.msPerOrder.toFixed(1)} ms (${((100 * r.msPerOrder) / total).toFixed(0)}%)`);
+    for (const r of rows.filter((x) => x.msPerOrder >= 0.05))
+      log(`  ${r.name.padEnd(24)} ${r.msPerOrder.toFixed(1)} ms (${((100 * r.msPerOrder) / total).toFixed(0)}%)`);
   } finally {
     closeAgents();
     await env.teardown();

@@ -19,7 +19,11 @@ if (dir) {
   process.on('SIGUSR2', () => {
     session.post('Profiler.stop', () => session.post('Profiler.start'));
   });
-  const name = process.argv.slice(1).map((a) => path.basename(a).replace(/\.(js|ts)$/, '')).join('-') || 'node';
+  const name =
+    process.argv
+      .slice(1)
+      .map((a) => path.basename(a).replace(/\.(js|ts)$/, ''))
+      .join('-') || 'node';
   process.on('exit', () => {
     session.post('Profiler.stop', (err, res) => {
       if (err) return;

@@ -43,8 +43,10 @@ export function summarise(file: string, top = 25): ProfileSummary {
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const selfUs = new Map<number, number>();
-  for (let i = 0; i < p.samples.length; i++) selfUs.set(p.samples[i], (selfUs.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
-  const label = (n: Node) => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/main\//, '')}:${n.callFrame.lineNumber + 1}`;
+  for (let i = 0; i < p.samples.length; i++)
+    selfUs.set(p.samples[i], (selfUs.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
+  const label = (n: Node) =>
+    `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/main\//, '')}:${n.callFrame.lineNumber + 1}`;
   const pkg = new Map<string, number>();
   const self = new Map<string, number>();
   const incl = new Map<string, number>();
@@ -75,7 +77,8 @@ export function summarise(file: string, top = 25): ProfileSummary {
 
 if (require.main === module) {
   const s = summarise(process.argv[2], Number(process.argv[3] ?? 25));
-  const fmt = (r: { name: string; ms: number; pct: number }) => `${r.pct.toFixed(1).padStart(5)}%  ${r.ms.toFixed(0).padStart(6)} ms  ${r.name}`;
+  const fmt = (r: { name: string; ms: number; pct: number }) =>
+    `${r.pct.toFixed(1).padStart(5)}%  ${r.ms.toFixed(0).padStart(6)} ms  ${r.name}`;
   console.log(`busy ${s.totalMs.toFixed(0)} ms\n-- self time by package --`);
   s.byPackage.forEach((r) => console.log(fmt(r)));
   console.log('-- top functions, self --');

@@ -25,7 +25,12 @@ async function main(): Promise<void> {
     workflowsPath: path.join(__dirname, 'trivial.workflow.ts'),
     activities: createTrivialActivities(),
     // SDK defaults unless an experiment asks otherwise (bench/experiments/hop-latency.ts).
-    ...(process.env.TRIVIAL_POLLERS ? { workflowTaskPollerBehavior: pollers(process.env.TRIVIAL_POLLERS), activityTaskPollerBehavior: pollers(process.env.TRIVIAL_POLLERS) } : {}),
+    ...(process.env.TRIVIAL_POLLERS
+      ? {
+          workflowTaskPollerBehavior: pollers(process.env.TRIVIAL_POLLERS),
+          activityTaskPollerBehavior: pollers(process.env.TRIVIAL_POLLERS),
+        }
+      : {}),
   });
   process.on('SIGTERM', () => worker.shutdown());
   process.on('SIGINT', () => worker.shutdown());

@@ -6,6 +6,22 @@ import { ProductEntity } from './product.entity';
 import { StockReservationEntity } from './stock-reservation.entity';
 import { UserEntity } from './user.entity';
 
-export { EmailMessageEntity, OrderItemEntity, OrderEntity, PaymentEntity, ProductEntity, StockReservationEntity, UserEntity };
+export {
+  EmailMessageEntity,
+  OrderItemEntity,
+  OrderEntity,
+  PaymentEntity,
+  ProductEntity,
+  StockReservationEntity,
+  UserEntity,
+};
 
-export const entities = [UserEntity, ProductEntity, StockReservationEntity, OrderEntity, OrderItemEntity, PaymentEntity, EmailMessageEntity];
+export const entities = [
+  UserEntity,
+  ProductEntity,
+  StockReservationEntity,
+  OrderEntity,
+  OrderItemEntity,
+  PaymentEntity,
+  EmailMessageEntity,
+];

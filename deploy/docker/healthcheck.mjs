@@ -4,9 +4,10 @@
 // on PORT or a worker pool on WORKER_HTTP_PORT. Exit 0 when one answers 200, 1 otherwise.
 /* global AbortSignal */
 const env = process.env;
-const urls = process.argv.length > 2
-  ? process.argv.slice(2)
-  : [`http://127.0.0.1:${env.PORT || 3000}/healthz`, `http://127.0.0.1:${env.WORKER_HTTP_PORT || 9465}/healthz`];
+const urls =
+  process.argv.length > 2
+    ? process.argv.slice(2)
+    : [`http://127.0.0.1:${env.PORT || 3000}/healthz`, `http://127.0.0.1:${env.WORKER_HTTP_PORT || 9465}/healthz`];
 
 async function probe(url) {
   try {

@@ -11,13 +11,23 @@ import Ajv from 'ajv';
 import { parseConfig } from '../../common/config';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../workflows/orders/contract';
 import { DOMAINS } from '../../workers/worker-spec';
-import { CONFIG_KEYS, composeEnv, durationMs, interpolate, loadYaml, readRepoFile, repoPath } from './support/deploy-helpers';
+import {
+  CONFIG_KEYS,
+  composeEnv,
+  durationMs,
+  interpolate,
+  loadYaml,
+  readRepoFile,
+  repoPath,
+} from './support/deploy-helpers';
 
 const SCHEMA_FILE = repoPath('test', 'deploy', 'fixtures', 'compose-spec.schema.json');
 const SCHEMA_SHA256 = '46b7d35f19dd93a05f8fea530291bf84d881c1791ec167ecf0e6fb94e639d496';
 
 type Service = Record<string, any>;
-const raw = loadYaml<{ services: Record<string, Service>; volumes?: Record<string, unknown>; [k: string]: unknown }>('docker-compose.yml');
+const raw = loadYaml<{ services: Record<string, Service>; volumes?: Record<string, unknown>; [k: string]: unknown }>(
+  'docker-compose.yml',
+);
 /** The file as `docker compose` sees it with no variables set in the shell (defaults apply). */
 const compose = interpolate(raw, {});
 const services = compose.services;
@@ -27,7 +37,9 @@ const WORKERS = DOMAINS.map((d) => `worker-${d}`);
 const APP_SERVICES = ['migrate', 'gateway', ...WORKERS];
 const imageOf = (s: Service) => String(s.image ?? '');
 const dependsOn = (s: Service): Record<string, { condition: string }> =>
-  Array.isArray(s.depends_on) ? Object.fromEntries(s.depends_on.map((d: string) => [d, { condition: 'service_started' }])) : (s.depends_on ?? {});
+  Array.isArray(s.depends_on)
+    ? Object.fromEntries(s.depends_on.map((d: string) => [d, { condition: 'service_started' }]))
+    : (s.depends_on ?? {});
 const hasHealthcheck = (name: string) => {
   const s = services[name];
   // The app image declares a HEALTHCHECK of its own; other images need one here.
@@ -63,8 +75,19 @@ describe('docker-compose.yml', () => {
   it('runs the full stack', () => {
     expect(Object.keys(services).sort()).toEqual(
       [
-        'mysql', 'redis', 'temporal-postgresql', 'temporal-schema', 'temporal', 'temporal-setup', 'temporal-ui',
-        'mailpit', 'migrate', 'gateway', ...WORKERS, 'prometheus', 'grafana',
+        'mysql',
+        'redis',
+        'temporal-postgresql',
+        'temporal-schema',
+        'temporal',
+        'temporal-setup',
+        'temporal-ui',
+        'mailpit',
+        'migrate',
+        'gateway',
+        ...WORKERS,
+        'prometheus',
+        'grafana',
       ].sort(),
     );
     expect(imageOf(services.mysql)).toMatch(/^mysql:8(\.\d+)*$/);
@@ -118,7 +141,11 @@ describe('docker-compose.yml', () => {
     const script = readRepoFile(mount.split(':')[0]);
     for (const [name, type] of Object.entries(ORDER_SEARCH_ATTRIBUTES)) expect(script).toContain(`${name}:${type}`);
     const pairs = /for pair in ([^;]+);/.exec(script)![1].trim().split(/\s+/);
-    expect(pairs.sort()).toEqual(Object.entries(ORDER_SEARCH_ATTRIBUTES).map(([n, t]) => `${n}:${t}`).sort());
+    expect(pairs.sort()).toEqual(
+      Object.entries(ORDER_SEARCH_ATTRIBUTES)
+        .map(([n, t]) => `${n}:${t}`)
+        .sort(),
+    );
     expect(script).toMatch(/search-attribute create -n "\$TEMPORAL_NAMESPACE" --name "\$name" --type "\$type"/);
   });
 
@@ -129,7 +156,8 @@ describe('docker-compose.yml', () => {
     const file = `${mount.split(':')[0].replace(/^\.\//, '')}/${env.DYNAMIC_CONFIG_FILE_PATH.split('/').pop()}`;
     const dc = loadYaml<Record<string, { value: unknown }[]>>(file);
     expect(env.DYNAMIC_CONFIG_FILE_PATH).toMatch(/^config\/dynamicconfig\//);
-    for (const key of ['frontend.enableUpdateWorkflowExecution', 'frontend.enableExecuteMultiOperation']) expect(dc[key]?.[0]?.value).toBe(true);
+    for (const key of ['frontend.enableUpdateWorkflowExecution', 'frontend.enableExecuteMultiOperation'])
+      expect(dc[key]?.[0]?.value).toBe(true);
   });
 
   it('gives every long-running service a health check; one-shots have none and do not restart forever', () => {
@@ -149,7 +177,8 @@ describe('docker-compose.yml', () => {
     for (const [name, s] of Object.entries(services)) {
       for (const [dep, { condition }] of Object.entries(dependsOn(s))) {
         expect([name, dep, dep in services]).toEqual([name, dep, true]);
-        if (ONE_SHOTS.includes(dep)) expect([name, dep, condition]).toEqual([name, dep, 'service_completed_successfully']);
+        if (ONE_SHOTS.includes(dep))
+          expect([name, dep, condition]).toEqual([name, dep, 'service_completed_successfully']);
         else {
           expect([name, dep, condition]).toEqual([name, dep, 'service_healthy']);
           expect([dep, hasHealthcheck(dep)]).toEqual([dep, true]);
@@ -222,7 +251,11 @@ describe('docker-compose.yml', () => {
     // The app's database user/password are the ones MySQL is initialised with.
     const mysqlEnv = composeEnv(services.mysql.environment);
     const url = new URL(composeEnv(services.gateway.environment).MYSQL_URL);
-    expect([url.username, url.password, url.pathname.slice(1)]).toEqual([mysqlEnv.MYSQL_USER, mysqlEnv.MYSQL_PASSWORD, mysqlEnv.MYSQL_DATABASE]);
+    expect([url.username, url.password, url.pathname.slice(1)]).toEqual([
+      mysqlEnv.MYSQL_USER,
+      mysqlEnv.MYSQL_PASSWORD,
+      mysqlEnv.MYSQL_DATABASE,
+    ]);
   });
 
   it('hardens the app containers and publishes ports on localhost only', () => {
@@ -232,7 +265,8 @@ describe('docker-compose.yml', () => {
       expect(services[name].security_opt).toContain('no-new-privileges:true');
     }
     for (const [name, s] of Object.entries(services)) {
-      for (const p of s.ports ?? []) expect([name, String(p)]).toEqual([name, expect.stringMatching(/^127\.0\.0\.1:\d+:\d+$/)]);
+      for (const p of s.ports ?? [])
+        expect([name, String(p)]).toEqual([name, expect.stringMatching(/^127\.0\.0\.1:\d+:\d+$/)]);
     }
   });
 
@@ -254,11 +288,21 @@ describe('docker-compose.yml', () => {
   it('provisions Prometheus with the rule file and Grafana with datasources and dashboards', () => {
     const prom = services.prometheus;
     const mounts = (prom.volumes as string[]).map((v) => v.split(':'));
-    expect(mounts).toEqual(expect.arrayContaining([['./ops/prometheus/prometheus.yml', '/etc/prometheus/prometheus.yml', 'ro'], ['./ops/prometheus/alerts.yml', '/etc/prometheus/alerts.yml', 'ro']]));
+    expect(mounts).toEqual(
+      expect.arrayContaining([
+        ['./ops/prometheus/prometheus.yml', '/etc/prometheus/prometheus.yml', 'ro'],
+        ['./ops/prometheus/alerts.yml', '/etc/prometheus/alerts.yml', 'ro'],
+      ]),
+    );
     const promConfig = loadYaml<any>('ops', 'prometheus', 'prometheus.yml');
     expect(promConfig.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
     const gmounts = (services.grafana.volumes as string[]).map((v) => v.split(':').slice(0, 2));
-    expect(gmounts).toEqual(expect.arrayContaining([['./ops/grafana/provisioning', '/etc/grafana/provisioning'], ['./ops/grafana/dashboards', '/var/lib/grafana/dashboards']]));
+    expect(gmounts).toEqual(
+      expect.arrayContaining([
+        ['./ops/grafana/provisioning', '/etc/grafana/provisioning'],
+        ['./ops/grafana/dashboards', '/var/lib/grafana/dashboards'],
+      ]),
+    );
   });
 });
 
@@ -267,7 +311,9 @@ describe('ops/prometheus/prometheus.yml', () => {
   const targetsOf = (job: string) => {
     const sc = config.scrape_configs.find((s: any) => s.job_name === job);
     expect(sc).toBeDefined();
-    return sc.static_configs.flatMap((c: any) => c.targets.map((t: string) => ({ target: t, labels: c.labels ?? {}, path: sc.metrics_path ?? '/metrics' })));
+    return sc.static_configs.flatMap((c: any) =>
+      c.targets.map((t: string) => ({ target: t, labels: c.labels ?? {}, path: sc.metrics_path ?? '/metrics' })),
+    );
   };
 
   it('scrapes the gateway, every worker pool on both ports, and the Temporal server', () => {
@@ -278,13 +324,19 @@ describe('ops/prometheus/prometheus.yml', () => {
     expect(sdk.map((t: any) => t.target).sort()).toEqual(WORKERS.map((w) => `${w}:9464`).sort());
     for (const t of [...workers, ...sdk]) expect(t.target.startsWith(`worker-${t.labels.pool}:`)).toBe(true);
     const promEndpoint = composeEnv(services.temporal.environment).PROMETHEUS_ENDPOINT;
-    expect(targetsOf('temporal-server').map((t: any) => t.target)).toEqual([`temporal:${promEndpoint.split(':').pop()}`]);
+    expect(targetsOf('temporal-server').map((t: any) => t.target)).toEqual([
+      `temporal:${promEndpoint.split(':').pop()}`,
+    ]);
   });
 
   it('is a valid Prometheus configuration (promtool check config where installed; CI installs it)', () => {
     expect(config.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
     for (const sc of config.scrape_configs) {
-      expect(Object.keys(sc).every((k) => ['job_name', 'metrics_path', 'static_configs', 'scrape_interval', 'scrape_timeout'].includes(k))).toBe(true);
+      expect(
+        Object.keys(sc).every((k) =>
+          ['job_name', 'metrics_path', 'static_configs', 'scrape_interval', 'scrape_timeout'].includes(k),
+        ),
+      ).toBe(true);
       for (const c of sc.static_configs) for (const t of c.targets) expect(t).toMatch(/^[\w.-]+:\d+$/);
     }
     const jobs = config.scrape_configs.map((s: any) => s.job_name);
@@ -294,14 +346,19 @@ describe('ops/prometheus/prometheus.yml', () => {
     // promtool resolves rule_files on disk: check a copy whose rule file is an empty one.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'prom-'));
     writeFileSync(path.join(dir, 'alerts.yml'), 'groups: []\n');
-    writeFileSync(path.join(dir, 'prometheus.yml'), readRepoFile('ops', 'prometheus', 'prometheus.yml').replace('/etc/prometheus/alerts.yml', 'alerts.yml'));
+    writeFileSync(
+      path.join(dir, 'prometheus.yml'),
+      readRepoFile('ops', 'prometheus', 'prometheus.yml').replace('/etc/prometheus/alerts.yml', 'alerts.yml'),
+    );
     const check = spawnSync('promtool', ['check', 'config', path.join(dir, 'prometheus.yml')], { encoding: 'utf8' });
     expect(check.stdout + check.stderr).toMatch(/SUCCESS: .*prometheus\.yml is valid prometheus config/);
     expect(check.status).toBe(0);
   });
 
   it('scrapes only services that exist in docker-compose.yml, on ports they serve', () => {
-    const all = config.scrape_configs.flatMap((sc: any) => sc.static_configs.flatMap((c: any) => c.targets as string[]));
+    const all = config.scrape_configs.flatMap((sc: any) =>
+      sc.static_configs.flatMap((c: any) => c.targets as string[]),
+    );
     for (const t of all) {
       const [host] = t.split(':');
       if (host === '127.0.0.1' || host === 'localhost') continue;

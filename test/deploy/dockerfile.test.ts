@@ -85,7 +85,12 @@ describe('Dockerfile', () => {
   });
 
   it('pins base images (no :latest, no untagged image) and uses glibc Debian, not Alpine (Temporal core bridge)', () => {
-    const defaults = Object.fromEntries(args.filter((a) => a.op === 'ARG').map((a) => a.args.split('=')).filter((kv) => kv.length === 2));
+    const defaults = Object.fromEntries(
+      args
+        .filter((a) => a.op === 'ARG')
+        .map((a) => a.args.split('='))
+        .filter((kv) => kv.length === 2),
+    );
     for (const s of stages) {
       if (stages.some((o) => o.name === s.from)) continue;
       const image = s.from.replace(/\$\{(\w+)\}/g, (_, v) => defaults[v] ?? `<unset ${v}>`);
@@ -123,7 +128,12 @@ describe('Dockerfile', () => {
   it('copies every input of tsconfig.build.json into the build stage', () => {
     const tsconfig = JSON.parse(readRepoFile('tsconfig.build.json')) as { include: string[] };
     const build = stages.find((s) => runsIn(s).some((r) => /npm run build\b/.test(r)))!;
-    const copied = ops(build, 'COPY').flatMap((c) => c.args.split(/\s+/).filter((t) => !t.startsWith('--')).slice(0, -1));
+    const copied = ops(build, 'COPY').flatMap((c) =>
+      c.args
+        .split(/\s+/)
+        .filter((t) => !t.startsWith('--'))
+        .slice(0, -1),
+    );
     for (const inc of tsconfig.include) {
       const top = inc.split('/')[0];
       expect(copied.map((c) => c.replace(/^\.\//, '').replace(/\/$/, ''))).toContain(top);
@@ -177,7 +187,9 @@ describe('Dockerfile', () => {
   });
 
   it('sets NODE_ENV=production and exposes the gateway, worker health and SDK metrics ports', () => {
-    const env = ops(final, 'ENV').map((e) => e.args).join(' ');
+    const env = ops(final, 'ENV')
+      .map((e) => e.args)
+      .join(' ');
     expect(env).toMatch(/NODE_ENV=production/);
     const exposed = ops(final, 'EXPOSE').flatMap((e) => e.args.split(/\s+/));
     expect(exposed).toEqual(expect.arrayContaining(['3000', '9464', '9465']));
@@ -208,7 +220,10 @@ describe('deploy/docker/healthcheck.mjs (the image HEALTHCHECK)', () => {
 
   const run = (env: Record<string, string>, args: string[] = []) =>
     new Promise<number>((resolve) => {
-      const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'ignore' });
+      const child = spawn(process.execPath, [script, ...args], {
+        env: { PATH: process.env.PATH ?? '', ...env },
+        stdio: 'ignore',
+      });
       child.on('exit', (code) => resolve(code ?? -1));
     });
 
@@ -267,7 +282,20 @@ describe('.dockerignore', () => {
   };
 
   it('keeps local state, dependencies, build output and secrets out of the build context', () => {
-    for (const f of ['node_modules', 'node_modules/x/index.js', 'dist/api/main.js', '.data/shop.sqlite', '.tools/temporal', '.git/HEAD', '.env', '.env.local', 'coverage/lcov.info', 'npm-debug.log', 'k8s/base/kustomization.yaml', 'test/unit/a.test.ts']) {
+    for (const f of [
+      'node_modules',
+      'node_modules/x/index.js',
+      'dist/api/main.js',
+      '.data/shop.sqlite',
+      '.tools/temporal',
+      '.git/HEAD',
+      '.env',
+      '.env.local',
+      'coverage/lcov.info',
+      'npm-debug.log',
+      'k8s/base/kustomization.yaml',
+      'test/unit/a.test.ts',
+    ]) {
       expect([f, ignored(f)]).toEqual([f, true]);
     }
   });
@@ -277,7 +305,12 @@ describe('.dockerignore', () => {
     const sources = stages
       .flatMap((s) => s.instructions)
       .filter((i) => i.op === 'COPY' && !/--from=/.test(i.args))
-      .flatMap((i) => i.args.split(/\s+/).filter((t) => !t.startsWith('--')).slice(0, -1));
+      .flatMap((i) =>
+        i.args
+          .split(/\s+/)
+          .filter((t) => !t.startsWith('--'))
+          .slice(0, -1),
+      );
     expect(sources.length).toBeGreaterThan(5);
     for (const src of sources) {
       expect(existsSync(repoPath(src))).toBe(true);
@@ -285,7 +318,8 @@ describe('.dockerignore', () => {
       if (!src.includes('.')) {
         // A folder: none of its files may be excluded either (e.g. by a `*.md`-style rule).
         for (const f of readdirSync(repoPath(src), { recursive: true }) as string[]) {
-          if (/\.(ts|js|mjs|json)$/.test(f) && !/\.test\.ts$/.test(f)) expect([`${src}/${f}`, ignored(`${src}/${f}`)]).toEqual([`${src}/${f}`, false]);
+          if (/\.(ts|js|mjs|json)$/.test(f) && !/\.test\.ts$/.test(f))
+            expect([`${src}/${f}`, ignored(`${src}/${f}`)]).toEqual([`${src}/${f}`, false]);
         }
       }
     }

@@ -10,7 +10,18 @@ import { parseConfig } from '../../common/config';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../workflows/orders/contract';
 import { DOMAINS } from '../../workers/worker-spec';
 import {
-  CONFIG_KEYS, type K8sObject, POD_TEMPLATE_KINDS, containerEnv, kustomize, loadYaml, matchesSelector, named, ofKind, podSpecOf, readRepoFile, repoPath,
+  CONFIG_KEYS,
+  type K8sObject,
+  POD_TEMPLATE_KINDS,
+  containerEnv,
+  kustomize,
+  loadYaml,
+  matchesSelector,
+  named,
+  ofKind,
+  podSpecOf,
+  readRepoFile,
+  repoPath,
 } from './support/deploy-helpers';
 import { typecheckObjects } from './support/k8s-typecheck';
 
@@ -25,21 +36,34 @@ type Overlay = keyof typeof OVERLAYS;
 const EXTERNAL_SECRETS: Record<string, Record<string, string>> = {
   'shop-secrets': {
     MYSQL_URL: 'mysql://shop:pw@shop-mysql-primary.db.svc:3306/shop',
-    MYSQL_REPLICA_URLS: 'mysql://shop:pw@shop-mysql-replica-0.db.svc:3306/shop,mysql://shop:pw@shop-mysql-replica-1.db.svc:3306/shop',
+    MYSQL_REPLICA_URLS:
+      'mysql://shop:pw@shop-mysql-replica-0.db.svc:3306/shop,mysql://shop:pw@shop-mysql-replica-1.db.svc:3306/shop',
     REDIS_URL: 'redis://shop-redis.db.svc:6379/0',
     SMTP_URL: 'smtp://smtp.example.com:587',
   },
   'shop-jwt': { 'jwt-secret': 'x'.repeat(48) },
 };
 
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PriorityClass', 'StorageClass', 'CustomResourceDefinition']);
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'PriorityClass',
+  'StorageClass',
+  'CustomResourceDefinition',
+]);
 const APP_IMAGE = /(^|\/)temporal-shop(:|@|$)/;
 
 const render = (tree: string) => kustomize(tree);
 const appContainers = (objects: K8sObject[]) =>
   objects
     .filter((o) => POD_TEMPLATE_KINDS.includes(o.kind))
-    .flatMap((o) => [...(podSpecOf(o).initContainers ?? []), ...podSpecOf(o).containers].map((c: any) => ({ owner: o, container: c })))
+    .flatMap((o) =>
+      [...(podSpecOf(o).initContainers ?? []), ...podSpecOf(o).containers].map((c: any) => ({
+        owner: o,
+        container: c,
+      })),
+    )
     .filter(({ container }) => APP_IMAGE.test(container.image));
 const configOf = (objects: K8sObject[]) => {
   const cm = ofKind(objects, 'ConfigMap').find((c) => c.metadata.name.startsWith('shop-config'));
@@ -66,8 +90,18 @@ describe('k8s: every overlay renders and validates', () => {
     expect(results).toHaveLength(objects.length);
     expect(results.filter((r) => !r.ok)).toEqual([]);
     // The CRDs really went through their own models.
-    expect(results.some((r) => r.id.startsWith('keda.sh/v1alpha1/ScaledObject') && r.model?.startsWith('@kubernetes-models/keda'))).toBe(true);
-    expect(results.some((r) => r.id.startsWith('monitoring.coreos.com/v1/ServiceMonitor') && r.model?.startsWith('@kubernetes-models/prometheus-operator'))).toBe(true);
+    expect(
+      results.some(
+        (r) => r.id.startsWith('keda.sh/v1alpha1/ScaledObject') && r.model?.startsWith('@kubernetes-models/keda'),
+      ),
+    ).toBe(true);
+    expect(
+      results.some(
+        (r) =>
+          r.id.startsWith('monitoring.coreos.com/v1/ServiceMonitor') &&
+          r.model?.startsWith('@kubernetes-models/prometheus-operator'),
+      ),
+    ).toBe(true);
     expect(results.some((r) => r.id.startsWith('monitoring.coreos.com/v1/PodMonitor'))).toBe(true);
   });
 
@@ -123,10 +157,16 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('k8s %s', (overlay) => {
       expect(container.command).toBeUndefined();
       expect(container.args).toEqual(['node', 'dist/workers/main.js', domain]);
       expect(deployment.spec.selector.matchLabels['temporal-shop/pool']).toBe(domain);
-      expect(matchesSelector(deployment.spec.selector.matchLabels, deployment.spec.template.metadata.labels)).toBe(true);
+      expect(matchesSelector(deployment.spec.selector.matchLabels, deployment.spec.template.metadata.labels)).toBe(
+        true,
+      );
       // No other workload's pods fall under this selector.
       const others = objects.filter((o) => POD_TEMPLATE_KINDS.includes(o.kind) && o !== deployment);
-      for (const o of others) expect([o.metadata.name, matchesSelector(deployment.spec.selector.matchLabels, o.spec.template.metadata.labels)]).toEqual([o.metadata.name, false]);
+      for (const o of others)
+        expect([
+          o.metadata.name,
+          matchesSelector(deployment.spec.selector.matchLabels, o.spec.template.metadata.labels),
+        ]).toEqual([o.metadata.name, false]);
     });
 
     it('has its own KEDA ScaledObject with the temporal trigger on its own task queue', () => {
@@ -172,7 +212,8 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('k8s %s', (overlay) => {
     });
 
     it('is probed on the worker health endpoint (9465): /healthz for liveness and start-up, /readyz for readiness', () => {
-      const port = (p: string | number) => (typeof p === 'number' ? p : container.ports.find((cp: any) => cp.name === p)?.containerPort);
+      const port = (p: string | number) =>
+        typeof p === 'number' ? p : container.ports.find((cp: any) => cp.name === p)?.containerPort;
       const env = containerEnv(objects, container, EXTERNAL_SECRETS);
       expect(String(port(container.livenessProbe.httpGet.port))).toBe(env.WORKER_HTTP_PORT ?? '9465');
       expect(port(container.livenessProbe.httpGet.port)).toBe(9465);
@@ -185,16 +226,22 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('k8s %s', (overlay) => {
     });
 
     it('has a PodDisruptionBudget selecting exactly its pods', () => {
-      const pdbs = ofKind(objects, 'PodDisruptionBudget').filter((p) => matchesSelector(p.spec.selector.matchLabels, deployment.spec.template.metadata.labels));
+      const pdbs = ofKind(objects, 'PodDisruptionBudget').filter((p) =>
+        matchesSelector(p.spec.selector.matchLabels, deployment.spec.template.metadata.labels),
+      );
       expect(pdbs.map((p) => p.metadata.name)).toEqual([name]);
       expect(pdbs[0].spec.maxUnavailable ?? pdbs[0].spec.minAvailable).toBeDefined();
     });
   });
 
   it('has exactly one ScaledObject per worker pool and none for anything else', () => {
-    const targets = ofKind(objects, 'ScaledObject').map((s) => s.spec.scaleTargetRef.name).sort();
+    const targets = ofKind(objects, 'ScaledObject')
+      .map((s) => s.spec.scaleTargetRef.name)
+      .sort();
     expect(targets).toEqual(DOMAINS.map((d) => `shop-worker-${d}`).sort());
-    const queues = ofKind(objects, 'ScaledObject').map((s) => s.spec.triggers[0].metadata.taskQueue).sort();
+    const queues = ofKind(objects, 'ScaledObject')
+      .map((s) => s.spec.triggers[0].metadata.taskQueue)
+      .sort();
     expect(queues).toEqual([...DOMAINS].sort());
     expect(ofKind(objects, 'HorizontalPodAutoscaler').map((h) => h.spec.scaleTargetRef.name)).toEqual(['shop-gateway']);
   });
@@ -238,7 +285,10 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('k8s %s', (overlay) => {
         expect(p.path).toBe('/api');
         expect(p.pathType).toBe('Prefix');
         expect(p.backend.service.name).toBe('shop-gateway');
-        expect(p.backend.service.port.name ?? svc.spec.ports.find((sp: any) => sp.port === p.backend.service.port.number)?.name).toBe('http');
+        expect(
+          p.backend.service.port.name ??
+            svc.spec.ports.find((sp: any) => sp.port === p.backend.service.port.number)?.name,
+        ).toBe('http');
       }
       if (overlay.endsWith('prod')) {
         expect(ingress.spec.tls[0].hosts).toEqual(ingress.spec.rules.map((r: any) => r.host));
@@ -265,7 +315,9 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('k8s %s', (overlay) => {
     const item = volume.secret.items.find((i: any) => `${mount.mountPath}/${i.path}` === file);
     expect(item).toBeDefined();
     const secret = ofKind(objects, 'Secret').find((s) => s.metadata.name === secretName);
-    const value = secret ? Buffer.from(secret.data![item.key], 'base64').toString() : EXTERNAL_SECRETS[secretName]?.[item.key];
+    const value = secret
+      ? Buffer.from(secret.data![item.key], 'base64').toString()
+      : EXTERNAL_SECRETS[secretName]?.[item.key];
     expect(value).toBeDefined();
     expect(Buffer.byteLength(value!)).toBeGreaterThanOrEqual(32);
     expect(volume.secret.defaultMode & 0o007).toBe(0); // not world-readable
@@ -276,7 +328,9 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('k8s %s', (overlay) => {
       const spec = podSpecOf(o);
       // The dev overlay generates the Secret, with kustomize's hash suffix on its name.
       const isJwt = (name?: string) => !!name && /^shop-jwt(-[a-z0-9]+)?$/.test(name);
-      const mounted = (spec.volumes ?? []).some((v: any) => isJwt(v.secret?.secretName) || v.projected?.sources?.some((p: any) => isJwt(p.secret?.name)));
+      const mounted = (spec.volumes ?? []).some(
+        (v: any) => isJwt(v.secret?.secretName) || v.projected?.sources?.some((p: any) => isJwt(p.secret?.name)),
+      );
       const referenced = JSON.stringify(spec.containers ?? []).includes('shop-jwt');
       return mounted || referenced;
     });
@@ -288,7 +342,8 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('k8s %s', (overlay) => {
     expect(containers.length).toBe(2 + DOMAINS.length); // gateway, migrate, pools
     for (const { owner, container } of containers) {
       const env = containerEnv(objects, container, EXTERNAL_SECRETS);
-      for (const key of Object.keys(env)) expect([owner.metadata.name, key, CONFIG_KEYS.has(key)]).toEqual([owner.metadata.name, key, true]);
+      for (const key of Object.keys(env))
+        expect([owner.metadata.name, key, CONFIG_KEYS.has(key)]).toEqual([owner.metadata.name, key, true]);
       const parsed = parseConfig(env);
       expect(parsed.NODE_ENV).toBe('production');
       expect(parsed.MYSQL_URL).toMatch(/^mysql:\/\//);
@@ -304,7 +359,8 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('k8s %s', (overlay) => {
     for (const o of objects.filter((x) => POD_TEMPLATE_KINDS.includes(x.kind))) {
       const spec = podSpecOf(o);
       for (const c of spec.containers) {
-        for (const f of c.envFrom ?? []) referenced.add(f.secretRef ? `Secret/${f.secretRef.name}` : `ConfigMap/${f.configMapRef.name}`);
+        for (const f of c.envFrom ?? [])
+          referenced.add(f.secretRef ? `Secret/${f.secretRef.name}` : `ConfigMap/${f.configMapRef.name}`);
         for (const e of c.env ?? []) {
           if (e.valueFrom?.secretKeyRef) referenced.add(`Secret/${e.valueFrom.secretKeyRef.name}`);
           if (e.valueFrom?.configMapKeyRef) referenced.add(`ConfigMap/${e.valueFrom.configMapKeyRef.name}`);
@@ -322,12 +378,16 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('k8s %s', (overlay) => {
       expect([ref, kind === 'Secret' && name in EXTERNAL_SECRETS]).toEqual([ref, true]);
       expect(overlay.endsWith('prod')).toBe(true); // dev generates all of its secrets
       expect(docs).toContain(name);
-      for (const key of Object.keys(EXTERNAL_SECRETS[name])) expect([name, key, docs.includes(key)]).toEqual([name, key, true]);
+      for (const key of Object.keys(EXTERNAL_SECRETS[name]))
+        expect([name, key, docs.includes(key)]).toEqual([name, key, true]);
     }
   });
 
   it('runs every pod as non-root with the restricted Pod Security profile (app and jobs)', () => {
-    const shopPods = objects.filter((o) => POD_TEMPLATE_KINDS.includes(o.kind) && o.metadata.labels?.['app.kubernetes.io/part-of'] === 'temporal-shop');
+    const shopPods = objects.filter(
+      (o) =>
+        POD_TEMPLATE_KINDS.includes(o.kind) && o.metadata.labels?.['app.kubernetes.io/part-of'] === 'temporal-shop',
+    );
     expect(shopPods.length).toBe(1 + DOMAINS.length + 2);
     for (const o of shopPods) {
       const spec = podSpecOf(o);
@@ -343,7 +403,10 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('k8s %s', (overlay) => {
         expect(c.resources.limits.memory).toBeDefined();
       }
     }
-    if (overlay.endsWith('prod')) expect(named(objects, 'Namespace', ns).metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    if (overlay.endsWith('prod'))
+      expect(named(objects, 'Namespace', ns).metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe(
+        'restricted',
+      );
   });
 
   it('uses one pinned app image for the gateway, every pool and the migration', () => {
@@ -376,7 +439,10 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('k8s %s', (overlay) => {
     const scriptVolume = podSpecOf(job).volumes.find((v: any) => v.configMap);
     const cm = named(objects, 'ConfigMap', scriptVolume.configMap.name);
     const script = cm.data?.['setup-namespace.sh'];
-    expect(c.command).toEqual(['/bin/sh', `${c.volumeMounts.find((m: any) => m.name === scriptVolume.name).mountPath}/setup-namespace.sh`]);
+    expect(c.command).toEqual([
+      '/bin/sh',
+      `${c.volumeMounts.find((m: any) => m.name === scriptVolume.name).mountPath}/setup-namespace.sh`,
+    ]);
     for (const [name, type] of Object.entries(ORDER_SEARCH_ATTRIBUTES)) expect(script).toContain(`${name}:${type}`);
     // The same script as docker-compose.yml's temporal-setup service (which mounts this file).
     expect(script).toBe(readRepoFile('k8s', 'base', 'temporal', 'setup-namespace.sh'));
@@ -385,7 +451,9 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('k8s %s', (overlay) => {
   it('has Prometheus-operator monitors for the gateway and every worker pool, with the compose job names', () => {
     const promJobs = loadYaml<any>('ops', 'prometheus', 'prometheus.yml').scrape_configs.map((s: any) => s.job_name);
     const gatewaySvc = named(objects, 'Service', 'shop-gateway');
-    const sm = ofKind(objects, 'ServiceMonitor').filter((m) => matchesSelector(m.spec.selector.matchLabels, gatewaySvc.metadata.labels));
+    const sm = ofKind(objects, 'ServiceMonitor').filter((m) =>
+      matchesSelector(m.spec.selector.matchLabels, gatewaySvc.metadata.labels),
+    );
     expect(sm).toHaveLength(1);
     const ep = sm[0].spec.endpoints[0];
     expect(gatewaySvc.spec.ports.map((p: any) => p.name)).toContain(ep.port);
@@ -396,7 +464,9 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('k8s %s', (overlay) => {
     for (const d of DOMAINS) {
       const dep = named(objects, 'Deployment', `shop-worker-${d}`);
       const labels = dep.spec.template.metadata.labels;
-      const monitors = ofKind(objects, 'PodMonitor').filter((m) => matchesSelector(m.spec.selector.matchLabels, labels));
+      const monitors = ofKind(objects, 'PodMonitor').filter((m) =>
+        matchesSelector(m.spec.selector.matchLabels, labels),
+      );
       expect(monitors).toHaveLength(1);
       const endpoints = monitors[0].spec.podMetricsEndpoints;
       const portNames = podSpecOf(dep).containers[0].ports.map((p: any) => p.name);
@@ -422,7 +492,11 @@ describe('deploy/rollout.sh (ordered rollout)', () => {
       const t = term.trim();
       let m: RegExpExecArray | null;
       if ((m = /^!([\w./-]+)$/.exec(t))) return !(m[1] in labels);
-      if ((m = /^([\w./-]+)\s+in\s+\(([^)]*)\)$/.exec(t))) return m[2].split(',').map((v) => v.trim()).includes(labels[m[1]]);
+      if ((m = /^([\w./-]+)\s+in\s+\(([^)]*)\)$/.exec(t)))
+        return m[2]
+          .split(',')
+          .map((v) => v.trim())
+          .includes(labels[m[1]]);
       if ((m = /^([\w./-]+)==?(.*)$/.exec(t))) return labels[m[1]] === m[2];
       throw new Error(`unsupported selector term ${t}`);
     });
@@ -437,20 +511,28 @@ describe('deploy/rollout.sh (ordered rollout)', () => {
     ]);
   });
 
-  it.each(Object.keys(OVERLAYS))('covers every object of %s with one of its steps, and waits for the Jobs it replaces', (overlay) => {
-    const objects = render(overlay);
-    for (const o of objects) {
-      const steps = selectors.filter((sel) => matches(sel, o.metadata.labels));
-      expect([`${o.kind}/${o.metadata.name}`, steps.length]).toEqual([`${o.kind}/${o.metadata.name}`, 1]);
-    }
-    // Workload-level labels: the jobs, workers and gateway carry their component.
-    for (const d of DOMAINS) expect(named(objects, 'Deployment', `shop-worker-${d}`).metadata.labels?.[component]).toBe('worker');
-    expect(ofKind(objects, 'Job').map((j) => j.metadata.name).sort()).toEqual(['shop-migrate', 'shop-temporal-setup']);
-    for (const job of ofKind(objects, 'Job')) {
-      expect(script).toContain(`wait_job ${job.metadata.name}`);
-      expect(script).toMatch(new RegExp(`delete job[^\n]*\\b${job.metadata.name}\\b`));
-    }
-  });
+  it.each(Object.keys(OVERLAYS))(
+    'covers every object of %s with one of its steps, and waits for the Jobs it replaces',
+    (overlay) => {
+      const objects = render(overlay);
+      for (const o of objects) {
+        const steps = selectors.filter((sel) => matches(sel, o.metadata.labels));
+        expect([`${o.kind}/${o.metadata.name}`, steps.length]).toEqual([`${o.kind}/${o.metadata.name}`, 1]);
+      }
+      // Workload-level labels: the jobs, workers and gateway carry their component.
+      for (const d of DOMAINS)
+        expect(named(objects, 'Deployment', `shop-worker-${d}`).metadata.labels?.[component]).toBe('worker');
+      expect(
+        ofKind(objects, 'Job')
+          .map((j) => j.metadata.name)
+          .sort(),
+      ).toEqual(['shop-migrate', 'shop-temporal-setup']);
+      for (const job of ofKind(objects, 'Job')) {
+        expect(script).toContain(`wait_job ${job.metadata.name}`);
+        expect(script).toMatch(new RegExp(`delete job[^\n]*\\b${job.metadata.name}\\b`));
+      }
+    },
+  );
 });
 
 describe('k8s/overlays/dev', () => {
@@ -460,13 +542,22 @@ describe('k8s/overlays/dev', () => {
     const env = containerEnv(objects, podSpecOf(named(objects, 'Deployment', 'shop-gateway')).containers[0]);
     const config = parseConfig(env);
     const host = (u: string) => new URL(u).hostname;
-    for (const svc of [host(config.MYSQL_URL!), ...config.MYSQL_REPLICA_URLS.map(host), host(config.REDIS_URL!), host(config.SMTP_URL!)]) {
+    for (const svc of [
+      host(config.MYSQL_URL!),
+      ...config.MYSQL_REPLICA_URLS.map(host),
+      host(config.REDIS_URL!),
+      host(config.SMTP_URL!),
+    ]) {
       expect([svc, objects.some((o) => o.kind === 'Service' && o.metadata.name === svc)]).toEqual([svc, true]);
     }
     expect(host(config.MYSQL_REPLICA_URLS[0])).not.toBe(host(config.MYSQL_URL!));
     const mysqlEnv = containerEnv(objects, podSpecOf(named(objects, 'Deployment', 'mysql')).containers[0]);
     const url = new URL(config.MYSQL_URL!);
-    expect([url.username, url.password, url.pathname.slice(1)]).toEqual([mysqlEnv.MYSQL_USER, mysqlEnv.MYSQL_PASSWORD, mysqlEnv.MYSQL_DATABASE]);
+    expect([url.username, url.password, url.pathname.slice(1)]).toEqual([
+      mysqlEnv.MYSQL_USER,
+      mysqlEnv.MYSQL_PASSWORD,
+      mysqlEnv.MYSQL_DATABASE,
+    ]);
   });
 });
 
@@ -508,12 +599,19 @@ describe('deploy/temporal-helm-values.yaml (Temporal Helm chart)', () => {
     expect(values.server.config.namespaces.namespace.map((n: any) => n.name)).toContain(prodConfig.TEMPORAL_NAMESPACE);
     // Release `temporal` in namespace `temporal` (docs/deploy.md) → temporal-frontend.temporal.svc.
     expect(prodConfig.TEMPORAL_ADDRESS).toBe('temporal-frontend.temporal.svc.cluster.local:7233');
-    expect(readRepoFile('docs', 'deploy.md')).toMatch(/helm upgrade --install temporal temporal\/temporal[^\n]*--namespace temporal/);
+    expect(readRepoFile('docs', 'deploy.md')).toMatch(
+      /helm upgrade --install temporal temporal\/temporal[^\n]*--namespace temporal/,
+    );
   });
 
   it('enables the same dynamic config as docker-compose.yml (update-with-start, updates, versioning)', () => {
     const compose = loadYaml<Record<string, { value: unknown }[]>>('deploy', 'temporal', 'dynamicconfig', 'shop.yaml');
-    for (const key of ['frontend.enableUpdateWorkflowExecution', 'frontend.enableExecuteMultiOperation', 'frontend.workerVersioningDataAPIs', 'frontend.workerVersioningWorkflowAPIs']) {
+    for (const key of [
+      'frontend.enableUpdateWorkflowExecution',
+      'frontend.enableExecuteMultiOperation',
+      'frontend.workerVersioningDataAPIs',
+      'frontend.workerVersioningWorkflowAPIs',
+    ]) {
       expect([key, values.server.dynamicConfig[key]?.[0]?.value]).toEqual([key, true]);
       expect([key, compose[key]?.[0]?.value]).toEqual([key, true]);
     }

@@ -18,12 +18,22 @@ describe('k8s/base/temporal/setup-namespace.sh on a Temporal server', () => {
   const home = mkdtempSync(path.join(os.tmpdir(), 'temporal-setup-'));
   const run = () =>
     spawnSync('sh', [repoPath('k8s', 'base', 'temporal', 'setup-namespace.sh')], {
-      env: { PATH: `${path.dirname(env.cli)}:${process.env.PATH}`, HOME: home, TEMPORAL_ADDRESS: env.temporalAddress, TEMPORAL_NAMESPACE: namespace, TEMPORAL_RETENTION: '24h' },
+      env: {
+        PATH: `${path.dirname(env.cli)}:${process.env.PATH}`,
+        HOME: home,
+        TEMPORAL_ADDRESS: env.temporalAddress,
+        TEMPORAL_NAMESPACE: namespace,
+        TEMPORAL_RETENTION: '24h',
+      },
       encoding: 'utf8',
       timeout: 110_000,
     });
   const customAttributes = () => {
-    const out = spawnSync(env.cli, ['operator', 'search-attribute', 'list', '-n', namespace, '--address', env.temporalAddress, '-o', 'json'], { encoding: 'utf8' });
+    const out = spawnSync(
+      env.cli,
+      ['operator', 'search-attribute', 'list', '-n', namespace, '--address', env.temporalAddress, '-o', 'json'],
+      { encoding: 'utf8' },
+    );
     expect(out.status).toBe(0);
     return (JSON.parse(out.stdout) as { customAttributes: Record<string, string> }).customAttributes;
   };
@@ -33,7 +43,8 @@ describe('k8s/base/temporal/setup-namespace.sh on a Temporal server', () => {
     expect(first.stdout + first.stderr).toContain(`creating namespace ${namespace}`);
     expect(first.status).toBe(0);
     const attrs = customAttributes();
-    for (const [name, type] of Object.entries(ORDER_SEARCH_ATTRIBUTES)) expect([name, attrs[name]]).toEqual([name, TYPES[type]]);
+    for (const [name, type] of Object.entries(ORDER_SEARCH_ATTRIBUTES))
+      expect([name, attrs[name]]).toEqual([name, TYPES[type]]);
   }, 120_000);
 
   it('is idempotent: a second run changes nothing and succeeds', () => {

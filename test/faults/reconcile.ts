@@ -57,7 +57,8 @@ export function reconcile(s: Snapshot): Reconciliation {
   lost.forEach((id) => violations.push(`order ${id} was accepted but does not exist`));
   stuck.forEach((id) => violations.push(`order ${id} is stuck in ${orders.get(id)!.status}`));
 
-  const succeeded = (kind: 'charge' | 'refund') => s.payments.filter((p) => p.kind === kind && p.outcome === 'succeeded');
+  const succeeded = (kind: 'charge' | 'refund') =>
+    s.payments.filter((p) => p.kind === kind && p.outcome === 'succeeded');
   const charges = countBy(succeeded('charge'), (p) => p.orderId);
   const refunds = countBy(succeeded('refund'), (p) => p.orderId);
   const allAttempts = countBy(s.payments, (p) => `${p.orderId}:${p.kind}`);
@@ -92,7 +93,8 @@ export function reconcile(s: Snapshot): Reconciliation {
   }
   for (const p of succeeded('charge')) {
     const o = orders.get(p.orderId);
-    if (o && p.amountCents !== o.totalCents) violations.push(`order ${o.id} charged ${p.amountCents}, total ${o.totalCents}`);
+    if (o && p.amountCents !== o.totalCents)
+      violations.push(`order ${o.id} charged ${p.amountCents}, total ${o.totalCents}`);
   }
 
   // Stock: every unit is either on the shelf or held by a live reservation of a live order.
@@ -103,7 +105,9 @@ export function reconcile(s: Snapshot): Reconciliation {
     const o = orders.get(r.orderId);
     if (!o || !HOLDS_STOCK.has(o.status)) {
       leakedReservations++;
-      violations.push(`reservation of order ${r.orderId} (${o?.status ?? 'no order'}) still holds ${r.quantity} of ${r.productId}`);
+      violations.push(
+        `reservation of order ${r.orderId} (${o?.status ?? 'no order'}) still holds ${r.quantity} of ${r.productId}`,
+      );
     }
     held.set(r.productId, (held.get(r.productId) ?? 0) + r.quantity);
   }
@@ -137,7 +141,12 @@ export function reconcile(s: Snapshot): Reconciliation {
   return {
     figures: {
       acceptedOrders: s.accepted.length,
-      ordersByStatus: Object.fromEntries(countBy(s.orders.filter((o) => s.accepted.includes(o.id)), (o) => o.status)),
+      ordersByStatus: Object.fromEntries(
+        countBy(
+          s.orders.filter((o) => s.accepted.includes(o.id)),
+          (o) => o.status,
+        ),
+      ),
       lostOrders: lost.length,
       stuckOrders: stuck.length,
       duplicateCharges,

@@ -37,15 +37,34 @@ interface Counters {
   faults: string[];
 }
 
-const counters: Counters = { requests: 0, status500: 0, status503: 0, networkErrors: 0, retries: 0, cachedReads: 0, cachedReadFailures: 0, staleReads: 0, faults: [] };
+const counters: Counters = {
+  requests: 0,
+  status500: 0,
+  status503: 0,
+  networkErrors: 0,
+  retries: 0,
+  cachedReads: 0,
+  cachedReadFailures: 0,
+  staleReads: 0,
+  faults: [],
+};
 const accepted = new Set<string>();
 const rejected = { outOfStock: 0, other: 0 };
 
-async function http(base: string, method: string, p: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+async function http(
+  base: string,
+  method: string,
+  p: string,
+  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+) {
   counters.requests++;
   const res = await fetch(base + p, {
     method,
-    headers: { ...(opts.body ? { 'content-type': 'application/json' } : {}), ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...opts.headers },
+    headers: {
+      ...(opts.body ? { 'content-type': 'application/json' } : {}),
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      ...opts.headers,
+    },
     body: opts.body ? JSON.stringify(opts.body) : undefined,
     signal: AbortSignal.timeout(30_000),
   });
@@ -56,7 +75,10 @@ async function http(base: string, method: string, p: string, opts: { token?: str
 }
 
 /** Like a well-behaved client: retries 503 and network errors (same request, same key). */
-async function withRetries<T>(call: () => Promise<T & { status: number }>, attempts = 10): Promise<(T & { status: number }) | undefined> {
+async function withRetries<T>(
+  call: () => Promise<T & { status: number }>,
+  attempts = 10,
+): Promise<(T & { status: number }) | undefined> {
   for (let i = 0; i < attempts; i++) {
     try {
       const res = await call();
@@ -82,9 +104,14 @@ async function placeOrder(w: World): Promise<void> {
   const customer = pick(w.customers);
   const r = Math.random();
   const paymentMethod = r < 0.7 ? 'pm_card_visa' : r < 0.85 ? 'pm_card_chargeDeclined' : 'pm_card_flaky';
-  const body = { items: [{ productId: pick(w.orderable), quantity: 1 + Math.floor(Math.random() * 2) }], paymentMethod };
+  const body = {
+    items: [{ productId: pick(w.orderable), quantity: 1 + Math.floor(Math.random() * 2) }],
+    paymentMethod,
+  };
   const key = randomUUID();
-  const res = await withRetries(() => http(w.stack.apiUrl, 'POST', '/api/orders', { token: customer.token, body, headers: { 'Idempotency-Key': key } }));
+  const res = await withRetries(() =>
+    http(w.stack.apiUrl, 'POST', '/api/orders', { token: customer.token, body, headers: { 'Idempotency-Key': key } }),
+  );
   if (!res) return void rejected.other++;
   if (res.status === 201 || res.status === 200 || res.status === 202) {
     const id = res.body.id as string;
@@ -127,7 +154,9 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'shop-faults-'));
   const logFile = path.join(tmp, 'processes.log');
-  const cli = spawnSync(process.execPath, [path.join(root, 'scripts', 'temporal-cli.mjs')], { encoding: 'utf8' }).stdout.trim();
+  const cli = spawnSync(process.execPath, [path.join(root, 'scripts', 'temporal-cli.mjs')], {
+    encoding: 'utf8',
+  }).stdout.trim();
   const adminUrl = process.env.TEST_MYSQL_URL ?? 'mariadb://root@127.0.0.1:3306';
   const database = `shop_faults_${Date.now()}`;
   const admin = await createConnection({ uri: adminUrl.replace(/^mariadb:/, 'mysql:') });
@@ -136,7 +165,9 @@ async function main(): Promise<void> {
   const direct = createDataSource(parseConfig({ MYSQL_URL: directUrl }), { poolSize: 2 });
   await migrate(direct);
 
-  const mysqlProxy = await TcpProxy.start({ targetPort: Number(new URL(adminUrl.replace(/^mariadb:/, 'mysql:')).port || 3306) });
+  const mysqlProxy = await TcpProxy.start({
+    targetPort: Number(new URL(adminUrl.replace(/^mariadb:/, 'mysql:')).port || 3306),
+  });
   const redisProxy = await TcpProxy.start({ targetPort: 6379 });
   const smtp = new SmtpSink();
   const smtpUrl = await smtp.start();
@@ -156,28 +187,51 @@ async function main(): Promise<void> {
     WORKER_SHUTDOWN_GRACE_MS: '3000',
   };
   console.log(`[faults] database ${database}, logs ${logFile}`);
-  const stack = await startProcessStack({ env, domains: DOMAINS, cli, devServerDbFile: path.join(tmp, 'temporal.sqlite'), onLog: (src, line) => appendFileSync(logFile, `${src} ${line}\n`) });
+  const stack = await startProcessStack({
+    env,
+    domains: DOMAINS,
+    cli,
+    devServerDbFile: path.join(tmp, 'temporal.sqlite'),
+    onLog: (src, line) => appendFileSync(logFile, `${src} ${line}\n`),
+  });
 
   let exitCode = 1;
   try {
     // --- the shop's world: an admin, customers, orderable and display-only products
     const adminEmail = `admin-${randomUUID()}@example.test`;
-    await createUserActivities({ dataSource: direct }).seedAdmin({ userId: randomUUID(), email: adminEmail, password: 'admin password 123' });
-    const adminToken = (await http(stack.apiUrl, 'POST', '/api/users/login', { body: { email: adminEmail, password: 'admin password 123' } })).body.accessToken as string;
+    await createUserActivities({ dataSource: direct }).seedAdmin({
+      userId: randomUUID(),
+      email: adminEmail,
+      password: 'admin password 123',
+    });
+    const adminToken = (
+      await http(stack.apiUrl, 'POST', '/api/users/login', {
+        body: { email: adminEmail, password: 'admin password 123' },
+      })
+    ).body.accessToken as string;
     const customers: World['customers'] = [];
     for (let i = 0; i < 6; i++) {
       const email = `c${i}-${randomUUID()}@example.test`;
-      const reg = await http(stack.apiUrl, 'POST', '/api/users/register', { body: { email, password: 'password123', name: `Customer ${i}` } });
+      const reg = await http(stack.apiUrl, 'POST', '/api/users/register', {
+        body: { email, password: 'password123', name: `Customer ${i}` },
+      });
       const login = await http(stack.apiUrl, 'POST', '/api/users/login', { body: { email, password: 'password123' } });
       customers.push({ id: reg.body.id, token: login.body.accessToken });
     }
     const product = async (name: string, stock: number) =>
-      (await http(stack.apiUrl, 'POST', '/api/products', { token: adminToken, body: { name, description: 'fault test', priceCents: 1999, stock } })).body.id as string;
+      (
+        await http(stack.apiUrl, 'POST', '/api/products', {
+          token: adminToken,
+          body: { name, description: 'fault test', priceCents: 1999, stock },
+        })
+      ).body.id as string;
     const orderable: string[] = [];
     for (let i = 0; i < 4; i++) orderable.push(await product(`Orderable ${i}`, 60));
     const display: string[] = [];
     for (let i = 0; i < 3; i++) display.push(await product(`Display ${i}`, 1000));
-    const initialStock: Record<string, number> = Object.fromEntries([...orderable, ...display].map((id) => [id, orderable.includes(id) ? 60 : 1000]));
+    const initialStock: Record<string, number> = Object.fromEntries(
+      [...orderable, ...display].map((id) => [id, orderable.includes(id) ? 60 : 1000]),
+    );
     const w: World = { stack, adminToken, customers, orderable, display };
     for (const id of display) await http(stack.apiUrl, 'GET', `/api/products/${id}`); // prime the cache
 
@@ -228,8 +282,13 @@ async function main(): Promise<void> {
     const settleDeadline = Date.now() + 120_000;
     let unsettled = ids.length;
     while (Date.now() < settleDeadline) {
-      const [rows] = await admin.query(`SELECT COUNT(*) AS n FROM \`${database}\`.orders WHERE id IN (?) AND status NOT IN ('PAID','SHIPPED','CANCELLED','FAILED')`, [ids]);
-      const [mails] = await admin.query(`SELECT COUNT(*) AS n FROM \`${database}\`.email_messages WHERE status <> 'SENT'`);
+      const [rows] = await admin.query(
+        `SELECT COUNT(*) AS n FROM \`${database}\`.orders WHERE id IN (?) AND status NOT IN ('PAID','SHIPPED','CANCELLED','FAILED')`,
+        [ids],
+      );
+      const [mails] = await admin.query(
+        `SELECT COUNT(*) AS n FROM \`${database}\`.email_messages WHERE status <> 'SENT'`,
+      );
       unsettled = Number((rows as { n: number }[])[0].n) + Number((mails as { n: number }[])[0].n);
       if (unsettled === 0) break;
       await sleep(1000);
@@ -239,16 +298,30 @@ async function main(): Promise<void> {
     const q = async <T>(sql: string) => (await admin.query(sql.replaceAll('{db}', `\`${database}\``)))[0] as T[];
     const snapshot: Snapshot = {
       accepted: ids,
-      orders: (await q<{ id: string; status: string; total: number }>('SELECT id, status, total_cents AS total FROM {db}.orders')).map((o) => ({ id: o.id, status: o.status, totalCents: Number(o.total) })),
-      items: (await q<{ orderId: string; productId: string; quantity: number }>('SELECT order_id AS orderId, product_id AS productId, quantity FROM {db}.order_items')),
-      payments: (await q<{ orderId: string; kind: 'charge' | 'refund'; outcome: string; amount: number }>('SELECT order_id AS orderId, kind, outcome, amount_cents AS amount FROM {db}.payments')).map((p) => ({ ...p, amountCents: Number(p.amount) })),
-      reservations: await q<{ orderId: string; productId: string; quantity: number; status: string }>('SELECT order_id AS orderId, product_id AS productId, quantity, status FROM {db}.stock_reservations'),
+      orders: (
+        await q<{ id: string; status: string; total: number }>(
+          'SELECT id, status, total_cents AS total FROM {db}.orders',
+        )
+      ).map((o) => ({ id: o.id, status: o.status, totalCents: Number(o.total) })),
+      items: await q<{ orderId: string; productId: string; quantity: number }>(
+        'SELECT order_id AS orderId, product_id AS productId, quantity FROM {db}.order_items',
+      ),
+      payments: (
+        await q<{ orderId: string; kind: 'charge' | 'refund'; outcome: string; amount: number }>(
+          'SELECT order_id AS orderId, kind, outcome, amount_cents AS amount FROM {db}.payments',
+        )
+      ).map((p) => ({ ...p, amountCents: Number(p.amount) })),
+      reservations: await q<{ orderId: string; productId: string; quantity: number; status: string }>(
+        'SELECT order_id AS orderId, product_id AS productId, quantity, status FROM {db}.stock_reservations',
+      ),
       products: await q<{ id: string; stock: number }>('SELECT id, stock FROM {db}.products'),
       initialStock,
       emailMessageIds: smtp.messages.map((m) => m.header('Message-ID') ?? ''),
       responses5xx: counters.status500,
     };
-    const missingEmails = Number((await q<{ n: number }>("SELECT COUNT(*) AS n FROM {db}.email_messages WHERE status <> 'SENT'"))[0].n);
+    const missingEmails = Number(
+      (await q<{ n: number }>("SELECT COUNT(*) AS n FROM {db}.email_messages WHERE status <> 'SENT'"))[0].n,
+    );
     const result = reconcile(snapshot);
     const report = {
       finishedAt: new Date().toISOString(),
@@ -270,7 +343,8 @@ async function main(): Promise<void> {
       ...result.figures,
       violations: result.violations,
     };
-    if (counters.cachedReadFailures) result.violations.push(`${counters.cachedReadFailures} reads of cached products failed`);
+    if (counters.cachedReadFailures)
+      result.violations.push(`${counters.cachedReadFailures} reads of cached products failed`);
     if (missingEmails) result.violations.push(`${missingEmails} e-mails not sent`);
     if (rejected.other) result.violations.push(`${rejected.other} order requests failed for a reason other than stock`);
     const outDir = path.join(__dirname, 'results');
@@ -278,7 +352,11 @@ async function main(): Promise<void> {
     writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
     console.log(JSON.stringify({ ...report, violations: result.violations.slice(0, 20) }, null, 2));
     exitCode = result.violations.length ? 1 : 0;
-    console.log(exitCode ? `[faults] FAILED: ${result.violations.length} violations` : '[faults] passed: 0 lost, 0 duplicated, 0 oversold, 0 500s');
+    console.log(
+      exitCode
+        ? `[faults] FAILED: ${result.violations.length} violations`
+        : '[faults] passed: 0 lost, 0 duplicated, 0 oversold, 0 500s',
+    );
   } finally {
     await stack.stop().catch(() => undefined);
     await mysqlProxy.close();

@@ -27,12 +27,34 @@ describe.each(['mariadb', 'sqlite'] as const)('product queries on %s', (driver) 
     await migrate(ds);
     source = new TypeOrmProductSource(ds);
     const base = Date.parse('2020-01-01T00:00:00.000Z');
-    const names = ['plain', '50% off', 'under_score', 'bang! here', 'back\\slash', 'Mixed CASE', 'tie a', 'tie b', 'tie c', 'gone'];
+    const names = [
+      'plain',
+      '50% off',
+      'under_score',
+      'bang! here',
+      'back\\slash',
+      'Mixed CASE',
+      'tie a',
+      'tie b',
+      'tie c',
+      'gone',
+    ];
     for (const [i, name] of names.entries()) {
       const id = randomUUID();
       // Three rows share one createdAt (millisecond ties are broken by id).
       const createdAt = new Date(name.startsWith('tie') ? base + 5000 : base + i * 1000 + 1);
-      await ds.getRepository(ProductEntity).insert({ id, sku: `${tag}-${i}`, name: `${tag} ${name}`, description: '', priceCents: i, currency: 'USD', stock: 1, createdAt, updatedAt: createdAt, deletedAt: name === 'gone' ? new Date() : null });
+      await ds.getRepository(ProductEntity).insert({
+        id,
+        sku: `${tag}-${i}`,
+        name: `${tag} ${name}`,
+        description: '',
+        priceCents: i,
+        currency: 'USD',
+        stock: 1,
+        createdAt,
+        updatedAt: createdAt,
+        deletedAt: name === 'gone' ? new Date() : null,
+      });
       if (name !== 'gone') ids.push(id);
     }
   });
@@ -40,7 +62,8 @@ describe.each(['mariadb', 'sqlite'] as const)('product queries on %s', (driver) 
     await ds?.destroy();
   });
 
-  const names = async (q: string) => (await source.list({ limit: 100, q }, 'replica')).map((p) => p.name.slice(tag.length + 1)).sort();
+  const names = async (q: string) =>
+    (await source.list({ limit: 100, q }, 'replica')).map((p) => p.name.slice(tag.length + 1)).sort();
 
   it('pages newest first with a stable id tie-break, one cursor at a time, without deleted rows', async () => {
     const all = await source.list({ limit: 100, q: tag }, 'replica');

@@ -30,7 +30,10 @@ beforeAll(async () => {
   replicaDb = `${env.database}_replica`;
   sql = await createConnection({ uri: env.mysqlAdminUrl.replace(/^mariadb:/, 'mysql:') });
   await sql.query(`CREATE DATABASE ${q(replicaDb)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  const [tables] = await sql.query(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE'`, [primaryDb]);
+  const [tables] = await sql.query(
+    `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE'`,
+    [primaryDb],
+  );
   for (const { t } of tables as { t: string }[]) {
     if (t === 'products') await sql.query(`CREATE TABLE ${q(replicaDb)}.products LIKE ${q(primaryDb)}.products`);
     else await sql.query(`CREATE VIEW ${q(replicaDb)}.${q(t)} AS SELECT * FROM ${q(primaryDb)}.${q(t)}`);
@@ -56,13 +59,26 @@ afterAll(async () => {
 async function seeded(name: string): Promise<{ id: string; name: string }> {
   const id = randomUUID();
   const now = new Date();
-  await stack.workerDeps.dataSource.getRepository(ProductEntity).insert({ id, sku: `REP-${id.slice(0, 13)}`, name, description: '', priceCents: 100, currency: 'USD', stock: 5, createdAt: now, updatedAt: now, deletedAt: null });
+  await stack.workerDeps.dataSource.getRepository(ProductEntity).insert({
+    id,
+    sku: `REP-${id.slice(0, 13)}`,
+    name,
+    description: '',
+    priceCents: 100,
+    currency: 'USD',
+    stock: 5,
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+  });
   await replicate();
   return { id, name };
 }
 
 const replicaRow = async (id: string) => {
-  const [rows] = await sql.query(`SELECT name, price_cents AS priceCents FROM ${q(replicaDb)}.products WHERE id = ?`, [id]);
+  const [rows] = await sql.query(`SELECT name, price_cents AS priceCents FROM ${q(replicaDb)}.products WHERE id = ?`, [
+    id,
+  ]);
   return (rows as { name: string; priceCents: number }[])[0];
 };
 
@@ -92,16 +108,24 @@ it('routes anonymous and customer reads to the replica, admin reads to the prima
 it('never sends a write to the replica', async () => {
   proxy.clearCapture();
   const before = proxy.stats.bytesToTarget;
-  const created = await stack.request('POST', '/api/products', { token: admin, body: { name: `Write ${randomUUID().slice(0, 8)}`, priceCents: 5, stock: 1 } });
+  const created = await stack.request('POST', '/api/products', {
+    token: admin,
+    body: { name: `Write ${randomUUID().slice(0, 8)}`, priceCents: 5, stock: 1 },
+  });
   expect(created.status).toBe(201);
-  const updated = await stack.request('PUT', `/api/products/${created.body.id}`, { token: admin, body: { priceCents: 6 } });
+  const updated = await stack.request('PUT', `/api/products/${created.body.id}`, {
+    token: admin,
+    body: { priceCents: 6 },
+  });
   expect(updated.status).toBe(200);
   expect((await stack.request('DELETE', `/api/products/${created.body.id}`, { token: admin })).status).toBe(204);
   const sent = proxy.captureText();
   expect(sent).not.toContain(created.body.id);
   expect(sent).not.toMatch(/\b(INSERT|UPDATE|DELETE)\b/i);
   expect(await replicaRow(created.body.id)).toBeUndefined(); // the replica never saw it
-  console.log(`replicas: a create, an update and a delete sent ${proxy.stats.bytesToTarget - before} bytes to the replica (no write statement among them)`);
+  console.log(
+    `replicas: a create, an update and a delete sent ${proxy.stats.bytesToTarget - before} bytes to the replica (no write statement among them)`,
+  );
 });
 
 it('read-your-writes: right after an update the admin, and everyone within the window, read the primary although the replica lags', async () => {
@@ -110,7 +134,10 @@ it('read-your-writes: right after an update the admin, and everyone within the w
   expect(warm.headers.get('x-cache')).toBe('MISS');
   expect((await stack.request('GET', `/api/products/${p.id}`)).headers.get('x-cache')).toBe('HIT');
 
-  const put = await stack.request('PUT', `/api/products/${p.id}`, { token: admin, body: { priceCents: 777, name: `${p.name} v2` } });
+  const put = await stack.request('PUT', `/api/products/${p.id}`, {
+    token: admin,
+    body: { priceCents: 777, name: `${p.name} v2` },
+  });
   expect(put.status).toBe(200);
   expect(await replicaRow(p.id)).toMatchObject({ priceCents: 100, name: p.name }); // lagging
 

@@ -93,13 +93,19 @@ describe('the gateway cannot reach MariaDB', () => {
     expect(metrics.body).toMatch(/shop_cache_requests_total\{result="stale"[^}]*\} [1-9]/);
 
     proxy.restore();
-    const back = await eventually(() => stack.request('GET', `/api/products/${uncached.id}`), (r) => r.status === 200, 10_000);
+    const back = await eventually(
+      () => stack.request('GET', `/api/products/${uncached.id}`),
+      (r) => r.status === 200,
+      10_000,
+    );
     expect(back.status).toBe(200);
     expect(back.body).toEqual(uncached);
     const refreshed = await stack.request('GET', `/api/products/${cachedOne.id}`);
     expect(refreshed.status).toBe(200);
     expect(refreshed.headers.get('x-cache')).toMatch(/MISS|HIT/);
-    console.log(`db down (reset): cached product → ${stale.value.status} ${stale.value.headers.get('x-cache')} in ${stale.ms} ms; uncached → ${missing.value.status} ${missing.value.body.code} in ${missing.ms} ms`);
+    console.log(
+      `db down (reset): cached product → ${stale.value.status} ${stale.value.headers.get('x-cache')} in ${stale.ms} ms; uncached → ${missing.value.status} ${missing.value.body.code} in ${missing.ms} ms`,
+    );
   });
 
   it('bounds the wait when the database link hangs (partition): STALE or 503 within the deadline, never a hang', async () => {
@@ -123,11 +129,17 @@ describe('the gateway cannot reach MariaDB', () => {
       // Point reads wait at most 1.5 s for the database, lists 3 s.
       for (const r of [stale, missing]) expect(r.ms).toBeLessThan(2500);
       expect(list.ms).toBeLessThan(4000);
-      console.log(`db partitioned (blackhole): cached → ${stale.value.status} STALE in ${stale.ms} ms; uncached → 503 in ${missing.ms} ms; list → 503 in ${list.ms} ms`);
+      console.log(
+        `db partitioned (blackhole): cached → ${stale.value.status} STALE in ${stale.ms} ms; uncached → 503 in ${missing.ms} ms; list → 503 in ${list.ms} ms`,
+      );
     } finally {
       proxy.restore();
     }
-    const back = await eventually(() => stack.request('GET', `/api/products/${uncached.id}`), (r) => r.status === 200, 10_000);
+    const back = await eventually(
+      () => stack.request('GET', `/api/products/${uncached.id}`),
+      (r) => r.status === 200,
+      10_000,
+    );
     expect(back.body).toEqual(uncached);
   });
 });
@@ -157,9 +169,15 @@ describe('Redis cut off through a proxy (gateway and workers)', () => {
     expect((await stack.request('GET', `/api/products/${p.id}`)).headers.get('x-cache')).toBe('HIT');
 
     proxy.cut('reset');
-    await eventually(async () => stack.api.redis!.status, (s) => s !== 'ready', 5000);
+    await eventually(
+      async () => stack.api.redis!.status,
+      (s) => s !== 'ready',
+      5000,
+    );
     const customer = await stack.customer('Offline Cache'); // register + login work too
-    const reads = await Promise.all(Array.from({ length: 10 }, () => stack.request('GET', `/api/products/${p.id}`, { token: customer.token })));
+    const reads = await Promise.all(
+      Array.from({ length: 10 }, () => stack.request('GET', `/api/products/${p.id}`, { token: customer.token })),
+    );
     for (const r of reads) {
       expect(r.status).toBe(200);
       expect(r.headers.get('x-cache')).toBe('MISS');
@@ -168,7 +186,9 @@ describe('Redis cut off through a proxy (gateway and workers)', () => {
     expect((await stack.request('GET', '/api/products?limit=3')).status).toBe(200);
 
     // A write while Redis is down: the database changes, the invalidation cannot happen now.
-    const put = await timed(() => stack.request('PUT', `/api/products/${p.id}`, { token: admin, body: { name: 'Renamed during the outage' } }));
+    const put = await timed(() =>
+      stack.request('PUT', `/api/products/${p.id}`, { token: admin, body: { name: 'Renamed during the outage' } }),
+    );
     expect(put.value.status).toBe(200);
     expect(put.ms).toBeLessThan(5000);
     const during = await stack.request('GET', `/api/products/${p.id}`);
@@ -177,11 +197,17 @@ describe('Redis cut off through a proxy (gateway and workers)', () => {
     expect(during.body.name).toBe('Renamed during the outage');
     // Redis still holds the old copy, and a purge workflow is retrying to remove it.
     expect(await direct.get(productCacheKey(p.id))).toContain(p.name);
-    const purge = stack.api.temporal.workflow.getHandle(productCachePurgeWorkflowId(p.id, put.value.headers.get('x-request-id')!));
+    const purge = stack.api.temporal.workflow.getHandle(
+      productCachePurgeWorkflowId(p.id, put.value.headers.get('x-request-id')!),
+    );
     expect((await purge.describe()).status.name).toBe('RUNNING');
 
     proxy.restore();
-    await eventually(async () => stack.api.redis!.status, (s) => s === 'ready', 10_000);
+    await eventually(
+      async () => stack.api.redis!.status,
+      (s) => s === 'ready',
+      10_000,
+    );
     // This gateway saw the outage: it revalidates what was cached before it, never serving the old name.
     const after = await stack.request('GET', `/api/products/${p.id}`);
     expect(after.status).toBe(200);
@@ -192,7 +218,9 @@ describe('Redis cut off through a proxy (gateway and workers)', () => {
     expect(cached === null || !cached.includes(p.name)).toBe(true);
     const settled = await stack.request('GET', `/api/products/${p.id}`);
     expect(settled.body.name).toBe('Renamed during the outage');
-    console.log(`redis down (reset): 10 reads → ${reads.map((r) => r.status).join(',')} all MISS; PUT → ${put.value.status} in ${put.ms} ms; purge workflow completed ${purged.ms} ms after Redis came back`);
+    console.log(
+      `redis down (reset): 10 reads → ${reads.map((r) => r.status).join(',')} all MISS; PUT → ${put.value.status} in ${put.ms} ms; purge workflow completed ${purged.ms} ms after Redis came back`,
+    );
   }, 60_000);
 
   it('a Redis partition costs one bounded wait, then the breaker skips the cache', async () => {
@@ -213,7 +241,9 @@ describe('Redis cut off through a proxy (gateway and workers)', () => {
       expect(first.ms).toBeLessThan(3000);
       expect(next.ms).toBeLessThan(first.ms - 500);
       expect(next.value.headers.get('x-cache')).toBe('MISS');
-      console.log(`redis partitioned (blackhole): first read ${first.ms} ms (${first.value.headers.get('x-cache')}), next ${next.ms} ms (MISS)`);
+      console.log(
+        `redis partitioned (blackhole): first read ${first.ms} ms (${first.value.headers.get('x-cache')}), next ${next.ms} ms (MISS)`,
+      );
     } finally {
       proxy.restore();
     }

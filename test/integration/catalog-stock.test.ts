@@ -27,7 +27,11 @@ async function setup(driver: Driver): Promise<{ ds: DataSource; cache: Cache; re
     return { ds, cache: new MemoryCache() };
   }
   const env = testEnv();
-  const config = parseConfig({ MYSQL_URL: env.mysqlUrl, REDIS_URL: env.redisUrl, REDIS_KEY_PREFIX: env.redisKeyPrefix });
+  const config = parseConfig({
+    MYSQL_URL: env.mysqlUrl,
+    REDIS_URL: env.redisUrl,
+    REDIS_KEY_PREFIX: env.redisKeyPrefix,
+  });
   // A pool as large as the crowd, so all 50 transactions really contend in the database.
   const ds = createDataSource(config, { poolSize: 50 });
   await ds.initialize();
@@ -55,7 +59,18 @@ describe.each<Driver>(['mariadb', 'sqlite'])('stock reservation on %s', (driver)
   async function product(units: number): Promise<string> {
     const id = randomUUID();
     const now = new Date();
-    await ds.getRepository(ProductEntity).insert({ id, sku: `STK-${id.slice(0, 13)}`, name: `Stock ${id.slice(0, 8)}`, description: '', priceCents: 500, currency: 'USD', stock: units, createdAt: now, updatedAt: now, deletedAt: null });
+    await ds.getRepository(ProductEntity).insert({
+      id,
+      sku: `STK-${id.slice(0, 13)}`,
+      name: `Stock ${id.slice(0, 8)}`,
+      description: '',
+      priceCents: 500,
+      currency: 'USD',
+      stock: units,
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+    });
     return id;
   }
   const stockOf = async (id: string) => (await ds.getRepository(ProductEntity).findOneByOrFail({ id })).stock;
@@ -75,7 +90,9 @@ describe.each<Driver>(['mariadb', 'sqlite'])('stock reservation on %s', (driver)
         await new Promise((r) => setTimeout(r, 2));
       }
     })();
-    const results = await Promise.allSettled(orders.map((orderId) => stock.reserveStock({ orderId, lines: [{ productId: id, quantity: 1 }] })));
+    const results = await Promise.allSettled(
+      orders.map((orderId) => stock.reserveStock({ orderId, lines: [{ productId: id, quantity: 1 }] })),
+    );
     watching = false;
     await watcher;
 
@@ -94,18 +111,37 @@ describe.each<Driver>(['mariadb', 'sqlite'])('stock reservation on %s', (driver)
     expect(rows.reduce((n, r) => n + r.quantity, 0)).toBe(10);
     expect(rows.every((r) => r.status === 'RESERVED')).toBe(true);
     expect(await cache.get(productCacheKey(id))).toBeUndefined(); // the cached copy was dropped
-    console.log(`reservation (${driver}): 50 concurrent callers, 10 units → ${won.length} reserved, ${lost.length} OutOfStock, final stock ${await stockOf(id)}, lowest stock observed ${Math.min(...observed)} over ${observed.length} samples`);
+    console.log(
+      `reservation (${driver}): 50 concurrent callers, 10 units → ${won.length} reserved, ${lost.length} OutOfStock, final stock ${await stockOf(id)}, lowest stock observed ${Math.min(...observed)} over ${observed.length} samples`,
+    );
   });
 
   it('a multi-line order reserves all lines or none', async () => {
     const a = await product(5);
     const b = await product(1);
-    const failed = await stock.reserveStock({ orderId: randomUUID(), lines: [{ productId: a, quantity: 2 }, { productId: b, quantity: 2 }] }).catch((e: unknown) => e);
+    const failed = await stock
+      .reserveStock({
+        orderId: randomUUID(),
+        lines: [
+          { productId: a, quantity: 2 },
+          { productId: b, quantity: 2 },
+        ],
+      })
+      .catch((e: unknown) => e);
     expect(failed).toMatchObject({ type: 'OutOfStock' });
     expect([await stockOf(a), await stockOf(b)]).toEqual([5, 1]);
     const orderId = randomUUID();
     // Repeated product lines are merged.
-    await expect(stock.reserveStock({ orderId, lines: [{ productId: b, quantity: 1 }, { productId: a, quantity: 2 }, { productId: a, quantity: 1 }] })).resolves.toEqual({ reservedUnits: 4 });
+    await expect(
+      stock.reserveStock({
+        orderId,
+        lines: [
+          { productId: b, quantity: 1 },
+          { productId: a, quantity: 2 },
+          { productId: a, quantity: 1 },
+        ],
+      }),
+    ).resolves.toEqual({ reservedUnits: 4 });
     expect([await stockOf(a), await stockOf(b)]).toEqual([2, 0]);
   });
 
@@ -120,7 +156,9 @@ describe.each<Driver>(['mariadb', 'sqlite'])('stock reservation on %s', (driver)
 
     // Retries racing each other (duplicate deliveries): still one reservation.
     const other = randomUUID();
-    const dupes = await Promise.all(Array.from({ length: 20 }, () => stock.reserveStock({ orderId: other, lines: [line] })));
+    const dupes = await Promise.all(
+      Array.from({ length: 20 }, () => stock.reserveStock({ orderId: other, lines: [line] })),
+    );
     expect(dupes.reduce((n, r) => n + r.reservedUnits, 0)).toBe(3);
     expect(await stockOf(id)).toBe(4);
 
@@ -142,8 +180,16 @@ describe.each<Driver>(['mariadb', 'sqlite'])('stock reservation on %s', (driver)
 
   it('refuses empty orders and quantities that are not positive integers, changing nothing', async () => {
     const id = await product(5);
-    for (const lines of [[], [{ productId: id, quantity: 0 }], [{ productId: id, quantity: -3 }], [{ productId: id, quantity: 1.5 }]]) {
-      await expect(stock.reserveStock({ orderId: randomUUID(), lines })).rejects.toMatchObject({ type: 'ValidationFailed', nonRetryable: true });
+    for (const lines of [
+      [],
+      [{ productId: id, quantity: 0 }],
+      [{ productId: id, quantity: -3 }],
+      [{ productId: id, quantity: 1.5 }],
+    ]) {
+      await expect(stock.reserveStock({ orderId: randomUUID(), lines })).rejects.toMatchObject({
+        type: 'ValidationFailed',
+        nonRetryable: true,
+      });
       await expect(stock.priceLines(lines)).rejects.toMatchObject({ type: 'ValidationFailed' });
     }
     expect(await stockOf(id)).toBe(5);
@@ -153,8 +199,16 @@ describe.each<Driver>(['mariadb', 'sqlite'])('stock reservation on %s', (driver)
   it('prices lines from the primary and refuses unknown products', async () => {
     const id = await product(1);
     const priced = await stock.priceLines([{ productId: id, quantity: 2 }]);
-    expect(priced).toEqual({ currency: 'USD', lines: [{ productId: id, quantity: 2, name: expect.stringMatching(/^Stock /), unitPriceCents: 500 }] });
+    expect(priced).toEqual({
+      currency: 'USD',
+      lines: [{ productId: id, quantity: 2, name: expect.stringMatching(/^Stock /), unitPriceCents: 500 }],
+    });
     const missing = randomUUID();
-    await expect(stock.priceLines([{ productId: id, quantity: 1 }, { productId: missing, quantity: 1 }])).rejects.toMatchObject({ type: 'UnknownProduct', details: [{ productIds: [missing] }] });
+    await expect(
+      stock.priceLines([
+        { productId: id, quantity: 1 },
+        { productId: missing, quantity: 1 },
+      ]),
+    ).rejects.toMatchObject({ type: 'UnknownProduct', details: [{ productIds: [missing] }] });
   });
 });

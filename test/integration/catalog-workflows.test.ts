@@ -12,7 +12,13 @@ import { createProductActivities, type ProductActivities } from '../../activitie
 import { productWriteSettings } from '../../api/routes/products.routes';
 import { connectWorkerConnection } from '../../common/temporal';
 import { ProductEntity } from '../../db/entities';
-import { CATALOG_TASK_QUEUE, productCacheKey, productCachePurgeWorkflowId, productWorkflowId, productWrittenKey } from '../../workflows/catalog/contract';
+import {
+  CATALOG_TASK_QUEUE,
+  productCacheKey,
+  productCachePurgeWorkflowId,
+  productWorkflowId,
+  productWrittenKey,
+} from '../../workflows/catalog/contract';
 import type { createProduct } from '../../workflows/catalog/create-product.workflow';
 import type { deleteProduct } from '../../workflows/catalog/delete-product.workflow';
 import type { updateProduct } from '../../workflows/catalog/update-product.workflow';
@@ -42,13 +48,18 @@ interface Faults {
 
 /** The real activities, with faults around them, and a log of the invalidations that ran. */
 function faultyActivities(faults: Faults) {
-  const real = createProductActivities({ dataSource: stack.workerDeps.dataSource, cache: stack.workerDeps.cache, config: stack.config });
+  const real = createProductActivities({
+    dataSource: stack.workerDeps.dataSource,
+    cache: stack.workerDeps.cache,
+    config: stack.config,
+  });
   const invalidated: string[] = [];
   const crashFirstAttempt =
     <A, R>(name: string, fn: (a: A) => Promise<R>) =>
     async (a: A): Promise<R> => {
       const result = await fn(a);
-      if (faults.crashAfterCommit.has(name) && Context.current().info.attempt === 1) throw new Error(`${name}: worker lost after the commit`);
+      if (faults.crashAfterCommit.has(name) && Context.current().info.attempt === 1)
+        throw new Error(`${name}: worker lost after the commit`);
       return result;
     };
   const activities: ProductActivities = {
@@ -59,7 +70,7 @@ function faultyActivities(faults: Faults) {
       return real.patchProduct(input);
     }),
     async invalidateProductCache(input) {
-      if (faults.cacheDown) throw new Error('Stream isn\'t writeable and enableOfflineQueue options is false');
+      if (faults.cacheDown) throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
       invalidated.push(input.productId);
       return real.invalidateProductCache(input);
     },
@@ -67,7 +78,11 @@ function faultyActivities(faults: Faults) {
   return { activities, invalidated };
 }
 
-async function withWorker<T>(faults: Faults, work: (taskQueue: string, invalidated: string[]) => Promise<T>, taskQueue = `catalog-faults-${randomUUID()}`): Promise<T> {
+async function withWorker<T>(
+  faults: Faults,
+  work: (taskQueue: string, invalidated: string[]) => Promise<T>,
+  taskQueue = `catalog-faults-${randomUUID()}`,
+): Promise<T> {
   const { activities, invalidated } = faultyActivities(faults);
   const worker = await Worker.create({
     connection,
@@ -83,28 +98,49 @@ const fields = () => ({ name: `Wf ${randomUUID().slice(0, 8)}`, description: '',
 const rows = () => stack.workerDeps.dataSource.getRepository(ProductEntity);
 
 it('a write whose worker dies after the commit is retried without writing twice, and delete does not turn into a false 404', async () => {
-  await withWorker({ crashAfterCommit: new Set(['insertProduct', 'patchProduct', 'markProductDeleted']), cacheDown: false }, async (taskQueue, invalidated) => {
-    const productId = randomUUID();
-    const requestId = randomUUID();
-    const client = stack.api.temporal.workflow;
-    const created = await client.execute<typeof createProduct>('createProduct', { taskQueue, workflowId: productWorkflowId(productId, 'create', requestId), args: [{ productId, fields: fields(), requestId }] });
-    expect(created.id).toBe(productId);
-    expect(await rows().countBy({ id: productId })).toBe(1);
+  await withWorker(
+    { crashAfterCommit: new Set(['insertProduct', 'patchProduct', 'markProductDeleted']), cacheDown: false },
+    async (taskQueue, invalidated) => {
+      const productId = randomUUID();
+      const requestId = randomUUID();
+      const client = stack.api.temporal.workflow;
+      const created = await client.execute<typeof createProduct>('createProduct', {
+        taskQueue,
+        workflowId: productWorkflowId(productId, 'create', requestId),
+        args: [{ productId, fields: fields(), requestId }],
+      });
+      expect(created.id).toBe(productId);
+      expect(await rows().countBy({ id: productId })).toBe(1);
 
-    const updated = await client.execute<typeof updateProduct>('updateProduct', { taskQueue, workflowId: productWorkflowId(productId, 'update', requestId), args: [{ productId, patch: { stock: 7 }, requestId }] });
-    expect(updated.stock).toBe(7);
+      const updated = await client.execute<typeof updateProduct>('updateProduct', {
+        taskQueue,
+        workflowId: productWorkflowId(productId, 'update', requestId),
+        args: [{ productId, patch: { stock: 7 }, requestId }],
+      });
+      expect(updated.stock).toBe(7);
 
-    const deleted = await client.execute<typeof deleteProduct>('deleteProduct', { taskQueue, workflowId: productWorkflowId(productId, 'delete', requestId), args: [{ productId, requestId }] });
-    const row = await rows().findOneByOrFail({ id: productId });
-    expect(row.deletedAt?.toISOString()).toBe(deleted.deletedAt);
-    expect(invalidated).toEqual([productId, productId, productId]);
+      const deleted = await client.execute<typeof deleteProduct>('deleteProduct', {
+        taskQueue,
+        workflowId: productWorkflowId(productId, 'delete', requestId),
+        args: [{ productId, requestId }],
+      });
+      const row = await rows().findOneByOrFail({ id: productId });
+      expect(row.deletedAt?.toISOString()).toBe(deleted.deletedAt);
+      expect(invalidated).toEqual([productId, productId, productId]);
 
-    // A different delete of the already deleted product is a real 404.
-    const again = randomUUID();
-    const err = await client.execute<typeof deleteProduct>('deleteProduct', { taskQueue, workflowId: productWorkflowId(productId, 'delete', again), args: [{ productId, requestId: again }] }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(WorkflowFailedError);
-    expect(((err as WorkflowFailedError).cause?.cause as ApplicationFailure).type).toBe('ProductNotFound');
-  });
+      // A different delete of the already deleted product is a real 404.
+      const again = randomUUID();
+      const err = await client
+        .execute<typeof deleteProduct>('deleteProduct', {
+          taskQueue,
+          workflowId: productWorkflowId(productId, 'delete', again),
+          args: [{ productId, requestId: again }],
+        })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      expect(((err as WorkflowFailedError).cause?.cause as ApplicationFailure).type).toBe('ProductNotFound');
+    },
+  );
 });
 
 it('when the cache stays down, the write still answers and a purge workflow finishes the invalidation later', async () => {
@@ -113,12 +149,20 @@ it('when the cache stays down, the write still answers and a purge workflow fini
     const client = stack.api.temporal.workflow;
     const productId = randomUUID();
     const requestId = randomUUID();
-    await client.execute<typeof createProduct>('createProduct', { taskQueue, workflowId: productWorkflowId(productId, 'create', requestId), args: [{ productId, fields: fields(), requestId }] });
+    await client.execute<typeof createProduct>('createProduct', {
+      taskQueue,
+      workflowId: productWorkflowId(productId, 'create', requestId),
+      args: [{ productId, fields: fields(), requestId }],
+    });
     await stack.workerDeps.cache.set(productCacheKey(productId), '{"old":true}', 600);
 
     faults.cacheDown = true;
     const started = Date.now();
-    const updated = await client.execute<typeof updateProduct>('updateProduct', { taskQueue, workflowId: productWorkflowId(productId, 'update', requestId), args: [{ productId, patch: { name: 'New name' }, requestId }] });
+    const updated = await client.execute<typeof updateProduct>('updateProduct', {
+      taskQueue,
+      workflowId: productWorkflowId(productId, 'update', requestId),
+      args: [{ productId, patch: { name: 'New name' }, requestId }],
+    });
     expect(updated.name).toBe('New name');
     expect(Date.now() - started).toBeLessThan(5000);
     expect(await stack.workerDeps.cache.get(productCacheKey(productId))).toBe('{"old":true}'); // not yet
@@ -139,16 +183,32 @@ it('business failures invalidate nothing; other failures of a write still invali
     const client = stack.api.temporal.workflow;
     const productId = randomUUID();
     const sku = `WF-${randomUUID().slice(0, 8)}`.toUpperCase();
-    await client.execute<typeof createProduct>('createProduct', { taskQueue, workflowId: productWorkflowId(productId, 'create', 'a'), args: [{ productId, fields: { ...fields(), sku }, requestId: 'a' }] });
+    await client.execute<typeof createProduct>('createProduct', {
+      taskQueue,
+      workflowId: productWorkflowId(productId, 'create', 'a'),
+      args: [{ productId, fields: { ...fields(), sku }, requestId: 'a' }],
+    });
     invalidated.length = 0;
 
     const dupId = randomUUID();
-    const taken = await client.execute<typeof createProduct>('createProduct', { taskQueue, workflowId: productWorkflowId(dupId, 'create', 'b'), args: [{ productId: dupId, fields: { ...fields(), sku }, requestId: 'b' }] }).catch((e: unknown) => e);
+    const taken = await client
+      .execute<typeof createProduct>('createProduct', {
+        taskQueue,
+        workflowId: productWorkflowId(dupId, 'create', 'b'),
+        args: [{ productId: dupId, fields: { ...fields(), sku }, requestId: 'b' }],
+      })
+      .catch((e: unknown) => e);
     expect(((taken as WorkflowFailedError).cause?.cause as ApplicationFailure).type).toBe('SkuTaken');
     expect(invalidated).toEqual([]);
 
     faults.failPatchWith = ApplicationFailure.nonRetryable('connection lost mid-commit', 'QueryFailedError');
-    const failed = await client.execute<typeof updateProduct>('updateProduct', { taskQueue, workflowId: productWorkflowId(productId, 'update', 'c'), args: [{ productId, patch: { stock: 1 }, requestId: 'c' }] }).catch((e: unknown) => e);
+    const failed = await client
+      .execute<typeof updateProduct>('updateProduct', {
+        taskQueue,
+        workflowId: productWorkflowId(productId, 'update', 'c'),
+        args: [{ productId, patch: { stock: 1 }, requestId: 'c' }],
+      })
+      .catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(WorkflowFailedError);
     expect(invalidated).toEqual([productId]);
   });
@@ -159,9 +219,16 @@ it('with no catalog worker running, a write is answered 202 Accepted and complet
   const saved = productWriteSettings.waitMs;
   productWriteSettings.waitMs = 1500;
   try {
-    const created = await stack.request('POST', '/api/products', { token: admin, body: { name: 'Queued product', priceCents: 10, stock: 1 } });
+    const created = await stack.request('POST', '/api/products', {
+      token: admin,
+      body: { name: 'Queued product', priceCents: 10, stock: 1 },
+    });
     expect(created.status).toBe(202);
-    expect(created.body).toEqual({ status: 'ACCEPTED', workflowId: expect.stringMatching(/^product-[0-9a-f-]{36}-create-/), detail: expect.any(String) });
+    expect(created.body).toEqual({
+      status: 'ACCEPTED',
+      workflowId: expect.stringMatching(/^product-[0-9a-f-]{36}-create-/),
+      detail: expect.any(String),
+    });
     const location = created.headers.get('location')!;
     const productId = location.split('/').pop()!;
     expect(created.body.workflowId).toBe(productWorkflowId(productId, 'create', created.headers.get('x-request-id')!));
@@ -171,9 +238,24 @@ it('with no catalog worker running, a write is answered 202 Accepted and complet
     // the retry attaches to the pending workflow instead of starting another.
     const existing = randomUUID();
     const now = new Date();
-    await rows().insert({ id: existing, sku: `Q-${existing.slice(0, 13)}`, name: 'Existing', description: '', priceCents: 1, currency: 'USD', stock: 1, createdAt: now, updatedAt: now, deletedAt: null });
+    await rows().insert({
+      id: existing,
+      sku: `Q-${existing.slice(0, 13)}`,
+      name: 'Existing',
+      description: '',
+      priceCents: 1,
+      currency: 'USD',
+      stock: 1,
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+    });
     const headers = { 'X-Request-Id': `retry-${randomUUID()}` };
-    const [u1, u2] = await Promise.all([1, 2].map(() => stack.request('PUT', `/api/products/${existing}`, { token: admin, body: { stock: 4 }, headers })));
+    const [u1, u2] = await Promise.all(
+      [1, 2].map(() =>
+        stack.request('PUT', `/api/products/${existing}`, { token: admin, body: { stock: 4 }, headers }),
+      ),
+    );
     expect([u1.status, u2.status]).toEqual([202, 202]);
     expect(u1.body.workflowId).toBe(u2.body.workflowId);
 
@@ -181,7 +263,10 @@ it('with no catalog worker running, a write is answered 202 Accepted and complet
     try {
       const product = await stack.api.temporal.workflow.getHandle(created.body.workflowId).result();
       expect(product).toMatchObject({ id: productId, name: 'Queued product' });
-      expect(await stack.api.temporal.workflow.getHandle(u1.body.workflowId).result()).toMatchObject({ id: existing, stock: 4 });
+      expect(await stack.api.temporal.workflow.getHandle(u1.body.workflowId).result()).toMatchObject({
+        id: existing,
+        stock: 4,
+      });
       const read = await stack.request('GET', location, { token: admin });
       expect(read.status).toBe(200);
       expect(read.body).toMatchObject({ id: productId, name: 'Queued product' });
@@ -196,11 +281,18 @@ it('with no catalog worker running, a write is answered 202 Accepted and complet
 it('through the gateway: a write that fails for a non-business reason is a 503 problem, never a 500', async () => {
   const admin = await stack.adminToken();
   // This file's stack runs no catalog worker: ours, with a failing database write, serves the queue.
-  const faults: Faults = { crashAfterCommit: new Set(), cacheDown: false, failPatchWith: ApplicationFailure.nonRetryable('connect ECONNREFUSED', 'QueryFailedError') };
+  const faults: Faults = {
+    crashAfterCommit: new Set(),
+    cacheDown: false,
+    failPatchWith: ApplicationFailure.nonRetryable('connect ECONNREFUSED', 'QueryFailedError'),
+  };
   await withWorker(
     faults,
     async () => {
-      const created = await stack.request('POST', '/api/products', { token: admin, body: { name: 'Gateway fault', priceCents: 1, stock: 1 } });
+      const created = await stack.request('POST', '/api/products', {
+        token: admin,
+        body: { name: 'Gateway fault', priceCents: 1, stock: 1 },
+      });
       expect(created.status).toBe(201);
       const res = await stack.request('PUT', `/api/products/${created.body.id}`, { token: admin, body: { stock: 2 } });
       expect(res.status).toBe(503);

@@ -3,7 +3,14 @@
 // the gateway never answers 5xx, and every error is problem+json. Bounded in count and time.
 import fc from 'fast-check';
 import { openApiDocument } from '../../api/openapi';
-import { type OpenApiDoc, malformedValue, operations, pathArbitrary, queryArbitrary, validValue } from '../support/openapi-arbitraries';
+import {
+  type OpenApiDoc,
+  malformedValue,
+  operations,
+  pathArbitrary,
+  queryArbitrary,
+  validValue,
+} from '../support/openapi-arbitraries';
 import { type Stack, startStack } from '../support/stack';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
@@ -23,19 +30,31 @@ afterAll(async () => {
 
 const skip = new Set(['/metrics']); // text exposition, not JSON
 
-describe.each(operations(doc).filter((o) => !skip.has(o.path)).map((o) => [`${o.method} ${o.path}`, o] as const))('%s', (_name, { method, path, op }) => {
+describe.each(
+  operations(doc)
+    .filter((o) => !skip.has(o.path))
+    .map((o) => [`${o.method} ${o.path}`, o] as const),
+)('%s', (_name, { method, path, op }) => {
   const bodySchema = op.requestBody?.content?.['application/json']?.schema;
-  const body = bodySchema ? fc.oneof(validValue(doc, bodySchema), malformedValue(doc, bodySchema)) : fc.constant(undefined);
+  const body = bodySchema
+    ? fc.oneof(validValue(doc, bodySchema), malformedValue(doc, bodySchema))
+    : fc.constant(undefined);
 
   it('never answers 5xx, whatever the input and the caller', async () => {
     await fc.assert(
-      fc.asyncProperty(pathArbitrary(path), queryArbitrary(op), body, fc.constantFrom('anonymous', 'customer', 'admin') as fc.Arbitrary<keyof typeof tokens>, async (p, q, b, who) => {
-        const res = await stack.request(method, p + q, { body: b, token: tokens[who] });
-        tally.requests++;
-        if (res.status >= 500) tally.fiveHundreds++;
-        expect(res.status).toBeLessThan(500);
-        if (res.status >= 400) expect(res.headers.get('content-type')).toContain('application/problem+json');
-      }),
+      fc.asyncProperty(
+        pathArbitrary(path),
+        queryArbitrary(op),
+        body,
+        fc.constantFrom('anonymous', 'customer', 'admin') as fc.Arbitrary<keyof typeof tokens>,
+        async (p, q, b, who) => {
+          const res = await stack.request(method, p + q, { body: b, token: tokens[who] });
+          tally.requests++;
+          if (res.status >= 500) tally.fiveHundreds++;
+          expect(res.status).toBeLessThan(500);
+          if (res.status >= 400) expect(res.headers.get('content-type')).toContain('application/problem+json');
+        },
+      ),
       { numRuns: RUNS, interruptAfterTimeLimit: 60_000 },
     );
   }, 120_000);
@@ -65,7 +84,11 @@ describe('negative control', () => {
     const schema = doc.components.schemas.RegisterRequest;
     const result = await fc.check(
       fc.asyncProperty(fc.oneof(validValue(doc, schema), malformedValue(doc, schema)), async (b) => {
-        const res = await fetch(base, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) });
+        const res = await fetch(base, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(b),
+        });
         expect(res.status).toBeLessThan(500);
       }),
       { numRuns: 100 },

@@ -20,7 +20,19 @@
 // payment to settle, 30000). To replay a reported failure: MODEL_LANES=1 MODEL_SEED=<seed>
 // MODEL_PATH=<path> MODEL_REPLAY_PATH=<replayPath> (all printed with the counterexample).
 import fc from 'fast-check';
-import { CreateProduct, type Customer, type ModelFlaws, ModelViolation, type ShopModel, type ShopReal, type Tally, newModel, newTally, reconcile, shopCommands } from '../support/shop-model';
+import {
+  CreateProduct,
+  type Customer,
+  type ModelFlaws,
+  ModelViolation,
+  type ShopModel,
+  type ShopReal,
+  type Tally,
+  newModel,
+  newTally,
+  reconcile,
+  shopCommands,
+} from '../support/shop-model';
 import { type Stack, startStack } from '../support/stack';
 
 const RUNS = Number(process.env.MODEL_RUNS ?? 120);
@@ -79,8 +91,15 @@ interface Exploration {
 function modelProperty(x: Exploration, lane: Lane, flaws: ModelFlaws, maxCommands: number, shrinkMs: number) {
   // Every sequence starts with one or two products of its own (so that its commands have
   // something to act on from the start); CreateProduct may add more.
-  const initialProducts = fc.array(fc.tuple(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 1, max: 9999 })), { minLength: 1, maxLength: 2 });
-  const commands = fc.commands(shopCommands(), { maxCommands, size: 'max', ...(REPLAY_PATH ? { replayPath: REPLAY_PATH } : {}) });
+  const initialProducts = fc.array(fc.tuple(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 1, max: 9999 })), {
+    minLength: 1,
+    maxLength: 2,
+  });
+  const commands = fc.commands(shopCommands(), {
+    maxCommands,
+    size: 'max',
+    ...(REPLAY_PATH ? { replayPath: REPLAY_PATH } : {}),
+  });
   return fc.asyncProperty(initialProducts, commands, (initial, cmds) => {
     if (Date.now() >= lane.stopAt) {
       lane.idle++;
@@ -127,7 +146,12 @@ async function explore(opts: {
   const x: Exploration = { tally: newTally(), reconciled: 0, lanes: [], seconds: 0 };
   await Promise.all(
     Array.from({ length: opts.lanes }, async (_, i) => {
-      const lane: Lane = { stopAt: startedAt + opts.timeLimitMs, hardStopAt: startedAt + opts.timeLimitMs + opts.shrinkMs, idle: 0, violations: 0 };
+      const lane: Lane = {
+        stopAt: startedAt + opts.timeLimitMs,
+        hardStopAt: startedAt + opts.timeLimitMs + opts.shrinkMs,
+        idle: 0,
+        violations: 0,
+      };
       x.lanes.push(lane);
       lane.details = await fc.check(modelProperty(x, lane, opts.flaws, opts.maxCommands, opts.shrinkMs), {
         numRuns: Math.ceil(opts.runs / opts.lanes),
@@ -149,7 +173,9 @@ function summary(label: string, x: Exploration): string {
     Object.entries(o)
       .map(([k, v]) => `${k}:${v}`)
       .join(' ');
-  const seeds = x.lanes.map((l) => `${l.details?.seed}${l.details?.interrupted || l.idle ? ' (time limit)' : ''}`).join(', ');
+  const seeds = x.lanes
+    .map((l) => `${l.details?.seed}${l.details?.interrupted || l.idle ? ' (time limit)' : ''}`)
+    .join(', ');
   return (
     `${label}: ${t.sequences} sequences, ${t.requests} requests, ${t.violations} violations ` +
     `(${x.reconciled} sequences reconciled, ${t.commands} commands, ${t.fiveHundreds} responses >= 500, ${x.seconds.toFixed(1)} s, ${x.lanes.length} lane(s), seeds ${seeds})\n` +
@@ -169,11 +195,23 @@ const randomSeed = () => Math.floor(Math.random() * 0x7fffffff) - LANES;
 it(
   'random sequences of operations agree with the model of the shop: 0 responses >= 500, 0 model violations',
   async () => {
-    const x = await explore({ lanes: LANES, runs: RUNS, maxCommands: MAX_COMMANDS, timeLimitMs: TIME_LIMIT_MS, shrinkMs: SHRINK_MS, flaws: {}, seed: SEED ?? randomSeed(), path: PATH });
+    const x = await explore({
+      lanes: LANES,
+      runs: RUNS,
+      maxCommands: MAX_COMMANDS,
+      timeLimitMs: TIME_LIMIT_MS,
+      shrinkMs: SHRINK_MS,
+      flaws: {},
+      seed: SEED ?? randomSeed(),
+      path: PATH,
+    });
     console.log(summary('model', x));
     for (const lane of x.lanes) {
       const d = lane.details!;
-      if (d.failed) throw new Error(`${fc.defaultReportMessage(d)}\n\nThe violation (of the counterexample as last run):\n${(d.errorInstance as Error | undefined)?.message ?? String(d.errorInstance)}`);
+      if (d.failed)
+        throw new Error(
+          `${fc.defaultReportMessage(d)}\n\nThe violation (of the counterexample as last run):\n${(d.errorInstance as Error | undefined)?.message ?? String(d.errorInstance)}`,
+        );
       if (lane.lateFailure) throw lane.lateFailure;
     }
     expect(x.tally.fiveHundreds).toBe(0);
@@ -183,19 +221,26 @@ it(
   TIME_LIMIT_MS + SHRINK_MS + 2 * POLL_TIMEOUT_MS + 30_000,
 );
 
-it(
-  'negative control: the same commands against a model that forgets to restock on cancel are caught',
-  async () => {
-    // Short sequences, one lane, a fixed seed; stop at the first failure (no shrinking needed).
-    const x = await explore({ lanes: 1, runs: 40, maxCommands: 15, timeLimitMs: 40_000, shrinkMs: 0, flaws: { forgetStockOnCancel: true }, seed: 7, endOnFailure: true });
-    console.log(summary('model negative control', x));
-    const details = x.lanes[0].details!;
-    expect(details.failed).toBe(true);
-    // Caught as a model violation about stock, not as a 5xx or a crash.
-    expect(details.errorInstance).toBeInstanceOf(ModelViolation);
-    expect((details.errorInstance as Error).message).toMatch(/stock/i);
-    expect(x.tally.fiveHundreds).toBe(0);
-    console.log(`model negative control: caught after ${details.numRuns} sequence(s): ${(details.errorInstance as Error).message.split('\n')[0]}`);
-  },
-  90_000,
-);
+it('negative control: the same commands against a model that forgets to restock on cancel are caught', async () => {
+  // Short sequences, one lane, a fixed seed; stop at the first failure (no shrinking needed).
+  const x = await explore({
+    lanes: 1,
+    runs: 40,
+    maxCommands: 15,
+    timeLimitMs: 40_000,
+    shrinkMs: 0,
+    flaws: { forgetStockOnCancel: true },
+    seed: 7,
+    endOnFailure: true,
+  });
+  console.log(summary('model negative control', x));
+  const details = x.lanes[0].details!;
+  expect(details.failed).toBe(true);
+  // Caught as a model violation about stock, not as a 5xx or a crash.
+  expect(details.errorInstance).toBeInstanceOf(ModelViolation);
+  expect((details.errorInstance as Error).message).toMatch(/stock/i);
+  expect(x.tally.fiveHundreds).toBe(0);
+  console.log(
+    `model negative control: caught after ${details.numRuns} sequence(s): ${(details.errorInstance as Error).message.split('\n')[0]}`,
+  );
+}, 90_000);

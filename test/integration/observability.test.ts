@@ -23,7 +23,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const sdkLinesOf = (workflowIds: string[]) => stack.logs.where((l) => l.source === 'temporal-sdk' && workflowIds.includes(String(l.workflowId)));
+const sdkLinesOf = (workflowIds: string[]) =>
+  stack.logs.where((l) => l.source === 'temporal-sdk' && workflowIds.includes(String(l.workflowId)));
 const text = async (url: string) => {
   const res = await fetch(url);
   expect(res.status).toBe(200);
@@ -35,7 +36,9 @@ function samples(exposition: string, name: string): { labels: Record<string, str
   for (const line of exposition.split('\n')) {
     const m = /^([A-Za-z_:][A-Za-z0-9_:]*)(?:\{(.*)\})? (\S+)/.exec(line);
     if (!m || m[1] !== name) continue;
-    const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+    const labels = Object.fromEntries(
+      [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]),
+    );
     out.push({ labels, value: Number(m[3]) });
   }
   return out;
@@ -51,19 +54,31 @@ const correlated = (lines: LogLine[]) => lines.filter((l) => l.msg !== 'Activity
 describe('log correlation', () => {
   it('one registration: its request ID is on the gateway line and on every worker line of registerUser, its welcome e-mail and their activities', async () => {
     const requestId = `obs-reg-${randomUUID()}`;
-    const res = await stack.request('POST', '/api/users/register', { headers: { 'X-Request-Id': requestId }, body: { email: `obs-${randomUUID()}@example.test`, password: 'correct horse battery', name: 'Log Reader' } });
+    const res = await stack.request('POST', '/api/users/register', {
+      headers: { 'X-Request-Id': requestId },
+      body: { email: `obs-${randomUUID()}@example.test`, password: 'correct horse battery', name: 'Log Reader' },
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('x-request-id')).toBe(requestId);
     const userId = res.body.id as string;
     await stack.api.temporal.workflow.getHandle(welcomeEmailWorkflowId(userId)).result();
 
-    const gateway = await stack.logs.waitFor((l) => l.msg === 'request' && l.requestId === requestId, 'gateway request line');
+    const gateway = await stack.logs.waitFor(
+      (l) => l.msg === 'request' && l.requestId === requestId,
+      'gateway request line',
+    );
     expect(gateway).toMatchObject({ component: 'api', method: 'POST', path: '/api/users/register', status: 201 });
 
     const ids = [registerUserWorkflowId(userId), welcomeEmailWorkflowId(userId)];
-    await stack.logs.waitFor((l) => l.workflowId === ids[1] && l.msg === 'Workflow completed', 'welcome e-mail completed');
+    await stack.logs.waitFor(
+      (l) => l.workflowId === ids[1] && l.msg === 'Workflow completed',
+      'welcome e-mail completed',
+    );
     const lines = sdkLinesOf(ids);
-    const seen = lines.map((l) => `${l.workflowId === ids[0] ? 'registerUser' : 'sendEmail'}: ${l.msg}${l.activityType ? ` ${l.activityType}` : ''}`);
+    const seen = lines.map(
+      (l) =>
+        `${l.workflowId === ids[0] ? 'registerUser' : 'sendEmail'}: ${l.msg}${l.activityType ? ` ${l.activityType}` : ''}`,
+    );
     expect(seen).toEqual(
       expect.arrayContaining([
         'registerUser: Workflow started',
@@ -75,7 +90,13 @@ describe('log correlation', () => {
       ]),
     );
     for (const l of correlated(lines)) {
-      expect([l.msg, l.requestId, l.userId, typeof l.runId, l.component]).toEqual([l.msg, requestId, userId, 'string', 'worker']);
+      expect([l.msg, l.requestId, l.userId, typeof l.runId, l.component]).toEqual([
+        l.msg,
+        requestId,
+        userId,
+        'string',
+        'worker',
+      ]);
     }
     // The request ID is also in the memo (shown by the Web UI and `temporal workflow describe`).
     expect((await stack.api.temporal.workflow.getHandle(ids[0]).describe()).memo).toEqual({ requestId });
@@ -83,12 +104,19 @@ describe('log correlation', () => {
 
   it('one order: the placing request ID follows it through the orders and catalog activities to the e-mail; the cancel request ID is on the update it sent', async () => {
     const admin = await stack.adminToken();
-    const product = await stack.request('POST', '/api/products', { token: admin, body: { name: `Obs ${randomUUID().slice(0, 8)}`, description: 'observable', priceCents: 1999, stock: 10 } });
+    const product = await stack.request('POST', '/api/products', {
+      token: admin,
+      body: { name: `Obs ${randomUUID().slice(0, 8)}`, description: 'observable', priceCents: 1999, stock: 10 },
+    });
     expect(product.status).toBe(201);
     const c = await stack.customer('Order Watcher');
 
     const placeId = `obs-order-${randomUUID()}`;
-    const placed = await stack.request('POST', '/api/orders', { token: c.token, headers: { 'X-Request-Id': placeId }, body: { items: [{ productId: product.body.id, quantity: 2 }] } });
+    const placed = await stack.request('POST', '/api/orders', {
+      token: c.token,
+      headers: { 'X-Request-Id': placeId },
+      body: { items: [{ productId: product.body.id, quantity: 2 }] },
+    });
     expect(placed.status).toBe(201);
     const orderId = placed.body.id as string;
     await eventually(async () => {
@@ -98,32 +126,77 @@ describe('log correlation', () => {
     await stack.api.temporal.workflow.getHandle(orderEmailWorkflowId(orderId, 'order-paid')).result();
 
     const cancelId = `obs-cancel-${randomUUID()}`;
-    const cancelled = await stack.request('PUT', `/api/orders/${orderId}/cancel`, { token: c.token, headers: { 'X-Request-Id': cancelId }, body: { reason: 'changed my mind' } });
+    const cancelled = await stack.request('PUT', `/api/orders/${orderId}/cancel`, {
+      token: c.token,
+      headers: { 'X-Request-Id': cancelId },
+      body: { reason: 'changed my mind' },
+    });
     expect([cancelled.status, cancelled.body.status]).toEqual([200, 'CANCELLED']);
     await stack.api.temporal.workflow.getHandle(orderWorkflowId(orderId)).result();
     await stack.api.temporal.workflow.getHandle(orderEmailWorkflowId(orderId, 'order-cancelled')).result();
 
-    expect(await stack.logs.waitFor((l) => l.msg === 'request' && l.requestId === placeId, 'place request line')).toMatchObject({ path: '/api/orders', status: 201, userId: c.id });
-    expect(await stack.logs.waitFor((l) => l.msg === 'request' && l.requestId === cancelId, 'cancel request line')).toMatchObject({ path: `/api/orders/${orderId}/cancel`, status: 200, userId: c.id });
+    expect(
+      await stack.logs.waitFor((l) => l.msg === 'request' && l.requestId === placeId, 'place request line'),
+    ).toMatchObject({ path: '/api/orders', status: 201, userId: c.id });
+    expect(
+      await stack.logs.waitFor((l) => l.msg === 'request' && l.requestId === cancelId, 'cancel request line'),
+    ).toMatchObject({ path: `/api/orders/${orderId}/cancel`, status: 200, userId: c.id });
 
     const wf = orderWorkflowId(orderId);
     const emails = [orderEmailWorkflowId(orderId, 'order-paid'), orderEmailWorkflowId(orderId, 'order-cancelled')];
-    await stack.logs.waitFor((l) => l.workflowId === emails[1] && l.msg === 'Workflow completed', 'cancellation e-mail completed');
+    await stack.logs.waitFor(
+      (l) => l.workflowId === emails[1] && l.msg === 'Workflow completed',
+      'cancellation e-mail completed',
+    );
     await stack.logs.waitFor((l) => l.workflowId === wf && l.msg === 'Workflow completed', 'order workflow completed');
     const lines = correlated(sdkLinesOf([wf, ...emails]));
 
     // Every line of the order, its activities (orders and catalog pools) and its e-mails names the order and the customer.
-    for (const l of lines) expect([l.workflowId, l.msg, l.orderId, l.userId, typeof l.runId]).toEqual([l.workflowId, l.msg, orderId, c.id, 'string']);
+    for (const l of lines)
+      expect([l.workflowId, l.msg, l.orderId, l.userId, typeof l.runId]).toEqual([
+        l.workflowId,
+        l.msg,
+        orderId,
+        c.id,
+        'string',
+      ]);
     // The cancel request's ID is on the update the gateway sent; everything else is the placing request's.
     const cancelUpdate = lines.filter((l) => l.updateName === 'cancelOrder');
     expect(cancelUpdate.map((l) => [l.msg, l.requestId])).toEqual([['update accepted', cancelId]]);
-    for (const l of lines.filter((x) => x.updateName !== 'cancelOrder')) expect([l.workflowId, l.msg, l.activityType, l.requestId]).toEqual([l.workflowId, l.msg, l.activityType, placeId]);
+    for (const l of lines.filter((x) => x.updateName !== 'cancelOrder'))
+      expect([l.workflowId, l.msg, l.activityType, l.requestId]).toEqual([
+        l.workflowId,
+        l.msg,
+        l.activityType,
+        placeId,
+      ]);
 
-    const activities = new Set(lines.filter((l) => l.msg === 'Activity completed').map((l) => `${l.taskQueue}/${l.activityType}`));
-    for (const a of ['catalog/priceAndReserve', 'orders/openOrder', 'orders/chargePayment', 'orders/recordTransition', 'orders/startOrderEmail', 'orders/refundPayment', 'catalog/releaseStock', 'notifications/deliverEmail']) expect(activities).toContain(a);
+    const activities = new Set(
+      lines.filter((l) => l.msg === 'Activity completed').map((l) => `${l.taskQueue}/${l.activityType}`),
+    );
+    for (const a of [
+      'catalog/priceAndReserve',
+      'orders/openOrder',
+      'orders/chargePayment',
+      'orders/recordTransition',
+      'orders/startOrderEmail',
+      'orders/refundPayment',
+      'catalog/releaseStock',
+      'notifications/deliverEmail',
+    ])
+      expect(activities).toContain(a);
     // The workflow's own business log lines carry the keys too.
-    expect(lines.find((l) => l.msg === 'order paid')).toMatchObject({ level: 'info', requestId: placeId, orderId, userId: c.id, workflowId: wf, sdkComponent: 'workflow' });
-    expect(lines.find((l) => l.msg === 'update accepted' && l.updateName === 'submitOrder')).toMatchObject({ requestId: placeId });
+    expect(lines.find((l) => l.msg === 'order paid')).toMatchObject({
+      level: 'info',
+      requestId: placeId,
+      orderId,
+      userId: c.id,
+      workflowId: wf,
+      sdkComponent: 'workflow',
+    });
+    expect(lines.find((l) => l.msg === 'update accepted' && l.updateName === 'submitOrder')).toMatchObject({
+      requestId: placeId,
+    });
   });
 });
 
@@ -139,9 +212,24 @@ describe('metrics', () => {
     const metrics = await text(`${stack.baseUrl}/metrics`);
     expect(metrics).not.toContain(missing);
     expect(metrics).not.toContain(product.id);
-    const routes = new Set(samples(metrics, 'http_request_duration_seconds_count').map((s) => `${s.labels.method} ${s.labels.route} ${s.labels.status_code}`));
-    for (const r of ['GET /api/orders/:id 404', 'POST /api/orders 201', 'PUT /api/orders/:id/cancel 200', 'POST /api/users/register 201', 'GET /api/products/:id 200']) expect(routes).toContain(r);
-    expect(samples(metrics, 'http_request_duration_seconds_bucket').every((s) => s.labels.role === 'api' && 'le' in s.labels)).toBe(true);
+    const routes = new Set(
+      samples(metrics, 'http_request_duration_seconds_count').map(
+        (s) => `${s.labels.method} ${s.labels.route} ${s.labels.status_code}`,
+      ),
+    );
+    for (const r of [
+      'GET /api/orders/:id 404',
+      'POST /api/orders 201',
+      'PUT /api/orders/:id/cancel 200',
+      'POST /api/users/register 201',
+      'GET /api/products/:id 200',
+    ])
+      expect(routes).toContain(r);
+    expect(
+      samples(metrics, 'http_request_duration_seconds_bucket').every(
+        (s) => s.labels.role === 'api' && 'le' in s.labels,
+      ),
+    ).toBe(true);
     expect(sumOf(metrics, 'shop_cache_requests_total', { result: 'hit' })).toBeGreaterThan(0);
     expect(samples(metrics, 'process_cpu_seconds_total').length).toBeGreaterThan(0);
     expect(samples(metrics, 'nodejs_eventloop_lag_p99_seconds').length).toBeGreaterThan(0);
@@ -149,19 +237,27 @@ describe('metrics', () => {
 
   it('workers: business metrics of the activities, the orders-by-status gauge, and health endpoints for the probes', async () => {
     const metrics = await text(`${stack.workerHttpUrl}/metrics`);
-    for (const outcome of ['placed', 'paid', 'cancelled']) expect([outcome, sumOf(metrics, 'shop_orders_total', { outcome, role: 'worker' }) > 0]).toEqual([outcome, true]);
+    for (const outcome of ['placed', 'paid', 'cancelled'])
+      expect([outcome, sumOf(metrics, 'shop_orders_total', { outcome, role: 'worker' }) > 0]).toEqual([outcome, true]);
     expect(sumOf(metrics, 'shop_payments_total', { kind: 'charge', result: 'succeeded' })).toBeGreaterThan(0);
     expect(sumOf(metrics, 'shop_payments_total', { kind: 'refund', result: 'succeeded' })).toBeGreaterThan(0);
     expect(sumOf(metrics, 'shop_emails_total', { template: 'order-paid', outcome: 'sent' })).toBeGreaterThan(0);
     expect(sumOf(metrics, 'shop_emails_total', { template: 'welcome', outcome: 'sent' })).toBeGreaterThan(0);
-    const byStatus = Object.fromEntries(samples(metrics, 'shop_orders_in_status').map((s) => [s.labels.status, s.value]));
-    expect(Object.keys(byStatus).sort()).toEqual(expect.arrayContaining(['CANCELLED', 'FAILED', 'PAID', 'PENDING', 'SHIPPED']));
+    const byStatus = Object.fromEntries(
+      samples(metrics, 'shop_orders_in_status').map((s) => [s.labels.status, s.value]),
+    );
+    expect(Object.keys(byStatus).sort()).toEqual(
+      expect.arrayContaining(['CANCELLED', 'FAILED', 'PAID', 'PENDING', 'SHIPPED']),
+    );
     expect(byStatus.CANCELLED).toBeGreaterThanOrEqual(1);
 
     for (const path of ['/healthz', '/readyz']) {
       const res = await fetch(stack.workerHttpUrl + path);
       expect([path, res.status]).toEqual([path, 200]);
-      expect(await res.json()).toEqual({ status: 'ok', workers: { users: 'RUNNING', catalog: 'RUNNING', orders: 'RUNNING', notifications: 'RUNNING' } });
+      expect(await res.json()).toEqual({
+        status: 'ok',
+        workers: { users: 'RUNNING', catalog: 'RUNNING', orders: 'RUNNING', notifications: 'RUNNING' },
+      });
     }
   });
 
@@ -169,15 +265,37 @@ describe('metrics', () => {
     const metrics = await text(stack.sdkMetricsUrl);
     const slots = samples(metrics, 'temporal_worker_task_slots_available');
     for (const q of ['users', 'catalog', 'orders', 'notifications']) {
-      expect([q, slots.filter((s) => s.labels.task_queue === q).map((s) => s.labels.worker_type).sort()]).toEqual([q, expect.arrayContaining(['ActivityWorker', 'WorkflowWorker'])]);
+      expect([
+        q,
+        slots
+          .filter((s) => s.labels.task_queue === q)
+          .map((s) => s.labels.worker_type)
+          .sort(),
+      ]).toEqual([q, expect.arrayContaining(['ActivityWorker', 'WorkflowWorker'])]);
     }
-    expect(samples(metrics, 'temporal_workflow_task_schedule_to_start_latency_bucket').some((s) => s.labels.task_queue === 'orders' && s.labels.le === '1000')).toBe(true);
-    expect(samples(metrics, 'temporal_activity_execution_latency_bucket').some((s) => s.labels.activity_type === 'chargePayment')).toBe(true);
-    expect(sumOf(metrics, 'temporal_workflow_completed', { workflow_type: 'placeOrder', task_queue: 'orders' })).toBeGreaterThan(0);
+    expect(
+      samples(metrics, 'temporal_workflow_task_schedule_to_start_latency_bucket').some(
+        (s) => s.labels.task_queue === 'orders' && s.labels.le === '1000',
+      ),
+    ).toBe(true);
+    expect(
+      samples(metrics, 'temporal_activity_execution_latency_bucket').some(
+        (s) => s.labels.activity_type === 'chargePayment',
+      ),
+    ).toBe(true);
+    expect(
+      sumOf(metrics, 'temporal_workflow_completed', { workflow_type: 'placeOrder', task_queue: 'orders' }),
+    ).toBeGreaterThan(0);
     // `local_activity_total` is the one SDK metric whose own name ends in _total (a count of local
     // activities); no other name may carry the suffix an exporter would add.
-    expect(samples(metrics, 'temporal_local_activity_total').some((s) => s.labels.activity_type === 'openOrder')).toBe(true);
-    expect(metrics.split('\n').filter((l) => /^temporal_\w+_total[{ ]/.test(l) && !l.startsWith('temporal_local_activity_total'))).toEqual([]);
+    expect(samples(metrics, 'temporal_local_activity_total').some((s) => s.labels.activity_type === 'openOrder')).toBe(
+      true,
+    );
+    expect(
+      metrics
+        .split('\n')
+        .filter((l) => /^temporal_\w+_total[{ ]/.test(l) && !l.startsWith('temporal_local_activity_total')),
+    ).toEqual([]);
     expect(metrics).not.toMatch(/^temporal_\w+_milliseconds/m);
   });
 });
@@ -198,7 +316,10 @@ describe('dashboards and alerts name only metrics the code exports (real scrapes
       activities: {
         async startExistingWorkflow(workflowId: string) {
           try {
-            await Context.current().client.workflow.start('probeIdle', { taskQueue: Context.current().info.taskQueue, workflowId });
+            await Context.current().client.workflow.start('probeIdle', {
+              taskQueue: Context.current().info.taskQueue,
+              workflowId,
+            });
             return 'started';
           } catch (err) {
             return (err as Error).name;
@@ -210,19 +331,41 @@ describe('dashboards and alerts name only metrics the code exports (real scrapes
     await probe.runUntil(async () => {
       const taskQueue = probe.options.taskQueue;
       const idle = await client.workflow.start('probeIdle', { taskQueue, workflowId: `probe-idle-${randomUUID()}` });
-      expect(await client.workflow.execute('probeRpcFailure', { taskQueue, workflowId: `probe-rpc-${randomUUID()}`, args: [idle.workflowId] })).toBe('WorkflowExecutionAlreadyStartedError');
-      const failing = await client.workflow.start('probeWorkflowTaskFailure', { taskQueue, workflowId: `probe-wft-${randomUUID()}` });
-      await eventually(async () => (/^temporal_workflow_task_execution_failed\{.*workflow_type="probeWorkflowTaskFailure"/m.test(await text(stack.sdkMetricsUrl)) ? true : undefined), 'a failed workflow task');
+      expect(
+        await client.workflow.execute('probeRpcFailure', {
+          taskQueue,
+          workflowId: `probe-rpc-${randomUUID()}`,
+          args: [idle.workflowId],
+        }),
+      ).toBe('WorkflowExecutionAlreadyStartedError');
+      const failing = await client.workflow.start('probeWorkflowTaskFailure', {
+        taskQueue,
+        workflowId: `probe-wft-${randomUUID()}`,
+      });
+      await eventually(
+        async () =>
+          /^temporal_workflow_task_execution_failed\{.*workflow_type="probeWorkflowTaskFailure"/m.test(
+            await text(stack.sdkMetricsUrl),
+          )
+            ? true
+            : undefined,
+        'a failed workflow task',
+      );
       await failing.terminate('probe done');
       await idle.terminate('probe done');
     });
 
     const sdk = await eventually(async () => {
       const m = await text(stack.sdkMetricsUrl);
-      return /^temporal_workflow_task_execution_failed\{/m.test(m) && /^temporal_request_failure\{/m.test(m) ? m : undefined;
+      return /^temporal_workflow_task_execution_failed\{/m.test(m) && /^temporal_request_failure\{/m.test(m)
+        ? m
+        : undefined;
     }, 'SDK failure metrics');
     const sdkNames = seriesNamesIn(sdk);
-    const appNames = new Set([...seriesNamesIn(await text(`${stack.baseUrl}/metrics`)), ...seriesNamesIn(await text(`${stack.workerHttpUrl}/metrics`))]);
+    const appNames = new Set([
+      ...seriesNamesIn(await text(`${stack.baseUrl}/metrics`)),
+      ...seriesNamesIn(await text(`${stack.workerHttpUrl}/metrics`)),
+    ]);
 
     const queries = [...dashboardQueries(), ...alertQueries()];
     const missing: string[] = [];
@@ -242,10 +385,17 @@ describe('dashboards and alerts name only metrics the code exports (real scrapes
 describe('Web UI readability', () => {
   it('orders show a summary, current details in words, the request ID in the memo and steps as activity summaries', async () => {
     const admin = await stack.adminToken();
-    const product = await stack.request('POST', '/api/products', { token: admin, body: { name: `UI ${randomUUID().slice(0, 8)}`, description: 'ui', priceCents: 500, stock: 5 } });
+    const product = await stack.request('POST', '/api/products', {
+      token: admin,
+      body: { name: `UI ${randomUUID().slice(0, 8)}`, description: 'ui', priceCents: 500, stock: 5 },
+    });
     const c = await stack.customer('UI Reader');
     const requestId = `obs-ui-${randomUUID()}`;
-    const placed = await stack.request('POST', '/api/orders', { token: c.token, headers: { 'X-Request-Id': requestId }, body: { items: [{ productId: product.body.id, quantity: 1 }] } });
+    const placed = await stack.request('POST', '/api/orders', {
+      token: c.token,
+      headers: { 'X-Request-Id': requestId },
+      body: { items: [{ productId: product.body.id, quantity: 1 }] },
+    });
     expect(placed.status).toBe(201);
     const handle = stack.api.temporal.workflow.getHandle(orderWorkflowId(placed.body.id));
     const described = await eventually(async () => {
@@ -263,13 +413,16 @@ describe('Web UI readability', () => {
     const decode = (p: { data?: Uint8Array | null } | null | undefined) => JSON.parse(Buffer.from(p!.data!).toString());
     const summaries = (history.events ?? []).flatMap((e) => {
       const summary = e.userMetadata?.summary ? decode(e.userMetadata.summary) : undefined;
-      if (e.activityTaskScheduledEventAttributes) return [[e.activityTaskScheduledEventAttributes.activityType!.name, summary]];
+      if (e.activityTaskScheduledEventAttributes)
+        return [[e.activityTaskScheduledEventAttributes.activityType!.name, summary]];
       const marker = e.markerRecordedEventAttributes;
-      if (marker?.markerName === 'core_local_activity') return [[decode(marker.details!.data!.payloads![0]).activity_type, summary]];
+      if (marker?.markerName === 'core_local_activity')
+        return [[decode(marker.details!.data!.payloads![0]).activity_type, summary]];
       return [];
     });
     expect(summaries.length).toBeGreaterThan(3);
-    for (const [type, summary] of summaries) expect([type, summary]).toEqual([type, expect.stringMatching(/^[A-Z][a-z]+( [a-z]+)*/)]);
+    for (const [type, summary] of summaries)
+      expect([type, summary]).toEqual([type, expect.stringMatching(/^[A-Z][a-z]+( [a-z]+)*/)]);
     expect(summaries).toEqual([
       ['priceAndReserve', 'Price and reserve (1 line)'],
       ['openOrder', 'Open order (1 line)'],

@@ -4,7 +4,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../../scripts/dev-server';
-import { createProduct, eventually, oneOf, orderHandle, paymentsOf, placeOrder, waitForStatus } from '../support/orders-fixtures';
+import {
+  createProduct,
+  eventually,
+  oneOf,
+  orderHandle,
+  paymentsOf,
+  placeOrder,
+  waitForStatus,
+} from '../support/orders-fixtures';
 import { type Stack, startStack } from '../support/stack';
 import { shopEnv, testEnv } from '../support/test-env';
 
@@ -39,7 +47,10 @@ async function startOrdersWorker(): Promise<ChildProcess> {
   return child;
 }
 
-const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) =>
+    child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
+  );
 
 beforeAll(async () => {
   stack = await startStack({ domains: ['users', 'catalog', 'notifications'] });
@@ -60,7 +71,11 @@ it('completes an order with exactly one charge after its worker is SIGKILLed mid
   // pm_card_slow: the provider captures at once and answers 5 s later.
   const placed = await placeOrder(stack, c.token, oneOf(p.id, 1, 'pm_card_slow'));
   expect(placed.status).toBe(201);
-  const charge = await eventually(async () => (await paymentsOf(stack, placed.body.id)).find((x) => x.kind === 'charge'), 15_000, 'the capture');
+  const charge = await eventually(
+    async () => (await paymentsOf(stack, placed.body.id)).find((x) => x.kind === 'charge'),
+    15_000,
+    'the capture',
+  );
   first.kill('SIGKILL');
   const killedAt = Date.now();
   await exited(first);
@@ -73,13 +88,19 @@ it('completes an order with exactly one charge after its worker is SIGKILLed mid
 
   const payments = await paymentsOf(stack, placed.body.id);
   const history = await orderHandle(stack, placed.body.id).fetchHistory();
-  const chargeStarts = history.events!.filter((e) => e.activityTaskStartedEventAttributes && history.events!.find((s) => Number(s.eventId) === Number(e.activityTaskStartedEventAttributes!.scheduledEventId))?.activityTaskScheduledEventAttributes?.activityType?.name === 'chargePayment');
+  const chargeStarts = history.events!.filter(
+    (e) =>
+      e.activityTaskStartedEventAttributes &&
+      history.events!.find((s) => Number(s.eventId) === Number(e.activityTaskStartedEventAttributes!.scheduledEventId))
+        ?.activityTaskScheduledEventAttributes?.activityType?.name === 'chargePayment',
+  );
   const figures = {
     charges: payments.filter((x) => x.kind === 'charge').length,
     refunds: payments.filter((x) => x.kind === 'refund').length,
     chargeAttempt: chargeStarts[0]?.activityTaskStartedEventAttributes?.attempt,
     lastFailure:
-      chargeStarts[0]?.activityTaskStartedEventAttributes?.lastFailure?.timeoutFailureInfo?.timeoutType === TIMEOUT_TYPE_HEARTBEAT
+      chargeStarts[0]?.activityTaskStartedEventAttributes?.lastFailure?.timeoutFailureInfo?.timeoutType ===
+      TIMEOUT_TYPE_HEARTBEAT
         ? 'heartbeat timeout'
         : chargeStarts[0]?.activityTaskStartedEventAttributes?.lastFailure?.message,
     recoveryMs,
@@ -88,7 +109,9 @@ it('completes an order with exactly one charge after its worker is SIGKILLed mid
   expect(figures).toMatchObject({ charges: 1, refunds: 0, chargeAttempt: 2, lastFailure: 'heartbeat timeout' });
   expect(paid.payment).toEqual({ status: 'SUCCEEDED', chargeId: charge.id });
 
-  await stack.smtp.waitFor((m) => m.to.includes(c.email) && m.header('Subject') === `Order ${placed.body.id} confirmed`);
+  await stack.smtp.waitFor(
+    (m) => m.to.includes(c.email) && m.header('Subject') === `Order ${placed.body.id} confirmed`,
+  );
   const ship = await stack.request('PUT', `/api/orders/${placed.body.id}/ship`, { token: await stack.adminToken() });
   expect(ship.body.status).toBe('SHIPPED');
 }, 180_000);

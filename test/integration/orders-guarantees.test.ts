@@ -9,7 +9,15 @@ import { SandboxPaymentProvider } from '../../activities/orders/sandbox-payment-
 import { OrderEntity, OrderItemEntity, PaymentEntity, StockReservationEntity } from '../../db/entities';
 import { orderEmailWorkflowId } from '../../workflows/notifications/contract';
 import type { OrderView } from '../../workflows/orders/contract';
-import { createProduct, oneOf, orderHandle, paymentsOf, placeOrder, stockOf, waitForStatus } from '../support/orders-fixtures';
+import {
+  createProduct,
+  oneOf,
+  orderHandle,
+  paymentsOf,
+  placeOrder,
+  stockOf,
+  waitForStatus,
+} from '../support/orders-fixtures';
 import { type Stack, startStack } from '../support/stack';
 
 let stack: Stack;
@@ -34,7 +42,9 @@ it('40 concurrent one-unit orders from 8 customers against 10 units: exactly 10 
     }
   })();
 
-  const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => placeOrder(stack, customers[i % 8].token, oneOf(p.id))));
+  const responses = await Promise.all(
+    Array.from({ length: 40 }, (_, i) => placeOrder(stack, customers[i % 8].token, oneOf(p.id))),
+  );
   const accepted = responses.filter((r) => r.status === 201);
   const refused = responses.filter((r) => r.status === 409);
   expect(accepted).toHaveLength(10);
@@ -43,14 +53,18 @@ it('40 concurrent one-unit orders from 8 customers against 10 units: exactly 10 
   expect(accepted.every((r) => r.body.status === 'PENDING')).toBe(true);
 
   const tokenOf = new Map(customers.map((c) => [c.id, c.token]));
-  const final = await Promise.all(accepted.map((r) => waitForStatus(stack, tokenOf.get(r.body.userId)!, r.body.id, 'PAID')));
+  const final = await Promise.all(
+    accepted.map((r) => waitForStatus(stack, tokenOf.get(r.body.userId)!, r.body.id, 'PAID')),
+  );
   sampling = false;
   await sampler;
 
   const ds = stack.workerDeps.dataSource;
   const orderIds = (await ds.getRepository(OrderItemEntity).findBy({ productId: p.id })).map((i) => i.orderId);
   const orders = await ds.getRepository(OrderEntity).findBy({ id: In(orderIds) });
-  const charges = await ds.getRepository(PaymentEntity).findBy({ orderId: In(orderIds), kind: 'charge', outcome: 'succeeded' });
+  const charges = await ds
+    .getRepository(PaymentEntity)
+    .findBy({ orderId: In(orderIds), kind: 'charge', outcome: 'succeeded' });
   const held = await ds.getRepository(StockReservationEntity).findBy({ productId: p.id, status: 'RESERVED' });
   const figures = {
     accepted: accepted.length,
@@ -64,7 +78,15 @@ it('40 concurrent one-unit orders from 8 customers against 10 units: exactly 10 
     unitsHeld: held.reduce((n, r) => n + r.quantity, 0),
   };
   console.log('oversell figures', JSON.stringify(figures));
-  expect(figures).toMatchObject({ accepted: 10, refused409: 30, paid: 10, orderRows: 10, charges: 10, stock: 0, unitsHeld: 10 });
+  expect(figures).toMatchObject({
+    accepted: 10,
+    refused409: 30,
+    paid: 10,
+    orderRows: 10,
+    charges: 10,
+    stock: 0,
+    unitsHeld: 10,
+  });
   expect(new Set(charges.map((c) => c.orderId)).size).toBe(10);
   expect(minStock).toBeGreaterThanOrEqual(0);
   expect(samples).toBeGreaterThan(0);
@@ -76,7 +98,9 @@ it('20 repeats of one Idempotency-Key (10 concurrent, then 10 in sequence): one 
   const key = randomUUID();
   const body = oneOf(p.id, 2);
 
-  const concurrent = await Promise.all(Array.from({ length: 10 }, () => placeOrder(stack, c.token, body, { idempotencyKey: key })));
+  const concurrent = await Promise.all(
+    Array.from({ length: 10 }, () => placeOrder(stack, c.token, body, { idempotencyKey: key })),
+  );
   const sequential = [];
   for (let i = 0; i < 10; i++) sequential.push(await placeOrder(stack, c.token, body, { idempotencyKey: key }));
   const all = [...concurrent, ...sequential];
@@ -91,9 +115,12 @@ it('20 repeats of one Idempotency-Key (10 concurrent, then 10 in sequence): one 
 
   const ds = stack.workerDeps.dataSource;
   const runs: string[] = [];
-  for await (const wf of stack.api.temporal.workflow.list({ query: `WorkflowId = "order-${first.id}"` })) runs.push(wf.runId);
+  for await (const wf of stack.api.temporal.workflow.list({ query: `WorkflowId = "order-${first.id}"` }))
+    runs.push(wf.runId);
   const history = await orderHandle(stack, first.id).fetchHistory();
-  const submitUpdates = history.events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'submitOrder');
+  const submitUpdates = history.events!.filter(
+    (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'submitOrder',
+  );
   const figures = {
     responses201: all.length,
     distinctOrderIds: new Set(all.map((r) => r.body.id)).size,
@@ -104,7 +131,15 @@ it('20 repeats of one Idempotency-Key (10 concurrent, then 10 in sequence): one 
     stock: await stockOf(stack, p.id),
   };
   console.log('idempotency figures', JSON.stringify(figures));
-  expect(figures).toEqual({ responses201: 20, distinctOrderIds: 1, orderRows: 1, charges: 1, workflowRuns: 1, submitUpdatesInHistory: 1, stock: 3 });
+  expect(figures).toEqual({
+    responses201: 20,
+    distinctOrderIds: 1,
+    orderRows: 1,
+    charges: 1,
+    workflowRuns: 1,
+    submitUpdatesInHistory: 1,
+    stock: 3,
+  });
   await stack.smtp.waitFor((m) => m.to.includes(c.email) && m.header('Subject') === `Order ${first.id} confirmed`);
   await new Promise((r) => setTimeout(r, 300));
   expect(stack.smtp.to(c.email).filter((m) => m.header('Subject') === `Order ${first.id} confirmed`)).toHaveLength(1);
@@ -123,13 +158,24 @@ it('an order e-mail handed off again (a retried local activity) after it was sen
   await stack.api.temporal.workflow.getHandle(emailId).result();
 
   // The same hand-off as the workflow's, run again now that the e-mail workflow has closed.
-  const acts = createOrderActivities({ dataSource: stack.workerDeps.dataSource, provider: new SandboxPaymentProvider(stack.workerDeps.dataSource) });
+  const acts = createOrderActivities({
+    dataSource: stack.workerDeps.dataSource,
+    provider: new SandboxPaymentProvider(stack.workerDeps.dataSource),
+  });
   const env = new MockActivityEnvironment(undefined, { client: stack.api.temporal });
-  await env.run(acts.startOrderEmail, { orderId: order.id, userId: c.id, template: 'order-paid' as const, data: { totalCents: order.totalCents, currency: order.currency } });
+  await env.run(acts.startOrderEmail, {
+    orderId: order.id,
+    userId: c.id,
+    template: 'order-paid' as const,
+    data: { totalCents: order.totalCents, currency: order.currency },
+  });
 
   const runs: string[] = [];
   for await (const wf of stack.api.temporal.workflow.list({ query: `WorkflowId = "${emailId}"` })) runs.push(wf.runId);
   await new Promise((r) => setTimeout(r, 300));
-  expect({ runs: runs.length, sent: stack.smtp.to(c.email).filter((m) => m.header('Subject') === subject).length }).toEqual({ runs: 1, sent: 1 });
+  expect({
+    runs: runs.length,
+    sent: stack.smtp.to(c.email).filter((m) => m.header('Subject') === subject).length,
+  }).toEqual({ runs: 1, sent: 1 });
   await orderHandle(stack, order.id).executeUpdate('shipOrder', { args: [], updateId: 'ship' });
 });

@@ -17,7 +17,18 @@ import {
   submitOrderUpdate,
 } from '../../workflows/orders/contract';
 import { expectSchema } from '../support/openapi-schema';
-import { createProduct, eventually, oneOf, orderHandle, paymentsOf, placeOrder, reservationsOf, stockOf, waitForOrder, waitForStatus } from '../support/orders-fixtures';
+import {
+  createProduct,
+  eventually,
+  oneOf,
+  orderHandle,
+  paymentsOf,
+  placeOrder,
+  reservationsOf,
+  stockOf,
+  waitForOrder,
+  waitForStatus,
+} from '../support/orders-fixtures';
 import { type Stack, startStack } from '../support/stack';
 
 let stack: Stack;
@@ -34,7 +45,12 @@ const doc = openApiDocument();
 const expectProblem = (res: { status: number; headers: Headers; body: any }, status: number, code?: string) => {
   expect(res.headers.get('content-type')).toContain('application/problem+json');
   expectSchema('Problem', res.body);
-  expect(res.body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String), type: expect.any(String) });
+  expect(res.body).toMatchObject({
+    status,
+    title: expect.any(String),
+    detail: expect.any(String),
+    type: expect.any(String),
+  });
   expect(res.status).toBe(status);
   if (code) expect(res.body.code).toBe(code);
 };
@@ -42,7 +58,11 @@ const expectProblem = (res: { status: number; headers: Headers; body: any }, sta
 /** Names of the updates the workflow accepted (rejected ones never reach history). */
 async function acceptedUpdates(orderId: string): Promise<string[]> {
   const history = await orderHandle(stack, orderId).fetchHistory();
-  return (history.events ?? []).flatMap((e) => (e.workflowExecutionUpdateAcceptedEventAttributes ? [e.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest?.input?.name ?? '?'] : []));
+  return (history.events ?? []).flatMap((e) =>
+    e.workflowExecutionUpdateAcceptedEventAttributes
+      ? [e.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest?.input?.name ?? '?']
+      : [],
+  );
 }
 
 async function currentDetails(orderId: string): Promise<string> {
@@ -50,7 +70,8 @@ async function currentDetails(orderId: string): Promise<string> {
   return meta.currentDetails ?? '';
 }
 
-const orderMail = (email: string, subject: string) => stack.smtp.waitFor((m) => m.to.includes(email) && m.header('Subject') === subject);
+const orderMail = (email: string, subject: string) =>
+  stack.smtp.waitFor((m) => m.to.includes(email) && m.header('Subject') === subject);
 
 describe('placing an order', () => {
   it('answers 201 PENDING priced from the catalog, then pays, e-mails, and REST, workflow and search attributes agree', async () => {
@@ -59,7 +80,11 @@ describe('placing an order', () => {
     const b = await createProduct(stack, { stock: 3, priceCents: 399, name: 'Tea' });
     // Prices, totals and statuses in the body are ignored; the same product twice is merged.
     const res = await placeOrder(stack, c.token, {
-      items: [{ productId: a.id, quantity: 1, unitPriceCents: 1 }, { productId: b.id.toUpperCase(), quantity: 2 }, { productId: a.id, quantity: 1 }],
+      items: [
+        { productId: a.id, quantity: 1, unitPriceCents: 1 },
+        { productId: b.id.toUpperCase(), quantity: 2 },
+        { productId: a.id, quantity: 1 },
+      ],
       totalCents: 1,
       status: 'PAID',
     });
@@ -91,7 +116,9 @@ describe('placing an order', () => {
     expect(paid.payment).toEqual({ status: 'SUCCEEDED', chargeId: expect.stringMatching(/^ch_/) });
     expect(Date.parse(paid.updatedAt)).toBeGreaterThanOrEqual(Date.parse(paid.createdAt));
     const payments = await paymentsOf(stack, res.body.id);
-    expect(payments.map((p) => [p.kind, p.outcome, p.amountCents, p.idempotencyKey])).toEqual([['charge', 'succeeded', 3298, `${res.body.id}:charge`]]);
+    expect(payments.map((p) => [p.kind, p.outcome, p.amountCents, p.idempotencyKey])).toEqual([
+      ['charge', 'succeeded', 3298, `${res.body.id}:charge`],
+    ]);
 
     const mail = await orderMail(c.email, `Order ${res.body.id} confirmed`);
     expect(mail.header('Message-ID')).toBe(`<order-paid:${res.body.id}@temporal-shop>`);
@@ -105,11 +132,18 @@ describe('placing an order', () => {
     expect(sa.get(OrderTotalCentsSearchAttribute)).toBe(3298);
     expect(await handle.query(getOrderQuery)).toEqual(paid);
     expect(await currentDetails(res.body.id)).toContain('**PAID**');
-    const listed = await eventually(async () => {
-      const found: string[] = [];
-      for await (const wf of stack.api.temporal.workflow.list({ query: `OrderStatus = "PAID" AND CustomerId = "${c.id}"` })) found.push(wf.workflowId);
-      return found.includes(`order-${res.body.id}`) ? found : undefined;
-    }, 20_000, 'visibility query by OrderStatus/CustomerId');
+    const listed = await eventually(
+      async () => {
+        const found: string[] = [];
+        for await (const wf of stack.api.temporal.workflow.list({
+          query: `OrderStatus = "PAID" AND CustomerId = "${c.id}"`,
+        }))
+          found.push(wf.workflowId);
+        return found.includes(`order-${res.body.id}`) ? found : undefined;
+      },
+      20_000,
+      'visibility query by OrderStatus/CustomerId',
+    );
     expect(listed).toEqual([`order-${res.body.id}`]);
   });
 
@@ -117,7 +151,12 @@ describe('placing an order', () => {
     const c = await stack.customer();
     const a = await createProduct(stack, { stock: 5 });
     const b = await createProduct(stack, { stock: 1 });
-    const res = await placeOrder(stack, c.token, { items: [{ productId: a.id, quantity: 2 }, { productId: b.id, quantity: 2 }] });
+    const res = await placeOrder(stack, c.token, {
+      items: [
+        { productId: a.id, quantity: 2 },
+        { productId: b.id, quantity: 2 },
+      ],
+    });
     expectProblem(res, 409, 'OUT_OF_STOCK');
     expect(res.body.details).toEqual({ productId: b.id });
     expect(res.headers.get('location')).toBeNull();
@@ -134,7 +173,13 @@ describe('placing an order', () => {
     const gone = await createProduct(stack, { stock: 5 });
     await stack.workerDeps.dataSource.getRepository(ProductEntity).update({ id: gone.id }, { deletedAt: new Date() });
     const missing = randomUUID();
-    const res = await placeOrder(stack, c.token, { items: [{ productId: live.id, quantity: 1 }, { productId: missing, quantity: 1 }, { productId: gone.id, quantity: 1 }] });
+    const res = await placeOrder(stack, c.token, {
+      items: [
+        { productId: live.id, quantity: 1 },
+        { productId: missing, quantity: 1 },
+        { productId: gone.id, quantity: 1 },
+      ],
+    });
     expectProblem(res, 422, 'UNKNOWN_PRODUCT');
     expect([...res.body.details.productIds].sort()).toEqual([missing, gone.id].sort());
     expect(await stockOf(stack, live.id)).toBe(5);
@@ -161,7 +206,10 @@ describe('placing an order', () => {
     ['a fractional quantity', { items: [{ productId: randomUUID(), quantity: 1.5 }] }],
     ['a quantity as a string', { items: [{ productId: randomUUID(), quantity: '1' }] }],
     ['a product ID that is not a UUID', { items: [{ productId: 'teapot', quantity: 1 }] }],
-    ['an unknown payment method', { items: [{ productId: randomUUID(), quantity: 1 }], paymentMethod: 'pm_card_amex_free_money' }],
+    [
+      'an unknown payment method',
+      { items: [{ productId: randomUUID(), quantity: 1 }], paymentMethod: 'pm_card_amex_free_money' },
+    ],
     ['items not an array', { items: { productId: randomUUID(), quantity: 1 } }],
   ])('rejects %s with 400', async (_label, body) => {
     const c = await stack.customer();
@@ -173,8 +221,16 @@ describe('placing an order', () => {
     const p = await createProduct(stack, { stock: 1 });
     expectProblem(await stack.request('POST', '/api/orders', { body: oneOf(p.id) }), 401, 'UNAUTHORIZED');
     expectProblem(await stack.request('POST', '/api/orders', { token: c.token }), 400, 'VALIDATION_FAILED');
-    expectProblem(await stack.request('POST', '/api/orders', { token: c.token, body: [oneOf(p.id)] }), 400, 'VALIDATION_FAILED');
-    expectProblem(await placeOrder(stack, c.token, oneOf(p.id), { idempotencyKey: 'x'.repeat(256) }), 400, 'VALIDATION_FAILED');
+    expectProblem(
+      await stack.request('POST', '/api/orders', { token: c.token, body: [oneOf(p.id)] }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectProblem(
+      await placeOrder(stack, c.token, oneOf(p.id), { idempotencyKey: 'x'.repeat(256) }),
+      400,
+      'VALIDATION_FAILED',
+    );
     expect(await stockOf(stack, p.id)).toBe(1);
   });
 });
@@ -191,12 +247,22 @@ describe('payment', () => {
     expectSchema('Order', failed);
     expect(await stockOf(stack, p.id)).toBe(2);
     expect((await reservationsOf(stack, res.body.id)).map((r) => r.status)).toEqual(['RELEASED']);
-    expect((await paymentsOf(stack, res.body.id)).map((x) => [x.kind, x.outcome, x.declineCode])).toEqual([['charge', 'declined', 'card_declined']]);
+    expect((await paymentsOf(stack, res.body.id)).map((x) => [x.kind, x.outcome, x.declineCode])).toEqual([
+      ['charge', 'declined', 'card_declined'],
+    ]);
     const mail = await orderMail(c.email, `Order ${res.body.id} could not be completed`);
     expect(mail.raw).toContain('PAYMENT_DECLINED');
 
-    expectProblem(await stack.request('PUT', `/api/orders/${res.body.id}/cancel`, { token: c.token }), 409, 'ORDER_NOT_CANCELLABLE');
-    expectProblem(await stack.request('PUT', `/api/orders/${res.body.id}/ship`, { token: await stack.adminToken() }), 409, 'INVALID_TRANSITION');
+    expectProblem(
+      await stack.request('PUT', `/api/orders/${res.body.id}/cancel`, { token: c.token }),
+      409,
+      'ORDER_NOT_CANCELLABLE',
+    );
+    expectProblem(
+      await stack.request('PUT', `/api/orders/${res.body.id}/ship`, { token: await stack.adminToken() }),
+      409,
+      'INVALID_TRANSITION',
+    );
     const result = (await orderHandle(stack, res.body.id).result()) as PlaceOrderResult;
     expect(result).toEqual({ outcome: 'COMPLETED', order: failed });
   });
@@ -212,10 +278,16 @@ describe('payment', () => {
     expect(payments[0]).toMatchObject({ kind: 'charge', outcome: 'succeeded', id: paid.payment!.chargeId });
     // Attempts 1-2 failed before capture, 3 captured but lost the answer, 4 got the stored answer.
     const history = await orderHandle(stack, res.body.id).fetchHistory();
-    const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'chargePayment')!;
-    const started = history.events!.find((e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === Number(scheduled.eventId))!;
+    const scheduled = history.events!.find(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'chargePayment',
+    )!;
+    const started = history.events!.find(
+      (e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === Number(scheduled.eventId),
+    )!;
     expect(started.activityTaskStartedEventAttributes!.attempt).toBe(4);
-    expect(started.activityTaskStartedEventAttributes!.lastFailure?.applicationFailureInfo?.type).toBe('PaymentProviderUnavailable');
+    expect(started.activityTaskStartedEventAttributes!.lastFailure?.applicationFailureInfo?.type).toBe(
+      'PaymentProviderUnavailable',
+    );
   });
 });
 
@@ -227,9 +299,15 @@ describe('cancellation', () => {
     const paid = await waitForStatus(stack, c.token, placed.body.id, 'PAID');
     expect(await stockOf(stack, p.id)).toBe(1);
 
-    const res = await stack.request<OrderView>('PUT', `/api/orders/${paid.id}/cancel`, { token: c.token, body: { reason: 'changed my mind' } });
+    const res = await stack.request<OrderView>('PUT', `/api/orders/${paid.id}/cancel`, {
+      token: c.token,
+      body: { reason: 'changed my mind' },
+    });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'CANCELLED', payment: { status: 'REFUNDED', chargeId: paid.payment!.chargeId, refundId: expect.stringMatching(/^re_/) } });
+    expect(res.body).toMatchObject({
+      status: 'CANCELLED',
+      payment: { status: 'REFUNDED', chargeId: paid.payment!.chargeId, refundId: expect.stringMatching(/^re_/) },
+    });
     expectSchema('Order', res.body);
     expect(res.body.failureReason).toBeUndefined();
     // The answer came after the compensation: it is all done already.
@@ -246,7 +324,11 @@ describe('cancellation', () => {
     const again = await stack.request('PUT', `/api/orders/${paid.id}/cancel`, { token: c.token });
     expect(again.status).toBe(200);
     expect(again.body).toEqual(res.body);
-    expectProblem(await stack.request('PUT', `/api/orders/${paid.id}/ship`, { token: await stack.adminToken() }), 409, 'INVALID_TRANSITION');
+    expectProblem(
+      await stack.request('PUT', `/api/orders/${paid.id}/ship`, { token: await stack.adminToken() }),
+      409,
+      'INVALID_TRANSITION',
+    );
     expect(await paymentsOf(stack, paid.id)).toHaveLength(2);
     expect(stack.smtp.to(c.email).filter((m) => m.header('Subject') === `Order ${paid.id} cancelled`)).toHaveLength(1);
   });
@@ -257,8 +339,14 @@ describe('cancellation', () => {
     const placed = await placeOrder(stack, c.token, oneOf(p.id, 1, 'pm_card_slow'));
     expect(placed.status).toBe(201);
     // The provider has captured, but its answer has not come back yet.
-    const charge = await eventually(async () => (await paymentsOf(stack, placed.body.id)).find((x) => x.kind === 'charge'), 10_000, 'the capture');
-    expect((await stack.request('GET', `/api/orders/${placed.body.id}`, { token: c.token })).body.status).toBe('PENDING');
+    const charge = await eventually(
+      async () => (await paymentsOf(stack, placed.body.id)).find((x) => x.kind === 'charge'),
+      10_000,
+      'the capture',
+    );
+    expect((await stack.request('GET', `/api/orders/${placed.body.id}`, { token: c.token })).body.status).toBe(
+      'PENDING',
+    );
     const res = await stack.request<OrderView>('PUT', `/api/orders/${placed.body.id}/cancel`, { token: c.token });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'CANCELLED', payment: { status: 'REFUNDED', chargeId: charge.id } });
@@ -278,25 +366,41 @@ describe('cancellation', () => {
     const placed = await placeOrder(stack, c.token, oneOf(p.id, 1, 'pm_card_unavailable'));
     expect(placed.status).toBe(201);
     const admin = await stack.adminToken();
-    expectProblem(await stack.request('PUT', `/api/orders/${placed.body.id}/ship`, { token: admin }), 409, 'INVALID_TRANSITION');
+    expectProblem(
+      await stack.request('PUT', `/api/orders/${placed.body.id}/ship`, { token: admin }),
+      409,
+      'INVALID_TRANSITION',
+    );
     // Straight to the workflow (as an operator's CLI would): the validators refuse invalid
     // requests before they are written to the history.
     const handle = orderHandle(stack, placed.body.id);
     const refusal = async (p: Promise<unknown>) => {
-      const err = await p.then(() => undefined, (e: unknown) => e);
+      const err = await p.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
       return (err as WorkflowUpdateFailedError).cause as { type?: string };
     };
     expect((await refusal(handle.executeUpdate(shipOrderUpdate, { args: [] }))).type).toBe('InvalidTransition');
-    expect((await refusal(handle.executeUpdate(cancelOrderUpdate, { args: [{ actor: 'intruder' as 'admin' }] }))).type).toBe('ValidationFailed');
-    expect((await refusal(handle.executeUpdate(submitOrderUpdate, { args: [{ requestHash: 'f'.repeat(64) }] }))).type).toBe('IdempotencyKeyReused');
+    expect(
+      (await refusal(handle.executeUpdate(cancelOrderUpdate, { args: [{ actor: 'intruder' as 'admin' }] }))).type,
+    ).toBe('ValidationFailed');
+    expect(
+      (await refusal(handle.executeUpdate(submitOrderUpdate, { args: [{ requestHash: 'f'.repeat(64) }] }))).type,
+    ).toBe('IdempotencyKeyReused');
     expect(await acceptedUpdates(placed.body.id)).toEqual(['submitOrder']);
-    const res = await stack.request<OrderView>('PUT', `/api/orders/${placed.body.id}/cancel`, { token: admin, body: { reason: 'customer called' } });
+    const res = await stack.request<OrderView>('PUT', `/api/orders/${placed.body.id}/cancel`, {
+      token: admin,
+      body: { reason: 'customer called' },
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'CANCELLED', payment: { status: 'CANCELLED' } });
     expect(res.body.payment!.chargeId).toBeUndefined();
     expect(await stockOf(stack, p.id)).toBe(1);
-    expect((await paymentsOf(stack, placed.body.id)).map((x) => [x.kind, x.outcome])).toEqual([['charge', 'cancelled']]);
+    expect((await paymentsOf(stack, placed.body.id)).map((x) => [x.kind, x.outcome])).toEqual([
+      ['charge', 'cancelled'],
+    ]);
     const mail = await orderMail(c.email, `Order ${placed.body.id} cancelled`);
     expect(mail.raw).not.toContain('refunded');
     expect(await acceptedUpdates(placed.body.id)).toEqual(['submitOrder', 'cancelOrder']);
@@ -334,9 +438,24 @@ describe('cancellation', () => {
     const p = await createProduct(stack, { stock: 1 });
     const placed = await placeOrder(stack, owner.token, oneOf(p.id));
     await waitForStatus(stack, owner.token, placed.body.id, 'PAID');
-    expectProblem(await stack.request('PUT', `/api/orders/${placed.body.id}/cancel`, { token: other.token }), 404, 'NOT_FOUND');
-    expectProblem(await stack.request('PUT', `/api/orders/${randomUUID()}/cancel`, { token: owner.token }), 404, 'NOT_FOUND');
-    expectProblem(await stack.request('PUT', `/api/orders/${placed.body.id}/cancel`, { token: owner.token, body: { reason: 'x'.repeat(201) } }), 400, 'VALIDATION_FAILED');
+    expectProblem(
+      await stack.request('PUT', `/api/orders/${placed.body.id}/cancel`, { token: other.token }),
+      404,
+      'NOT_FOUND',
+    );
+    expectProblem(
+      await stack.request('PUT', `/api/orders/${randomUUID()}/cancel`, { token: owner.token }),
+      404,
+      'NOT_FOUND',
+    );
+    expectProblem(
+      await stack.request('PUT', `/api/orders/${placed.body.id}/cancel`, {
+        token: owner.token,
+        body: { reason: 'x'.repeat(201) },
+      }),
+      400,
+      'VALIDATION_FAILED',
+    );
     const res = await stack.request('PUT', `/api/orders/${placed.body.id}/cancel`, { token: await stack.adminToken() });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('CANCELLED');
@@ -349,7 +468,11 @@ describe('shipping', () => {
     const p = await createProduct(stack, { stock: 1 });
     const placed = await placeOrder(stack, c.token, oneOf(p.id));
     await waitForStatus(stack, c.token, placed.body.id, 'PAID');
-    expectProblem(await stack.request('PUT', `/api/orders/${placed.body.id}/ship`, { token: c.token }), 403, 'FORBIDDEN');
+    expectProblem(
+      await stack.request('PUT', `/api/orders/${placed.body.id}/ship`, { token: c.token }),
+      403,
+      'FORBIDDEN',
+    );
     const admin = await stack.adminToken();
     const res = await stack.request<OrderView>('PUT', `/api/orders/${placed.body.id}/ship`, { token: admin });
     expect(res.status).toBe(200);
@@ -360,8 +483,16 @@ describe('shipping', () => {
     expect((await handle.describe()).typedSearchAttributes.get(OrderStatusSearchAttribute)).toBe('SHIPPED');
     expect(await stockOf(stack, p.id)).toBe(0);
 
-    expectProblem(await stack.request('PUT', `/api/orders/${placed.body.id}/cancel`, { token: c.token }), 409, 'ORDER_NOT_CANCELLABLE');
-    expectProblem(await stack.request('PUT', `/api/orders/${placed.body.id}/ship`, { token: admin }), 409, 'INVALID_TRANSITION');
+    expectProblem(
+      await stack.request('PUT', `/api/orders/${placed.body.id}/cancel`, { token: c.token }),
+      409,
+      'ORDER_NOT_CANCELLABLE',
+    );
+    expectProblem(
+      await stack.request('PUT', `/api/orders/${placed.body.id}/ship`, { token: admin }),
+      409,
+      'INVALID_TRANSITION',
+    );
     expect(await acceptedUpdates(placed.body.id)).toEqual(['submitOrder', 'shipOrder']);
   });
 
@@ -395,10 +526,20 @@ describe('reading orders', () => {
     const p = await createProduct(stack, { stock: 1 });
     const placed = await placeOrder(stack, owner.token, oneOf(p.id));
     expect((await stack.request('GET', `/api/orders/${placed.body.id}`, { token: owner.token })).status).toBe(200);
-    expect((await stack.request('GET', `/api/orders/${placed.body.id}`, { token: await stack.adminToken() })).status).toBe(200);
-    expectProblem(await stack.request('GET', `/api/orders/${placed.body.id}`, { token: other.token }), 404, 'NOT_FOUND');
+    expect(
+      (await stack.request('GET', `/api/orders/${placed.body.id}`, { token: await stack.adminToken() })).status,
+    ).toBe(200);
+    expectProblem(
+      await stack.request('GET', `/api/orders/${placed.body.id}`, { token: other.token }),
+      404,
+      'NOT_FOUND',
+    );
     expectProblem(await stack.request('GET', `/api/orders/${randomUUID()}`, { token: owner.token }), 404, 'NOT_FOUND');
-    expectProblem(await stack.request('GET', '/api/orders/not-a-uuid', { token: owner.token }), 400, 'VALIDATION_FAILED');
+    expectProblem(
+      await stack.request('GET', '/api/orders/not-a-uuid', { token: owner.token }),
+      400,
+      'VALIDATION_FAILED',
+    );
     expectProblem(await stack.request('GET', `/api/orders/${placed.body.id}`), 401);
   });
 
@@ -414,7 +555,9 @@ describe('reading orders', () => {
     const pages: OrderView[][] = [];
     let cursor: string | null = null;
     do {
-      const res: any = await stack.request('GET', `/api/orders?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: alice.token });
+      const res: any = await stack.request('GET', `/api/orders?limit=2${cursor ? `&cursor=${cursor}` : ''}`, {
+        token: alice.token,
+      });
       expect(res.status).toBe(200);
       expectSchema('OrderPage', res.body);
       pages.push(res.body.items);
@@ -423,7 +566,9 @@ describe('reading orders', () => {
     expect(pages.map((pg) => pg.length)).toEqual([2, 2, 1]);
     const ids = pages.flat().map((o) => o.id);
     const rows = await stack.workerDeps.dataSource.getRepository(OrderEntity).findBy({ userId: alice.id });
-    const newestFirst = rows.sort((x, y) => y.createdAt.getTime() - x.createdAt.getTime() || (y.id < x.id ? -1 : y.id > x.id ? 1 : 0)).map((o) => o.id);
+    const newestFirst = rows
+      .sort((x, y) => y.createdAt.getTime() - x.createdAt.getTime() || (y.id < x.id ? -1 : y.id > x.id ? 1 : 0))
+      .map((o) => o.id);
     expect(ids).toEqual(newestFirst);
     expect([...ids].sort()).toEqual([...mine].sort());
     expect(pages.flat().every((o) => o.userId === alice.id && o.items.length === 1)).toBe(true);
@@ -439,7 +584,9 @@ describe('reading orders', () => {
     expect(pendingOfBob.body.items).toEqual([]);
 
     expectProblem(await stack.request('GET', `/api/orders?userId=${bob.id}`, { token: alice.token }), 403, 'FORBIDDEN');
-    expect((await stack.request('GET', `/api/orders?userId=${alice.id}&limit=1`, { token: alice.token })).body.items).toHaveLength(1);
+    expect(
+      (await stack.request('GET', `/api/orders?userId=${alice.id}&limit=1`, { token: alice.token })).body.items,
+    ).toHaveLength(1);
     for (const q of ['limit=0', 'limit=101', 'limit=abc', 'cursor=not-a-cursor', 'status=LOST', 'userId=nope']) {
       expectProblem(await stack.request('GET', `/api/orders?${q}`, { token: alice.token }), 400, 'VALIDATION_FAILED');
     }
@@ -457,7 +604,17 @@ describe('idempotency', () => {
     expect(first.headers.get('idempotent-replayed')).toBe('false');
     await waitForStatus(stack, c.token, first.body.id, 'PAID');
     // The same request written differently (split line) is the same request.
-    const again = await placeOrder(stack, c.token, { items: [{ productId: p.id, quantity: 1 }, { productId: p.id, quantity: 1 }] }, { idempotencyKey: key });
+    const again = await placeOrder(
+      stack,
+      c.token,
+      {
+        items: [
+          { productId: p.id, quantity: 1 },
+          { productId: p.id, quantity: 1 },
+        ],
+      },
+      { idempotencyKey: key },
+    );
     expect(again.status).toBe(201);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.headers.get('location')).toBe(first.headers.get('location'));
@@ -477,8 +634,16 @@ describe('idempotency', () => {
     const key = randomUUID();
     const first = await placeOrder(stack, c.token, oneOf(p.id, 1), { idempotencyKey: key });
     expect(first.status).toBe(201);
-    expectProblem(await placeOrder(stack, c.token, oneOf(p.id, 2), { idempotencyKey: key }), 422, 'IDEMPOTENCY_KEY_REUSED');
-    expectProblem(await placeOrder(stack, c.token, oneOf(p.id, 1, 'pm_card_chargeDeclined'), { idempotencyKey: key }), 422, 'IDEMPOTENCY_KEY_REUSED');
+    expectProblem(
+      await placeOrder(stack, c.token, oneOf(p.id, 2), { idempotencyKey: key }),
+      422,
+      'IDEMPOTENCY_KEY_REUSED',
+    );
+    expectProblem(
+      await placeOrder(stack, c.token, oneOf(p.id, 1, 'pm_card_chargeDeclined'), { idempotencyKey: key }),
+      422,
+      'IDEMPOTENCY_KEY_REUSED',
+    );
     const theirs = await placeOrder(stack, d.token, oneOf(p.id, 1), { idempotencyKey: key });
     expect(theirs.status).toBe(201);
     expect(theirs.body.id).not.toBe(first.body.id);
@@ -497,7 +662,11 @@ describe('idempotency', () => {
     await stack.workerDeps.dataSource.getRepository(ProductEntity).update({ id: p.id }, { stock: 5 });
     const again = await placeOrder(stack, c.token, oneOf(p.id), { idempotencyKey: key });
     expect([again.status, again.body]).toEqual([409, first.body]);
-    expectProblem(await placeOrder(stack, c.token, oneOf(p.id, 2), { idempotencyKey: key }), 422, 'IDEMPOTENCY_KEY_REUSED');
+    expectProblem(
+      await placeOrder(stack, c.token, oneOf(p.id, 2), { idempotencyKey: key }),
+      422,
+      'IDEMPOTENCY_KEY_REUSED',
+    );
     expect(await stockOf(stack, p.id)).toBe(5);
   });
 });
@@ -509,7 +678,13 @@ describe('the read model follows every transition', () => {
     const placed = await placeOrder(stack, c.token, oneOf(p.id));
     const paid = await waitForOrder(stack, c.token, placed.body.id, (o) => o.status === 'PAID');
     const row = await stack.workerDeps.dataSource.getRepository(OrderEntity).findOneByOrFail({ id: placed.body.id });
-    expect([row.status, row.paymentStatus, row.chargeId, row.paymentMethod, row.requestHash]).toEqual(['PAID', 'SUCCEEDED', paid.payment!.chargeId, 'pm_card_visa', null]);
+    expect([row.status, row.paymentStatus, row.chargeId, row.paymentMethod, row.requestHash]).toEqual([
+      'PAID',
+      'SUCCEEDED',
+      paid.payment!.chargeId,
+      'pm_card_visa',
+      null,
+    ]);
     expect(row.updatedAt.getTime()).toBeGreaterThanOrEqual(row.createdAt.getTime());
   });
 });

@@ -4,7 +4,14 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { DefaultLogger, type ReplayWorkerOptions, Runtime, Worker, bundleWorkflowCode, makeTelemetryFilterString } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  type ReplayWorkerOptions,
+  Runtime,
+  Worker,
+  bundleWorkflowCode,
+  makeTelemetryFilterString,
+} from '@temporalio/worker';
 import { historyFromJson } from '../replay/history-json';
 import { testEnv } from '../support/test-env';
 
@@ -12,16 +19,27 @@ const DIR = path.resolve(__dirname, '..', 'replay', 'histories');
 const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never;
 
 beforeAll(() => {
-  Runtime.install({ logger: new DefaultLogger('ERROR', () => undefined), telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) } } });
+  Runtime.install({
+    logger: new DefaultLogger('ERROR', () => undefined),
+    telemetryOptions: {
+      logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) },
+    },
+  });
 });
 
 const load = (domain: string) =>
   readdirSync(path.join(DIR, domain))
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => ({ workflowId: `${domain}-${path.basename(f, '.json')}`, history: historyFromJson(JSON.parse(readFileSync(path.join(DIR, domain, f), 'utf8'))) }));
+    .map((f) => ({
+      workflowId: `${domain}-${path.basename(f, '.json')}`,
+      history: historyFromJson(JSON.parse(readFileSync(path.join(DIR, domain, f), 'utf8'))),
+    }));
 
-async function replay(options: ReplayWorkerOptions, histories: ReturnType<typeof load>): Promise<Record<string, unknown>> {
+async function replay(
+  options: ReplayWorkerOptions,
+  histories: ReturnType<typeof load>,
+): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for await (const r of Worker.runReplayHistories(options, histories)) out[r.workflowId] = r.error ?? 'ok';
   return out;
@@ -37,19 +55,31 @@ describe.each(Object.keys(expected))('%s', (domain) => {
   const histories = load(domain);
 
   it('has a committed history for each workflow type', () => {
-    const types = new Set(histories.map((h) => h.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name));
+    const types = new Set(
+      histories.map((h) => h.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name),
+    );
     expect([...types].sort()).toEqual(expected[domain]);
   });
 
   it('replays every history against the prebuilt bundle', async () => {
-    const results = await replay({ workflowBundle: { codePath: path.join(testEnv().bundleDir, `${domain}.js`) }, logger: silent } as ReplayWorkerOptions, histories);
+    const results = await replay(
+      {
+        workflowBundle: { codePath: path.join(testEnv().bundleDir, `${domain}.js`) },
+        logger: silent,
+      } as ReplayWorkerOptions,
+      histories,
+    );
     expect(results).toEqual(Object.fromEntries(histories.map((h) => [h.workflowId, 'ok'])));
   }, 60_000);
 });
 
 it('detects an incompatible change to registerUser (negative control)', async () => {
   const histories = load('users');
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../replay/negative/register-user-altered.workflow'), logger: silent });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../replay/negative/register-user-altered.workflow'),
+    logger: silent,
+  });
   const results = await replay({ workflowBundle: { code }, logger: silent } as ReplayWorkerOptions, histories);
-  for (const h of histories) expect([h.workflowId, results[h.workflowId] instanceof DeterminismViolationError]).toEqual([h.workflowId, true]);
+  for (const h of histories)
+    expect([h.workflowId, results[h.workflowId] instanceof DeterminismViolationError]).toEqual([h.workflowId, true]);
 }, 60_000);

@@ -6,7 +6,14 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { DefaultLogger, type ReplayWorkerOptions, Runtime, Worker, bundleWorkflowCode, makeTelemetryFilterString } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  type ReplayWorkerOptions,
+  Runtime,
+  Worker,
+  bundleWorkflowCode,
+  makeTelemetryFilterString,
+} from '@temporalio/worker';
 import { historyFromJson } from '../replay/history-json';
 import { testEnv } from '../support/test-env';
 import { ORDER_PATH_V2 } from '../../workflows/orders/contract';
@@ -16,7 +23,12 @@ const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log()
 
 // Quiet: the negative control makes the SDK log every nondeterminism it (rightly) finds.
 beforeAll(() => {
-  Runtime.install({ logger: new DefaultLogger('ERROR', () => undefined), telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) } } });
+  Runtime.install({
+    logger: new DefaultLogger('ERROR', () => undefined),
+    telemetryOptions: {
+      logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) },
+    },
+  });
 });
 
 // Histories of the current order path, and of the path before ORDER_PATH_V2: orders started
@@ -26,11 +38,22 @@ const load = (dir: string, prefix: string) =>
   readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => ({ workflowId: `${prefix}${path.basename(f, '.json')}`, history: historyFromJson(JSON.parse(readFileSync(path.join(dir, f), 'utf8'))) }));
+    .map((f) => ({
+      workflowId: `${prefix}${path.basename(f, '.json')}`,
+      history: historyFromJson(JSON.parse(readFileSync(path.join(dir, f), 'utf8'))),
+    }));
 const current = load(HISTORIES_DIR, 'replay-');
 const preV2 = load(PRE_V2_DIR, 'replay-pre-v2-');
 const histories = [...current, ...preV2];
-const PATHS = ['cancelled-after-payment', 'cancelled-mid-charge', 'declined', 'operator-cancel', 'paid-shipped', 'payment-timeout', 'rejected-out-of-stock'];
+const PATHS = [
+  'cancelled-after-payment',
+  'cancelled-mid-charge',
+  'declined',
+  'operator-cancel',
+  'paid-shipped',
+  'payment-timeout',
+  'rejected-out-of-stock',
+];
 
 /** The patch IDs a history recorded (marker events written by `patched()`). */
 const patchesOf = (history: (typeof histories)[number]['history']): string[] =>
@@ -57,7 +80,8 @@ it('has a committed history for every path: paid and shipped, declined, cancelle
     expect(history.events?.[history.events.length - 1]?.workflowExecutionCompletedEventAttributes).toBeTruthy();
   }
   // The current histories took the v2 path; the older ones did not (so both paths replay here).
-  for (const { workflowId, history } of current) expect([workflowId, patchesOf(history)]).toEqual([workflowId, [ORDER_PATH_V2]]);
+  for (const { workflowId, history } of current)
+    expect([workflowId, patchesOf(history)]).toEqual([workflowId, [ORDER_PATH_V2]]);
   for (const { workflowId, history } of preV2) expect([workflowId, patchesOf(history)]).toEqual([workflowId, []]);
 });
 
@@ -68,12 +92,18 @@ it('replays every history against the workers’ prebuilt orders bundle', async 
 
 describe('bundled here from source', () => {
   it('replays the current workflow source (the control for the negative control below)', async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/orders'), logger: silent });
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../workflows/orders'),
+      logger: silent,
+    });
     expect(await replayAll({ workflowBundle: { code }, logger: silent } as ReplayWorkerOptions)).toEqual(allOk());
   }, 60_000);
 
   it('fails with a DeterminismViolationError for an incompatible change (negative control)', async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../replay/negative/place-order-altered.workflow'), logger: silent });
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../replay/negative/place-order-altered.workflow'),
+      logger: silent,
+    });
     const results = await replayAll({ workflowBundle: { code }, logger: silent } as ReplayWorkerOptions);
     expect(Object.keys(results)).toHaveLength(histories.length);
     for (const [workflowId, error] of Object.entries(results)) {

@@ -18,8 +18,15 @@ import { type Stack, startStack } from '../support/stack';
 import { testEnv } from '../support/test-env';
 
 const markdown = readFileSync(RUNBOOK_FILE, 'utf8');
-const fenced = [...markdown.matchAll(/^```([^\n]*)\n([\s\S]*?)^```[ \t]*$/gm)].map((m) => ({ info: m[1].trim(), code: m[2] }));
-const blocks = new Map(fenced.flatMap((b) => (/^sh runbook=([a-z0-9-]+)$/.exec(b.info) ? [[/^sh runbook=([a-z0-9-]+)$/.exec(b.info)![1], b.code] as const] : [])));
+const fenced = [...markdown.matchAll(/^```([^\n]*)\n([\s\S]*?)^```[ \t]*$/gm)].map((m) => ({
+  info: m[1].trim(),
+  code: m[2],
+}));
+const blocks = new Map(
+  fenced.flatMap((b) =>
+    /^sh runbook=([a-z0-9-]+)$/.exec(b.info) ? [[/^sh runbook=([a-z0-9-]+)$/.exec(b.info)![1], b.code] as const] : [],
+  ),
+);
 const executed = new Set<string>();
 
 let server: DevServer;
@@ -44,7 +51,13 @@ function run(id: string, vars: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['--norc', '--noprofile', '-euo', 'pipefail', '-c', code], {
       cwd: workdir,
-      env: { PATH: `${binDir}${path.delimiter}${process.env.PATH}`, HOME: workdir, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default', ...vars },
+      env: {
+        PATH: `${binDir}${path.delimiter}${process.env.PATH}`,
+        HOME: workdir,
+        TEMPORAL_ADDRESS: server.address,
+        TEMPORAL_NAMESPACE: 'default',
+        ...vars,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -63,7 +76,8 @@ function run(id: string, vars: Record<string, string> = {}): Promise<Run> {
 /** As run(), and it must succeed. */
 async function ok(id: string, vars: Record<string, string> = {}): Promise<string> {
   const r = await run(id, vars);
-  if (r.status !== 0) throw new Error(`runbook block ${id} exited ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`runbook block ${id} exited ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
   return r.stdout;
 }
 
@@ -79,17 +93,25 @@ let carol: Customer; // o6, o7 (paid: the fraud case)
 const o: Record<string, string> = {};
 
 const handle = (orderId: string) => stack.api.temporal.workflow.getHandle(orderWorkflowId(orderId));
-const orderOf = async (c: Customer, orderId: string) => (await stack.request('GET', `/api/orders/${orderId}`, { token: c.token })).body;
-const status = async (orderId: string) => (await handle(orderId).describe()).typedSearchAttributes.get(OrderStatusSearchAttribute);
+const orderOf = async (c: Customer, orderId: string) =>
+  (await stack.request('GET', `/api/orders/${orderId}`, { token: c.token })).body;
+const status = async (orderId: string) =>
+  (await handle(orderId).describe()).typedSearchAttributes.get(OrderStatusSearchAttribute);
 async function place(c: Customer, quantity: number, paymentMethod = 'pm_card_visa'): Promise<string> {
-  const res = await stack.request('POST', '/api/orders', { token: c.token, body: { items: [{ productId, quantity }], paymentMethod } });
+  const res = await stack.request('POST', '/api/orders', {
+    token: c.token,
+    body: { items: [{ productId, quantity }], paymentMethod },
+  });
   if (res.status !== 201) throw new Error(`order refused: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;
 }
 /** Waits until the visibility store (what `workflow list` reads) shows the order in `expected`. */
 const visible = (orderId: string, expected: string) =>
   eventually(async () => {
-    for await (const wf of stack.api.temporal.workflow.list({ query: `WorkflowId='${orderWorkflowId(orderId)}' AND OrderStatus='${expected}'` })) return wf;
+    for await (const wf of stack.api.temporal.workflow.list({
+      query: `WorkflowId='${orderWorkflowId(orderId)}' AND OrderStatus='${expected}'`,
+    }))
+      return wf;
     return undefined;
   }, `order ${orderId} listed as ${expected}`);
 async function chargeAttempt(orderId: string) {
@@ -105,10 +127,20 @@ beforeAll(async () => {
   symlinkSync(env.cli, path.join(binDir, 'temporal'));
   server = await startDevServer({ cli: env.cli, port: await freePort(), headless: true });
   // A long payment deadline: the stuck payment stays PENDING for the whole file.
-  stack = await startStack({ env: { TEMPORAL_ADDRESS: server.address, ORDER_PAYMENT_TIMEOUT_MS: String(30 * 60_000) } });
+  stack = await startStack({
+    env: { TEMPORAL_ADDRESS: server.address, ORDER_PAYMENT_TIMEOUT_MS: String(30 * 60_000) },
+  });
 
   admin = await stack.adminToken();
-  const product = await stack.request('POST', '/api/products', { token: admin, body: { name: `Runbook kettle ${randomUUID().slice(0, 8)}`, description: 'for the runbook', priceCents: 5999, stock: 500 } });
+  const product = await stack.request('POST', '/api/products', {
+    token: admin,
+    body: {
+      name: `Runbook kettle ${randomUUID().slice(0, 8)}`,
+      description: 'for the runbook',
+      priceCents: 5999,
+      stock: 500,
+    },
+  });
   expect(product.status).toBe(201);
   productId = product.body.id;
   alice = await stack.customer('Alice');
@@ -125,7 +157,10 @@ beforeAll(async () => {
   for (const k of ['o1', 'o2', 'o5', 'o6', 'o7']) await visible(o[k], 'PAID');
   await visible(o.o3, 'FAILED');
   await visible(o.o4, 'PENDING');
-  await eventually(async () => ((await chargeAttempt(o.o4))?.attempt ?? 0) >= 2 || undefined, 'the stuck charge to retry');
+  await eventually(
+    async () => ((await chargeAttempt(o.o4))?.attempt ?? 0) >= 2 || undefined,
+    'the stuck charge to retry',
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -177,7 +212,13 @@ describe("reading an order's history", () => {
     expect(progress).toContain('"status":"PAID"');
 
     const history = await ok('read-history', { ORDER_ID: o.o1 });
-    for (const event of ['WorkflowExecutionStarted', 'WorkflowExecutionUpdateAccepted', 'ActivityTaskCompleted', 'UpsertWorkflowSearchAttributes']) expect(history).toContain(event);
+    for (const event of [
+      'WorkflowExecutionStarted',
+      'WorkflowExecutionUpdateAccepted',
+      'ActivityTaskCompleted',
+      'UpsertWorkflowSearchAttributes',
+    ])
+      expect(history).toContain(event);
     const file = path.join(workdir, `order-${o.o1}.history.json`);
     expect(existsSync(file)).toBe(true);
     const json = JSON.parse(readFileSync(file, 'utf8'));
@@ -216,7 +257,10 @@ describe('retrying a stuck payment', () => {
     expect(found).toContain('PaymentProviderUnavailable');
 
     await ok('pause-payment', { ORDER_ID: o.o4 });
-    await eventually(async () => ((await chargeAttempt(o.o4))?.state === state.PENDING_ACTIVITY_STATE_PAUSED ? true : undefined), 'charge paused');
+    await eventually(
+      async () => ((await chargeAttempt(o.o4))?.state === state.PENDING_ACTIVITY_STATE_PAUSED ? true : undefined),
+      'charge paused',
+    );
 
     await ok('resume-payment', { ORDER_ID: o.o4 });
     const resumed = await eventually(async () => {
@@ -226,13 +270,25 @@ describe('retrying a stuck payment', () => {
     expect(resumed.attempt).toBeLessThanOrEqual(2);
 
     // Let it fail a few more times, then retry now with fresh attempts.
-    await eventually(async () => (((await chargeAttempt(o.o4))?.attempt ?? 0) >= 3 ? true : undefined), 'more failed attempts');
+    await eventually(
+      async () => (((await chargeAttempt(o.o4))?.attempt ?? 0) >= 3 ? true : undefined),
+      'more failed attempts',
+    );
     await ok('retry-payment', { ORDER_ID: o.o4 });
-    await eventually(async () => (((await chargeAttempt(o.o4))?.attempt ?? 99) <= 2 ? true : undefined), 'attempts reset');
+    await eventually(
+      async () => (((await chargeAttempt(o.o4))?.attempt ?? 99) <= 2 ? true : undefined),
+      'attempts reset',
+    );
 
-    await eventually(async () => (((await chargeAttempt(o.o4))?.attempt ?? 0) >= 3 ? true : undefined), 'more failed attempts');
+    await eventually(
+      async () => (((await chargeAttempt(o.o4))?.attempt ?? 0) >= 3 ? true : undefined),
+      'more failed attempts',
+    );
     expect(await ok('retry-all-payments')).toMatch(/Started batch for job ID: [0-9a-f-]{36}/);
-    await eventually(async () => (((await chargeAttempt(o.o4))?.attempt ?? 99) <= 2 ? true : undefined), 'attempts reset by the batch');
+    await eventually(
+      async () => (((await chargeAttempt(o.o4))?.attempt ?? 99) <= 2 ? true : undefined),
+      'attempts reset by the batch',
+    );
     expect(await status(o.o4)).toBe('PENDING');
 
     // The customer gives up: cancel, which interrupts the charge; nothing was captured.
@@ -249,7 +305,11 @@ describe('resetting a workflow', () => {
     // both idempotent) and publishes PAID again.
     const after = await eventually(async () => {
       const d = await handle(o.o5).describe();
-      return d.runId !== before && d.status.name === 'RUNNING' && d.typedSearchAttributes.get(OrderStatusSearchAttribute) === 'PAID' ? d : undefined;
+      return d.runId !== before &&
+        d.status.name === 'RUNNING' &&
+        d.typedSearchAttributes.get(OrderStatusSearchAttribute) === 'PAID'
+        ? d
+        : undefined;
     }, 'a new run, PAID');
     expect(after.runId).not.toBe(before);
     await new Promise((r) => setTimeout(r, 300));

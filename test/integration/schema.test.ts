@@ -27,7 +27,10 @@ it('the database refuses negative stock (CHECK constraint)', async () => {
   const ds = createDataSource(parseConfig({ MYSQL_URL: testEnv().mysqlUrl }), { poolSize: 1 });
   await ds.initialize();
   const id = '00000000-0000-4000-8000-0000000000c1';
-  await ds.query('INSERT INTO products (id, sku, name, description, price_cents, currency, stock, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, NOW(3), NOW(3))', [id, 'CHECK-TEST', 'x', '', 1, 'USD', 1]);
+  await ds.query(
+    'INSERT INTO products (id, sku, name, description, price_cents, currency, stock, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, NOW(3), NOW(3))',
+    [id, 'CHECK-TEST', 'x', '', 1, 'USD', 1],
+  );
   await expect(ds.query('UPDATE products SET stock = stock - 2 WHERE id = ?', [id])).rejects.toThrow(/constraint/i);
   await ds.query('DELETE FROM products WHERE id = ?', [id]);
   await ds.destroy();

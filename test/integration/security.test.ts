@@ -8,7 +8,6 @@ import { type AccessRule, type Caller, judge } from '../support/access-judge';
 import { type OpenApiDoc, operations } from '../support/openapi-arbitraries';
 import { type Stack, startStack } from '../support/stack';
 
-
 /** Who may call what (DESIGN.md §5). "owner" = the customer the resource belongs to, or an admin. */
 const RULES: Record<string, AccessRule> = {
   'POST /api/users/register': 'public',
@@ -51,13 +50,27 @@ afterAll(async () => {
 async function newProduct(stock = 100): Promise<string> {
   const id = randomUUID();
   const now = new Date();
-  await stack.workerDeps.dataSource.getRepository(ProductEntity).insert({ id, sku: `SEC-${id.slice(0, 12)}`, name: 'Access test', description: '', priceCents: 500, currency: 'USD', stock, createdAt: now, updatedAt: now, deletedAt: null });
+  await stack.workerDeps.dataSource.getRepository(ProductEntity).insert({
+    id,
+    sku: `SEC-${id.slice(0, 12)}`,
+    name: 'Access test',
+    description: '',
+    priceCents: 500,
+    currency: 'USD',
+    stock,
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+  });
   return id;
 }
 
 async function newOwnerOrder(): Promise<string> {
   const productId = await newProduct();
-  const res = await stack.request('POST', '/api/orders', { token: owner.token, body: { items: [{ productId, quantity: 1 }] } });
+  const res = await stack.request('POST', '/api/orders', {
+    token: owner.token,
+    body: { items: [{ productId, quantity: 1 }] },
+  });
   if (res.status !== 201) throw new Error(`order fixture: ${res.status} ${JSON.stringify(res.body)}`);
   // Ship needs PAID; wait for the payment to settle so every caller meets the same state.
   for (let i = 0; i < 100; i++) {
@@ -75,15 +88,20 @@ async function fixture(method: string, path: string): Promise<{ path: string; bo
     const id = await newOwnerOrder();
     return { path: path.replace('{id}', id), ownedId: id };
   }
-  if (path === '/api/products/{id}') return { path: path.replace('{id}', await newProduct()), body: method === 'PUT' ? { name: 'Renamed' } : undefined };
-  if (method === 'POST' && path === '/api/products') return { path, body: { name: 'Created', description: 'x', priceCents: 100, stock: 1 } };
-  if (method === 'POST' && path === '/api/orders') return { path, body: { items: [{ productId: await newProduct(), quantity: 1 }] } };
-  if (path === '/api/users/register') return { path, body: { email: `sec-${randomUUID()}@example.test`, password: 'password123', name: 'Sec' } };
+  if (path === '/api/products/{id}')
+    return { path: path.replace('{id}', await newProduct()), body: method === 'PUT' ? { name: 'Renamed' } : undefined };
+  if (method === 'POST' && path === '/api/products')
+    return { path, body: { name: 'Created', description: 'x', priceCents: 100, stock: 1 } };
+  if (method === 'POST' && path === '/api/orders')
+    return { path, body: { items: [{ productId: await newProduct(), quantity: 1 }] } };
+  if (path === '/api/users/register')
+    return { path, body: { email: `sec-${randomUUID()}@example.test`, password: 'password123', name: 'Sec' } };
   if (path === '/api/users/login') return { path, body: { email: owner.email, password: owner.password } };
   return { path };
 }
 
-const tokenOf = (c: Caller) => (c === 'anonymous' ? undefined : c === 'owner' ? owner.token : c === 'other' ? other.token : admin);
+const tokenOf = (c: Caller) =>
+  c === 'anonymous' ? undefined : c === 'owner' ? owner.token : c === 'other' ? other.token : admin;
 
 it('has an access rule for every operation in the OpenAPI document', () => {
   const ops = operations(doc).map((o) => `${o.method} ${o.path}`);
@@ -119,16 +137,29 @@ describe('mass assignment and injection', () => {
     const productId = await newProduct();
     const res = await stack.request('POST', '/api/orders', {
       token: owner.token,
-      body: { items: [{ productId, quantity: 2, unitPriceCents: 1, priceCents: 1 }], status: 'SHIPPED', totalCents: 1, userId: other.id },
+      body: {
+        items: [{ productId, quantity: 2, unitPriceCents: 1, priceCents: 1 }],
+        status: 'SHIPPED',
+        totalCents: 1,
+        userId: other.id,
+      },
     });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ userId: owner.id, status: 'PENDING', totalCents: 1000, items: [{ productId, unitPriceCents: 500, quantity: 2 }] });
+    expect(res.body).toMatchObject({
+      userId: owner.id,
+      status: 'PENDING',
+      totalCents: 1000,
+      items: [{ productId, unitPriceCents: 500, quantity: 2 }],
+    });
   });
 
-  it.each(["' OR '1'='1", "admin@example.test' --", '" OR ""="', "x'; DROP TABLE users; --"])('treats %s as data in login', async (email) => {
-    const res = await stack.request('POST', '/api/users/login', { body: { email, password: "' OR '1'='1" } });
-    expect([400, 401]).toContain(res.status);
-  });
+  it.each(["' OR '1'='1", "admin@example.test' --", '" OR ""="', "x'; DROP TABLE users; --"])(
+    'treats %s as data in login',
+    async (email) => {
+      const res = await stack.request('POST', '/api/users/login', { body: { email, password: "' OR '1'='1" } });
+      expect([400, 401]).toContain(res.status);
+    },
+  );
 
   it('treats injection in path and query parameters as data', async () => {
     for (const evil of ["1' OR '1'='1", '1; DROP TABLE products']) {
@@ -156,7 +187,9 @@ describe('login timing', () => {
     }
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const ratio = median(unknown) / median(known);
-    console.log(`login timing: known ${median(known).toFixed(1)} ms, unknown ${median(unknown).toFixed(1)} ms, ratio ${ratio.toFixed(2)}`);
+    console.log(
+      `login timing: known ${median(known).toFixed(1)} ms, unknown ${median(unknown).toFixed(1)} ms, ratio ${ratio.toFixed(2)}`,
+    );
     // Both paths run exactly one bcrypt compare (~65 ms); without the dummy hash the unknown
     // path would take ~1 ms, a ratio near 0.02.
     expect(ratio).toBeGreaterThan(0.5);

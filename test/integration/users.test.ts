@@ -15,16 +15,29 @@ const newEmail = () => `u-${randomUUID()}@example.test`;
 const expectProblem = (res: { status: number; headers: Headers; body: any }, status: number, code?: string) => {
   expect(res.status).toBe(status);
   expect(res.headers.get('content-type')).toContain('application/problem+json');
-  expect(res.body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String), type: expect.any(String) });
+  expect(res.body).toMatchObject({
+    status,
+    title: expect.any(String),
+    detail: expect.any(String),
+    type: expect.any(String),
+  });
   if (code) expect(res.body.code).toBe(code);
 };
 
 describe('POST /api/users/register', () => {
   it('creates a customer, ignores a role in the body, and the welcome e-mail arrives over SMTP', async () => {
     const email = newEmail();
-    const res = await stack.request('POST', '/api/users/register', { body: { email: email.toUpperCase(), password: 'password123', name: 'Ada', role: 'admin' } });
+    const res = await stack.request('POST', '/api/users/register', {
+      body: { email: email.toUpperCase(), password: 'password123', name: 'Ada', role: 'admin' },
+    });
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), email, name: 'Ada', role: 'customer', createdAt: expect.any(String) });
+    expect(res.body).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      email,
+      name: 'Ada',
+      role: 'customer',
+      createdAt: expect.any(String),
+    });
     expect(res.headers.get('location')).toBe(`/api/users/${res.body.id}`);
     expect(res.headers.get('x-request-id')).toBeTruthy();
 
@@ -42,7 +55,10 @@ describe('POST /api/users/register', () => {
     await stack.smtp.waitFor((m) => m.to.includes(email));
     // Run the same e-mail workflow's activity again, as a retry after a crash would.
     const { createEmailActivities } = await import('../../activities/notifications/email.activities');
-    const again = await createEmailActivities({ dataSource: stack.workerDeps.dataSource, mailer: stack.workerDeps.mailer }).deliverEmail({ messageKey: `welcome:${id}`, template: 'welcome', userId: id, data: { name: 'x' } });
+    const again = await createEmailActivities({
+      dataSource: stack.workerDeps.dataSource,
+      mailer: stack.workerDeps.mailer,
+    }).deliverEmail({ messageKey: `welcome:${id}`, template: 'welcome', userId: id, data: { name: 'x' } });
     expect(again.status).toBe('ALREADY_SENT');
     await new Promise((r) => setTimeout(r, 500));
     expect(stack.smtp.to(email)).toHaveLength(1);
@@ -51,7 +67,10 @@ describe('POST /api/users/register', () => {
   it('answers 409 EMAIL_TAKEN for a duplicate e-mail, and exactly one of two concurrent registrations wins', async () => {
     const email = newEmail();
     const body = { email, password: 'password123', name: 'Twin' };
-    const [a, b] = await Promise.all([stack.request('POST', '/api/users/register', { body }), stack.request('POST', '/api/users/register', { body })]);
+    const [a, b] = await Promise.all([
+      stack.request('POST', '/api/users/register', { body }),
+      stack.request('POST', '/api/users/register', { body }),
+    ]);
     expect([a.status, b.status].sort()).toEqual([201, 409]);
     expectProblem(a.status === 409 ? a : b, 409, 'EMAIL_TAKEN');
     const again = await stack.request('POST', '/api/users/register', { body });
@@ -74,16 +93,38 @@ describe('POST /api/users/register', () => {
   });
 
   it('rejects malformed JSON, a non-object body, a non-JSON content type and an oversized body', async () => {
-    expectProblem(await stack.request('POST', '/api/users/register', { rawBody: '{"email": ', headers: { 'Content-Type': 'application/json' } }), 400, 'VALIDATION_FAILED');
+    expectProblem(
+      await stack.request('POST', '/api/users/register', {
+        rawBody: '{"email": ',
+        headers: { 'Content-Type': 'application/json' },
+      }),
+      400,
+      'VALIDATION_FAILED',
+    );
     expectProblem(await stack.request('POST', '/api/users/register', { body: ['a'] }), 400);
-    expectProblem(await stack.request('POST', '/api/users/register', { rawBody: 'email=a', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
-    expectProblem(await stack.request('POST', '/api/users/register', { body: { email: newEmail(), password: 'password123', name: 'x'.repeat(200_000) } }), 413, 'PAYLOAD_TOO_LARGE');
+    expectProblem(
+      await stack.request('POST', '/api/users/register', {
+        rawBody: 'email=a',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    expectProblem(
+      await stack.request('POST', '/api/users/register', {
+        body: { email: newEmail(), password: 'password123', name: 'x'.repeat(200_000) },
+      }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    );
   });
 
   it('accepts a password of exactly 72 bytes and logs in with it', async () => {
     const email = newEmail();
     const password = 'é'.repeat(36); // 72 bytes
-    expect((await stack.request('POST', '/api/users/register', { body: { email, password, name: 'Max' } })).status).toBe(201);
+    expect(
+      (await stack.request('POST', '/api/users/register', { body: { email, password, name: 'Max' } })).status,
+    ).toBe(201);
     expect((await stack.request('POST', '/api/users/login', { body: { email, password } })).status).toBe(200);
   });
 });
@@ -93,7 +134,11 @@ describe('POST /api/users/login', () => {
     const c = await stack.customer('Logan');
     const res = await stack.request('POST', '/api/users/login', { body: { email: c.email, password: c.password } });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 3600, user: { id: c.id, email: c.email, role: 'customer' } });
+    expect(res.body).toMatchObject({
+      tokenType: 'Bearer',
+      expiresIn: 3600,
+      user: { id: c.id, email: c.email, role: 'customer' },
+    });
     const claims = JSON.parse(Buffer.from(res.body.accessToken.split('.')[1], 'base64url').toString());
     expect(claims).toMatchObject({ sub: c.id, role: 'customer', iss: 'temporal-shop', aud: 'temporal-shop-api' });
     expect(claims.exp - claims.iat).toBe(3600);
@@ -101,8 +146,12 @@ describe('POST /api/users/login', () => {
 
   it('gives the same 401 for an unknown e-mail and a wrong password', async () => {
     const c = await stack.customer();
-    const wrong = await stack.request('POST', '/api/users/login', { body: { email: c.email, password: 'not the password' } });
-    const unknown = await stack.request('POST', '/api/users/login', { body: { email: newEmail(), password: 'not the password' } });
+    const wrong = await stack.request('POST', '/api/users/login', {
+      body: { email: c.email, password: 'not the password' },
+    });
+    const unknown = await stack.request('POST', '/api/users/login', {
+      body: { email: newEmail(), password: 'not the password' },
+    });
     expectProblem(wrong, 401, 'INVALID_CREDENTIALS');
     expectProblem(unknown, 401, 'INVALID_CREDENTIALS');
     expect(wrong.body.detail).toBe(unknown.body.detail);
@@ -152,7 +201,9 @@ describe('gateway basics', () => {
   it('echoes a sane X-Request-Id and replaces an unsafe one', async () => {
     const ok = await stack.request('GET', '/healthz', { headers: { 'X-Request-Id': 'abc-123' } });
     expect(ok.headers.get('x-request-id')).toBe('abc-123');
-    const bad = await stack.request('GET', '/healthz', { headers: { 'X-Request-Id': 'evil\u0001id'.replace('\u0001', '%01') + ' x' } });
+    const bad = await stack.request('GET', '/healthz', {
+      headers: { 'X-Request-Id': 'evil\u0001id'.replace('\u0001', '%01') + ' x' },
+    });
     expect(bad.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 

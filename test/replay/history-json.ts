@@ -11,6 +11,7 @@ export function historyToJson(history: History): unknown {
 
 /** Proto-JSON (ours, the CLI's or the Web UI's) → a History that Worker.runReplayHistories takes as is. */
 export function historyFromJson(json: unknown): History {
-  if (!json || typeof json !== 'object' || !Array.isArray((json as { events?: unknown }).events)) throw new TypeError('not a history: expected {events: [...]}');
+  if (!json || typeof json !== 'object' || !Array.isArray((json as { events?: unknown }).events))
+    throw new TypeError('not a history: expected {events: [...]}');
   return historyFromJSON(json);
 }

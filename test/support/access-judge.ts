@@ -4,7 +4,13 @@ export type AccessRule = 'public' | 'user' | 'owner' | 'admin';
 export type Caller = 'anonymous' | 'owner' | 'other' | 'admin';
 
 /** Returns why the response is a violation, or undefined when it is what the rule allows. */
-export function judge(rule: AccessRule, caller: Caller, status: number, body: string, ownedId?: string): string | undefined {
+export function judge(
+  rule: AccessRule,
+  caller: Caller,
+  status: number,
+  body: string,
+  ownedId?: string,
+): string | undefined {
   if (status >= 500) return `server error ${status}`;
   const denied = status === 401 || status === 403;
   if (rule === 'public') return denied ? `public operation refused (${status})` : undefined;

@@ -15,7 +15,10 @@ import type { TestEnv } from './test-env';
 export default async function globalSetup(): Promise<void> {
   const root = path.resolve(__dirname, '..', '..');
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'shop-test-'));
-  const cliOut = spawnSync(process.execPath, [path.join(root, 'scripts', 'temporal-cli.mjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const cliOut = spawnSync(process.execPath, [path.join(root, 'scripts', 'temporal-cli.mjs')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (cliOut.status !== 0) throw new Error('could not obtain the temporal CLI');
   const cli = cliOut.stdout.trim();
 

@@ -40,7 +40,8 @@ export function dashboardQueries(): Query[] {
   const out: Query[] = [];
   for (const { file, json } of loadDashboards()) {
     for (const panel of allPanels(json)) {
-      for (const t of panel.targets ?? []) if (t.expr !== undefined) out.push({ source: `${file} › ${panel.title} › ${t.refId}`, expr: String(t.expr) });
+      for (const t of panel.targets ?? [])
+        if (t.expr !== undefined) out.push({ source: `${file} › ${panel.title} › ${t.refId}`, expr: String(t.expr) });
     }
     for (const v of json.templating?.list ?? []) {
       if (v.type !== 'query') continue;
@@ -72,12 +73,24 @@ export function alertQueries(): Query[] {
 
 /** Grafana's macros and variables replaced so the expression is plain PromQL. */
 export function grafanaToPromQL(expr: string): string {
-  return expr
-    .replace(/\$__(rate_interval|interval|range)\b/g, '5m')
-    .replace(/\$\{(\w+)(?::\w+)?\}|\$(\w+)/g, '.*');
+  return expr.replace(/\$__(rate_interval|interval|range)\b/g, '5m').replace(/\$\{(\w+)(?::\w+)?\}|\$(\w+)/g, '.*');
 }
 
-const NOT_METRICS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset', 'inf', 'nan']);
+const NOT_METRICS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'and',
+  'or',
+  'unless',
+  'offset',
+  'inf',
+  'nan',
+]);
 
 /** The metric names a PromQL expression selects (functions, keywords, labels and durations left out). */
 export function metricNamesIn(expr: string): string[] {
@@ -133,7 +146,9 @@ export function promtool(): string | undefined {
     if (dir && existsSync(candidate)) return candidate;
   }
   if (process.env.ALLOW_NO_PROMTOOL === '1') return undefined;
-  throw new Error('promtool is not installed: install Debian\'s `prometheus` package (apt-get install -y prometheus), or set ALLOW_NO_PROMTOOL=1 to skip the promtool checks');
+  throw new Error(
+    "promtool is not installed: install Debian's `prometheus` package (apt-get install -y prometheus), or set ALLOW_NO_PROMTOOL=1 to skip the promtool checks",
+  );
 }
 
 export function runPromtool(bin: string, args: string[]): { status: number | null; output: string } {

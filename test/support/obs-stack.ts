@@ -16,7 +16,8 @@ export type LogLine = Record<string, unknown> & { msg?: string; level?: string }
 export class LogCapture extends Writable {
   readonly lines: LogLine[] = [];
   override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) this.lines.push(JSON.parse(line) as LogLine);
+    for (const line of chunk.toString('utf8').split('\n'))
+      if (line.trim()) this.lines.push(JSON.parse(line) as LogLine);
     done();
   }
   where(pred: (l: LogLine) => boolean): LogLine[] {
@@ -28,7 +29,8 @@ export class LogCapture extends Writable {
     for (;;) {
       const hit = this.lines.find(pred);
       if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`no log line ${what} within ${timeoutMs} ms (${this.lines.length} lines captured)`);
+      if (Date.now() > deadline)
+        throw new Error(`no log line ${what} within ${timeoutMs} ms (${this.lines.length} lines captured)`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -47,12 +49,23 @@ export async function startObservedStack(opts: { env?: Record<string, string> } 
   const logs = new LogCapture();
   // The shop's logger options (common/logger.ts), writing into the capture instead of stdout.
   const log = pino(
-    { level: 'debug', base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
+    {
+      level: 'debug',
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
     logs,
   );
   // All worker pools; the first runtime install in this test file wins: with SDK metrics on, as `npm run worker` runs.
-  const stack = await startStack({ env: { LOG_LEVEL: 'debug', ...(opts.env ?? {}) }, log, sdkMetricsPort: await freePort(), workerHttp: true });
+  const stack = await startStack({
+    env: { LOG_LEVEL: 'debug', ...(opts.env ?? {}) },
+    log,
+    sdkMetricsPort: await freePort(),
+    workerHttp: true,
+  });
   const { sdkMetricsUrl, workerHttpUrl, workers, workerConnection } = stack;
-  if (!sdkMetricsUrl || !workerHttpUrl || !workers || !workerConnection) throw new Error('startStack did not start the SDK exporter, the worker pools and their endpoint');
+  if (!sdkMetricsUrl || !workerHttpUrl || !workers || !workerConnection)
+    throw new Error('startStack did not start the SDK exporter, the worker pools and their endpoint');
   return Object.assign(stack, { logs, log, sdkMetricsUrl, workerHttpUrl, workers, workerConnection });
 }

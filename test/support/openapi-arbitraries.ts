@@ -21,7 +21,10 @@ type Schema = {
   oneOf?: Schema[];
 };
 
-export type OpenApiDoc = { paths: Record<string, Record<string, any>>; components: { schemas: Record<string, Schema> } };
+export type OpenApiDoc = {
+  paths: Record<string, Record<string, any>>;
+  components: { schemas: Record<string, Schema> };
+};
 
 export const HOSTILE_STRINGS = [
   "' OR '1'='1",
@@ -56,7 +59,13 @@ export function validValue(doc: OpenApiDoc, raw: Schema, depth = 0): fc.Arbitrar
     case 'string':
       if (s.format === 'uuid') return fc.uuid();
       if (s.format === 'email') return fc.emailAddress().filter((e) => e.length <= (s.maxLength ?? 254));
-      return fc.string({ minLength: Math.max(s.minLength ?? 0, 0), maxLength: Math.min(s.maxLength ?? 40, 60), unit: 'grapheme-ascii' }).filter((v) => v.trim().length >= (s.minLength ?? 0));
+      return fc
+        .string({
+          minLength: Math.max(s.minLength ?? 0, 0),
+          maxLength: Math.min(s.maxLength ?? 40, 60),
+          unit: 'grapheme-ascii',
+        })
+        .filter((v) => v.trim().length >= (s.minLength ?? 0));
     case 'integer':
       return fc.integer({ min: s.minimum ?? -1000, max: Math.min(s.maximum ?? 1_000_000, 1_000_000_000) });
     case 'number':
@@ -64,7 +73,10 @@ export function validValue(doc: OpenApiDoc, raw: Schema, depth = 0): fc.Arbitrar
     case 'boolean':
       return fc.boolean();
     case 'array':
-      return fc.array(validValue(doc, s.items ?? {}, depth + 1), { minLength: s.minItems ?? 0, maxLength: Math.min(s.maxItems ?? 3, 3) });
+      return fc.array(validValue(doc, s.items ?? {}, depth + 1), {
+        minLength: s.minItems ?? 0,
+        maxLength: Math.min(s.maxItems ?? 3, 3),
+      });
     case 'object': {
       if (depth > 4) return fc.constant({});
       const props = s.properties ?? {};
@@ -81,17 +93,40 @@ export function validValue(doc: OpenApiDoc, raw: Schema, depth = 0): fc.Arbitrar
 /** A value that breaks the schema: wrong type, hostile content, or a missing required field. */
 export function malformedValue(doc: OpenApiDoc, raw: Schema): fc.Arbitrary<unknown> {
   const s = resolve(doc, raw);
-  const wrongTypes = fc.oneof(fc.constant(null), fc.integer(), fc.boolean(), fc.array(fc.string(), { maxLength: 2 }), fc.constantFrom(...HOSTILE_STRINGS));
+  const wrongTypes = fc.oneof(
+    fc.constant(null),
+    fc.integer(),
+    fc.boolean(),
+    fc.array(fc.string(), { maxLength: 2 }),
+    fc.constantFrom(...HOSTILE_STRINGS),
+  );
   if (s.type !== 'object' || !s.properties) return wrongTypes;
   const keys = Object.keys(s.properties);
   return fc.oneof(
     wrongTypes,
     // one field replaced by garbage
-    fc.tuple(validValue(doc, s), fc.constantFrom(...keys), fc.oneof(wrongTypes, fc.jsonValue({ maxDepth: 2 }))).map(([v, k, bad]) => ({ ...(v as object), [k]: bad })),
+    fc
+      .tuple(validValue(doc, s), fc.constantFrom(...keys), fc.oneof(wrongTypes, fc.jsonValue({ maxDepth: 2 })))
+      .map(([v, k, bad]) => ({ ...(v as object), [k]: bad })),
     // one required field missing
-    ...(s.required?.length ? [fc.tuple(validValue(doc, s), fc.constantFrom(...s.required)).map(([v, k]) => { const o = { ...(v as Record<string, unknown>) }; delete o[k]; return o; })] : []),
+    ...(s.required?.length
+      ? [
+          fc.tuple(validValue(doc, s), fc.constantFrom(...s.required)).map(([v, k]) => {
+            const o = { ...(v as Record<string, unknown>) };
+            delete o[k];
+            return o;
+          }),
+        ]
+      : []),
     // unknown fields that must never be stored
-    validValue(doc, s).map((v) => ({ ...(v as object), role: 'admin', status: 'PAID', priceCents: -1, __proto__: { polluted: true }, constructor: { prototype: { polluted: true } } })),
+    validValue(doc, s).map((v) => ({
+      ...(v as object),
+      role: 'admin',
+      status: 'PAID',
+      priceCents: -1,
+      __proto__: { polluted: true },
+      constructor: { prototype: { polluted: true } },
+    })),
   );
 }
 
@@ -104,7 +139,8 @@ export interface Operation {
 export function operations(doc: OpenApiDoc): Operation[] {
   const out: Operation[] = [];
   for (const [path, item] of Object.entries(doc.paths)) {
-    for (const method of ['get', 'post', 'put', 'patch', 'delete']) if (item[method]) out.push({ method: method.toUpperCase(), path, op: item[method] });
+    for (const method of ['get', 'post', 'put', 'patch', 'delete'])
+      if (item[method]) out.push({ method: method.toUpperCase(), path, op: item[method] });
   }
   return out;
 }
@@ -113,18 +149,39 @@ export function operations(doc: OpenApiDoc): Operation[] {
 export function pathArbitrary(path: string): fc.Arbitrary<string> {
   const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
   if (!params.length) return fc.constant(path);
-  return fc.tuple(...params.map(() => fc.oneof(fc.uuid(), fc.constantFrom(...HOSTILE_STRINGS.filter((h) => h.length < 200)), fc.string({ maxLength: 20 })))).map((vals) => {
-    let p = path;
-    params.forEach((name, i) => (p = p.replace(`{${name}}`, encodeURIComponent(vals[i]))));
-    return p;
-  });
+  return fc
+    .tuple(
+      ...params.map(() =>
+        fc.oneof(
+          fc.uuid(),
+          fc.constantFrom(...HOSTILE_STRINGS.filter((h) => h.length < 200)),
+          fc.string({ maxLength: 20 }),
+        ),
+      ),
+    )
+    .map((vals) => {
+      let p = path;
+      params.forEach((name, i) => (p = p.replace(`{${name}}`, encodeURIComponent(vals[i]))));
+      return p;
+    });
 }
 
 export function queryArbitrary(op: any): fc.Arbitrary<string> {
   const params = ((op.parameters ?? []) as any[]).filter((p) => p.in === 'query');
   if (!params.length) return fc.constant('');
   return fc
-    .tuple(...params.map(() => fc.option(fc.oneof(fc.constantFrom('1', '0', '-1', '100', '101', '99999999999999999999', ''), fc.constantFrom(...HOSTILE_STRINGS.filter((h) => h.length < 200)), fc.string({ maxLength: 30 })), { nil: undefined })))
+    .tuple(
+      ...params.map(() =>
+        fc.option(
+          fc.oneof(
+            fc.constantFrom('1', '0', '-1', '100', '101', '99999999999999999999', ''),
+            fc.constantFrom(...HOSTILE_STRINGS.filter((h) => h.length < 200)),
+            fc.string({ maxLength: 30 }),
+          ),
+          { nil: undefined },
+        ),
+      ),
+    )
     .map((vals) => {
       const qs = new URLSearchParams();
       params.forEach((p, i) => vals[i] !== undefined && qs.set(p.name, vals[i] as string));

@@ -11,5 +11,8 @@ ajv.addSchema({ $id: 'shop', components: openApiDocument().components }, 'shop')
 /** Throws unless `value` matches `#/components/schemas/<name>` of the OpenAPI document. */
 export function expectSchema(name: string, value: unknown): void {
   const validate = ajv.getSchema(`shop#/components/schemas/${name}`)!;
-  if (!validate(value)) throw new Error(`${name} does not match the OpenAPI schema: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value)}`);
+  if (!validate(value))
+    throw new Error(
+      `${name} does not match the OpenAPI schema: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value)}`,
+    );
 }

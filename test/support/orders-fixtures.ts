@@ -6,7 +6,10 @@ import type { OrderView } from '../../workflows/orders/contract';
 import { orderWorkflowId } from '../../workflows/orders/contract';
 import type { HttpResponse, Stack } from './stack';
 
-export async function createProduct(stack: Stack, fields: { stock: number; priceCents?: number; name?: string; currency?: string }): Promise<ProductEntity> {
+export async function createProduct(
+  stack: Stack,
+  fields: { stock: number; priceCents?: number; name?: string; currency?: string },
+): Promise<ProductEntity> {
   const now = new Date();
   const id = randomUUID();
   const product = Object.assign(new ProductEntity(), {
@@ -30,7 +33,9 @@ export async function stockOf(stack: Stack, productId: string): Promise<number> 
 }
 
 export async function paymentsOf(stack: Stack, orderId: string): Promise<PaymentEntity[]> {
-  return stack.workerDeps.dataSource.getRepository(PaymentEntity).find({ where: { orderId }, order: { createdAt: 'ASC' } });
+  return stack.workerDeps.dataSource
+    .getRepository(PaymentEntity)
+    .find({ where: { orderId }, order: { createdAt: 'ASC' } });
 }
 
 export async function reservationsOf(stack: Stack, orderId: string): Promise<StockReservationEntity[]> {
@@ -43,13 +48,26 @@ export function placeOrder(
   body: unknown,
   opts: { idempotencyKey?: string } = {},
 ): Promise<HttpResponse<OrderView & { code?: string; detail?: string; details?: any }>> {
-  return stack.request('POST', '/api/orders', { token, body, headers: opts.idempotencyKey ? { 'Idempotency-Key': opts.idempotencyKey } : {} });
+  return stack.request('POST', '/api/orders', {
+    token,
+    body,
+    headers: opts.idempotencyKey ? { 'Idempotency-Key': opts.idempotencyKey } : {},
+  });
 }
 
-export const oneOf = (productId: string, quantity = 1, paymentMethod?: string) => ({ items: [{ productId, quantity }], ...(paymentMethod ? { paymentMethod } : {}) });
+export const oneOf = (productId: string, quantity = 1, paymentMethod?: string) => ({
+  items: [{ productId, quantity }],
+  ...(paymentMethod ? { paymentMethod } : {}),
+});
 
 /** Polls GET /api/orders/:id until the predicate holds. */
-export async function waitForOrder(stack: Stack, token: string, orderId: string, predicate: (o: OrderView) => boolean, timeoutMs = 30_000): Promise<OrderView> {
+export async function waitForOrder(
+  stack: Stack,
+  token: string,
+  orderId: string,
+  predicate: (o: OrderView) => boolean,
+  timeoutMs = 30_000,
+): Promise<OrderView> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -58,14 +76,25 @@ export async function waitForOrder(stack: Stack, token: string, orderId: string,
     if (res.status === 200 && predicate(res.body)) return res.body;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`order ${orderId} did not reach the expected state within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+  throw new Error(
+    `order ${orderId} did not reach the expected state within ${timeoutMs} ms; last: ${JSON.stringify(last)}`,
+  );
 }
 
-export const waitForStatus = (stack: Stack, token: string, orderId: string, status: OrderView['status'], timeoutMs?: number) =>
-  waitForOrder(stack, token, orderId, (o) => o.status === status, timeoutMs);
+export const waitForStatus = (
+  stack: Stack,
+  token: string,
+  orderId: string,
+  status: OrderView['status'],
+  timeoutMs?: number,
+) => waitForOrder(stack, token, orderId, (o) => o.status === status, timeoutMs);
 
 /** Polls until fn returns a truthy value. */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const v = await fn();
@@ -75,4 +104,5 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
   throw new Error(`${what} did not hold within ${timeoutMs} ms`);
 }
 
-export const orderHandle = (stack: Stack, orderId: string) => stack.api.temporal.workflow.getHandle(orderWorkflowId(orderId));
+export const orderHandle = (stack: Stack, orderId: string) =>
+  stack.api.temporal.workflow.getHandle(orderWorkflowId(orderId));

@@ -4,7 +4,15 @@
 // The capture stack runs with ORDER_PAYMENT_TIMEOUT_MS=2000 (the payment-timeout scenario).
 import { randomUUID } from 'node:crypto';
 import { orderIdFor } from '../../api/orders/idempotency';
-import { createProduct, eventually, oneOf, orderHandle, paymentsOf, placeOrder, waitForStatus } from './orders-fixtures';
+import {
+  createProduct,
+  eventually,
+  oneOf,
+  orderHandle,
+  paymentsOf,
+  placeOrder,
+  waitForStatus,
+} from './orders-fixtures';
 import type { Stack } from './stack';
 
 export const CAPTURE_PAYMENT_TIMEOUT_MS = 2000;

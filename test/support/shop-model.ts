@@ -104,7 +104,18 @@ export interface Tally {
   latency: Record<string, { n: number; ms: number }>;
 }
 
-export const newTally = (): Tally => ({ sequences: 0, commands: 0, requests: 0, fiveHundreds: 0, violations: 0, statuses: {}, xCache: {}, orderOutcomes: {}, events: {}, latency: {} });
+export const newTally = (): Tally => ({
+  sequences: 0,
+  commands: 0,
+  requests: 0,
+  fiveHundreds: 0,
+  violations: 0,
+  statuses: {},
+  xCache: {},
+  orderOutcomes: {},
+  events: {},
+  latency: {},
+});
 
 export interface ShopReal {
   stack: Stack;
@@ -119,7 +130,13 @@ export interface ShopReal {
 export const MAX_LIVE_PRODUCTS = 3;
 export const MAX_PRODUCTS = 6;
 
-export const newModel = (flaws: ModelFlaws, stopAt: number): ShopModel => ({ products: [], orders: [], keyed: [], flaws, stopAt });
+export const newModel = (flaws: ModelFlaws, stopAt: number): ShopModel => ({
+  products: [],
+  orders: [],
+  keyed: [],
+  flaws,
+  stopAt,
+});
 
 const holdsStock = (s: OrderStatus) => s === 'PENDING' || s === 'PAID' || s === 'SHIPPED';
 
@@ -161,7 +178,11 @@ function verify(r: ShopReal, what: string, assertion: () => void): void {
 
 function conforms(r: ShopReal, schema: string, value: unknown, what: string): void {
   const errors = schemaErrors(schema, value);
-  if (errors) throw new ModelViolation(`${what}: not a ${schema} of the OpenAPI document: ${errors}\n${JSON.stringify(value)}`, r.trace);
+  if (errors)
+    throw new ModelViolation(
+      `${what}: not a ${schema} of the OpenAPI document: ${errors}\n${JSON.stringify(value)}`,
+      r.trace,
+    );
 }
 
 const short = (v: unknown) => {
@@ -183,15 +204,19 @@ async function send(r: ShopReal, method: string, path: string, opts: RequestOpti
   l.ms += Date.now() - t0;
   r.tally.statuses[res.status] = (r.tally.statuses[res.status] ?? 0) + 1;
   const key = opts.headers?.['Idempotency-Key'] ? ` [Idempotency-Key ${opts.headers['Idempotency-Key']}]` : '';
-  r.trace.push(`${method} ${path}${key}${opts.body !== undefined ? ` ${short(opts.body)}` : ''} → ${res.status}${res.status >= 300 || method !== 'GET' ? ` ${short(res.body)}` : ''}`);
+  r.trace.push(
+    `${method} ${path}${key}${opts.body !== undefined ? ` ${short(opts.body)}` : ''} → ${res.status}${res.status >= 300 || method !== 'GET' ? ` ${short(res.body)}` : ''}`,
+  );
   if (res.status >= 500) {
     r.tally.fiveHundreds++;
     throw new ModelViolation(`${method} ${path} answered ${res.status}`, r.trace);
   }
   if (res.status >= 400) {
-    if (!(res.headers.get('content-type') ?? '').includes('application/problem+json')) throw new ModelViolation(`${method} ${path} → ${res.status} is not problem+json`, r.trace);
+    if (!(res.headers.get('content-type') ?? '').includes('application/problem+json'))
+      throw new ModelViolation(`${method} ${path} → ${res.status} is not problem+json`, r.trace);
     conforms(r, 'Problem', res.body, `${method} ${path} → ${res.status}`);
-    if (res.body.status !== res.status) throw new ModelViolation(`${method} ${path}: problem status ${res.body.status} ≠ HTTP ${res.status}`, r.trace);
+    if (res.body.status !== res.status)
+      throw new ModelViolation(`${method} ${path}: problem status ${res.body.status} ≠ HTTP ${res.status}`, r.trace);
   }
   return res;
 }
@@ -199,7 +224,10 @@ async function send(r: ShopReal, method: string, path: string, opts: RequestOpti
 function expectStatus(r: ShopReal, res: HttpResponse, status: number, code?: string, what = ''): void {
   const actual = res.status === status && (code === undefined || res.body?.code === code);
   if (!actual) {
-    throw new ModelViolation(`${what ? `${what}: ` : ''}expected ${status}${code ? ` ${code}` : ''}, got ${res.status} ${short(res.body)}`, r.trace);
+    throw new ModelViolation(
+      `${what ? `${what}: ` : ''}expected ${status}${code ? ` ${code}` : ''}, got ${res.status} ${short(res.body)}`,
+      r.trace,
+    );
   }
 }
 
@@ -211,7 +239,14 @@ const totalOf = (o: ModelOrder) => o.lines.reduce((n, l) => n + l.unitPriceCents
 
 /** The parts of an order that never change after acceptance. */
 function orderBase(r: ShopReal, o: ModelOrder) {
-  return { id: o.id, userId: r.customers[o.owner].id, items: itemsOf(o), totalCents: totalOf(o), currency: 'USD', createdAt: o.accepted.createdAt };
+  return {
+    id: o.id,
+    userId: r.customers[o.owner].id,
+    items: itemsOf(o),
+    totalCents: totalOf(o),
+    currency: 'USD',
+    createdAt: o.accepted.createdAt,
+  };
 }
 
 const later = (prev: string) => expect.toSatisfyUpdatedAt(prev);
@@ -219,7 +254,8 @@ const later = (prev: string) => expect.toSatisfyUpdatedAt(prev);
 // A tiny custom asymmetric matcher: updatedAt never goes backwards.
 expect.extend({
   toSatisfyUpdatedAt(received: unknown, prev: string) {
-    const pass = typeof received === 'string' && !Number.isNaN(Date.parse(received)) && Date.parse(received) >= Date.parse(prev);
+    const pass =
+      typeof received === 'string' && !Number.isNaN(Date.parse(received)) && Date.parse(received) >= Date.parse(prev);
     return { pass, message: () => `expected an ISO timestamp not before ${prev}, got ${String(received)}` };
   },
 });
@@ -236,7 +272,14 @@ declare global {
  * Checks an order view the model has not pinned yet (a settled state seen for the first time)
  * and records it. `cancelledFrom` tells what a CANCELLED order was before, for its payment.
  */
-function checkNewView(r: ShopReal, o: ModelOrder, body: OrderView, status: OrderStatus, what: string, cancelledFrom?: OrderStatus): void {
+function checkNewView(
+  r: ShopReal,
+  o: ModelOrder,
+  body: OrderView,
+  status: OrderStatus,
+  what: string,
+  cancelledFrom?: OrderStatus,
+): void {
   conforms(r, 'Order', body, what);
   const base = { ...orderBase(r, o), status, updatedAt: later(o.view?.updatedAt ?? o.accepted.updatedAt) };
   let expected: Record<string, unknown>;
@@ -257,9 +300,20 @@ function checkNewView(r: ShopReal, o: ModelOrder, body: OrderView, status: Order
       // Cancelled once PAID (seen): refunded. Cancelled while the charge was unsettled: refunded
       // if the provider had captured, else the charge key was closed (CANCELLED), or for a
       // declined card the decline may have come first (DECLINED).
-      const refunded = { status: 'REFUNDED', chargeId: o.chargeId ?? expect.stringMatching(/^ch_/), refundId: expect.stringMatching(/^re_/) };
-      const allowed: unknown[] = cancelledFrom === 'PAID' ? [refunded] : o.card === VISA ? [refunded, { status: 'CANCELLED' }] : [{ status: 'DECLINED' }, { status: 'CANCELLED' }];
-      verify(r, `${what}: payment of a cancelled ${cancelledFrom} ${o.card} order`, () => expect(allowed).toContainEqual(body.payment));
+      const refunded = {
+        status: 'REFUNDED',
+        chargeId: o.chargeId ?? expect.stringMatching(/^ch_/),
+        refundId: expect.stringMatching(/^re_/),
+      };
+      const allowed: unknown[] =
+        cancelledFrom === 'PAID'
+          ? [refunded]
+          : o.card === VISA
+            ? [refunded, { status: 'CANCELLED' }]
+            : [{ status: 'DECLINED' }, { status: 'CANCELLED' }];
+      verify(r, `${what}: payment of a cancelled ${cancelledFrom} ${o.card} order`, () =>
+        expect(allowed).toContainEqual(body.payment),
+      );
       expected = { ...base, payment: body.payment };
       break;
     }
@@ -290,7 +344,8 @@ async function settle(m: ShopModel, r: ShopReal, o: ModelOrder): Promise<void> {
     expectStatus(r, res, 200, undefined, `poll ${o.label}`);
     if (res.body.status !== 'PENDING') return applySettled(m, r, o, res.body, `poll ${o.label}`);
     checkNewView(r, o, res.body, 'PENDING', `poll ${o.label}`);
-    if (Date.now() > deadline) throw new ModelViolation(`${o.label} (${o.card}) still PENDING after ${r.pollTimeoutMs} ms`, r.trace);
+    if (Date.now() > deadline)
+      throw new ModelViolation(`${o.label} (${o.card}) still PENDING after ${r.pollTimeoutMs} ms`, r.trace);
     await sleep(delay);
   }
 }
@@ -298,7 +353,8 @@ async function settle(m: ShopModel, r: ShopReal, o: ModelOrder): Promise<void> {
 /** Settles the declined-card orders that still hold units of these products (their stock is about to move). */
 async function settleDeclinedHolding(m: ShopModel, r: ShopReal, productIds: string[]): Promise<void> {
   for (const o of m.orders) {
-    if (o.status === 'PENDING' && o.card === DECLINED && o.lines.some((l) => productIds.includes(l.productId))) await settle(m, r, o);
+    if (o.status === 'PENDING' && o.card === DECLINED && o.lines.some((l) => productIds.includes(l.productId)))
+      await settle(m, r, o);
   }
 }
 
@@ -315,11 +371,17 @@ export async function reconcile(m: ShopModel, r: ShopReal): Promise<void> {
     expectStatus(r, res, 200, undefined, `reconcile ${o.label}`);
     verify(r, `reconcile ${o.label}`, () => expect(res.body).toEqual(o.view));
   }
-  const rows = m.products.length ? await r.stack.workerDeps.dataSource.getRepository(ProductEntity).findBy(m.products.map((p) => ({ id: p.id }))) : [];
+  const rows = m.products.length
+    ? await r.stack.workerDeps.dataSource.getRepository(ProductEntity).findBy(m.products.map((p) => ({ id: p.id })))
+    : [];
   for (const p of m.products) {
     const row = rows.find((x) => x.id === p.id);
-    const held = m.orders.filter((o) => holdsStock(o.status)).reduce((n, o) => n + (o.lines.find((l) => l.productId === p.id)?.quantity ?? 0), 0);
-    verify(r, `reconcile ${p.label}: stock in the database (${held} unit(s) held by PENDING/PAID/SHIPPED orders)`, () => expect(row?.stock).toBe(p.stock));
+    const held = m.orders
+      .filter((o) => holdsStock(o.status))
+      .reduce((n, o) => n + (o.lines.find((l) => l.productId === p.id)?.quantity ?? 0), 0);
+    verify(r, `reconcile ${p.label}: stock in the database (${held} unit(s) held by PENDING/PAID/SHIPPED orders)`, () =>
+      expect(row?.stock).toBe(p.stock),
+    );
     verify(r, `reconcile ${p.label}: deleted in the database`, () => expect(row?.deletedAt != null).toBe(p.deleted));
     const res = await send(r, 'GET', `/api/products/${p.id}`, { token: r.admin });
     if (p.deleted) expectStatus(r, res, 404, 'NOT_FOUND', `reconcile ${p.label}`);
@@ -370,12 +432,24 @@ export class CreateProduct extends ShopCommand {
   }
   async act(m: ShopModel, r: ShopReal) {
     const label = `p${m.products.length}`;
-    const body = { name: `Model ${label} ${randomUUID().slice(0, 8)}`, description: `model-based test product ${label}`, priceCents: this.priceCents, stock: this.stock };
+    const body = {
+      name: `Model ${label} ${randomUUID().slice(0, 8)}`,
+      description: `model-based test product ${label}`,
+      priceCents: this.priceCents,
+      stock: this.stock,
+    };
     const res = await send(r, 'POST', '/api/products', { token: r.admin, body });
     expectStatus(r, res, 201, undefined, `create ${label}`);
     conforms(r, 'Product', res.body, `create ${label}`);
     verify(r, `create ${label}`, () => {
-      expect(res.body).toEqual({ ...body, id: expect.any(String), sku: expect.any(String), currency: 'USD', createdAt: expect.any(String), updatedAt: expect.any(String) });
+      expect(res.body).toEqual({
+        ...body,
+        id: expect.any(String),
+        sku: expect.any(String),
+        currency: 'USD',
+        createdAt: expect.any(String),
+        updatedAt: expect.any(String),
+      });
       expect(res.headers.get('location')).toBe(`/api/products/${res.body.id}`);
     });
     m.products.push({ label, id: res.body.id, created: res.body, stock: this.stock, deleted: false });
@@ -404,7 +478,10 @@ export class RestockProduct extends ShopCommand {
     await settleDeclinedHolding(m, r, [p.id]);
     const patch = { stock: this.stock, ...(this.priceCents === null ? {} : { priceCents: this.priceCents }) };
     const res = await send(r, 'PUT', `/api/products/${p.id}`, { token: r.admin, body: patch });
-    count(r, `restock ${p.deleted ? 'deleted' : m.orders.some((o) => holdsStock(o.status) && o.lines.some((l) => l.productId === p.id)) ? 'while units are held' : 'idle'} → ${res.status}`);
+    count(
+      r,
+      `restock ${p.deleted ? 'deleted' : m.orders.some((o) => holdsStock(o.status) && o.lines.some((l) => l.productId === p.id)) ? 'while units are held' : 'idle'} → ${res.status}`,
+    );
     if (p.deleted) return expectStatus(r, res, 404, 'NOT_FOUND', `restock deleted ${p.label}`);
     expectStatus(r, res, 200, undefined, `restock ${p.label}`);
     p.stock = this.stock;
@@ -427,7 +504,10 @@ export class DeleteProduct extends ShopCommand {
     const p = pick(m.products, this.product);
     this.note = p.label;
     const res = await send(r, 'DELETE', `/api/products/${p.id}`, { token: r.admin });
-    count(r, `delete ${p.deleted ? 'deleted' : m.orders.some((o) => holdsStock(o.status) && o.lines.some((l) => l.productId === p.id)) ? 'while units are held' : 'idle'} → ${res.status}`);
+    count(
+      r,
+      `delete ${p.deleted ? 'deleted' : m.orders.some((o) => holdsStock(o.status) && o.lines.some((l) => l.productId === p.id)) ? 'while units are held' : 'idle'} → ${res.status}`,
+    );
     if (p.deleted) return expectStatus(r, res, 404, 'NOT_FOUND', `delete deleted ${p.label}`);
     expectStatus(r, res, 204, undefined, `delete ${p.label}`);
     p.deleted = true;
@@ -468,7 +548,9 @@ export class ReadProduct extends ShopCommand {
         continue;
       }
       expectStatus(r, res, 200, undefined, `read ${p.label}`);
-      verify(r, `read ${p.label} as ${this.reader} (X-Cache: ${cache}): stock as modelled`, () => expect(res.body).toEqual(productViewOf(p)));
+      verify(r, `read ${p.label} as ${this.reader} (X-Cache: ${cache}): stock as modelled`, () =>
+        expect(res.body).toEqual(productViewOf(p)),
+      );
     }
   }
 }
@@ -490,7 +572,10 @@ function resolveLine(m: ShopModel, l: LineSpec): string {
   return (live.length ? pick(live, l.product) : pick(m.products, l.product)).id;
 }
 
-type Outcome = { status: 201 } | { status: 409; code: 'OUT_OF_STOCK'; productId: string } | { status: 422; code: 'UNKNOWN_PRODUCT'; productIds: string[] };
+type Outcome =
+  | { status: 201 }
+  | { status: 409; code: 'OUT_OF_STOCK'; productId: string }
+  | { status: 422; code: 'UNKNOWN_PRODUCT'; productIds: string[] };
 
 /** What the shop must answer to these lines (merged per product), given the model's stock. */
 function expectedOutcome(m: ShopModel, merged: Map<string, number>): Outcome {
@@ -499,14 +584,16 @@ function expectedOutcome(m: ShopModel, merged: Map<string, number>): Outcome {
   if (missing.length) return { status: 422, code: 'UNKNOWN_PRODUCT', productIds: missing.sort() };
   // Reserved in product-ID order, all or nothing: the first short line is the one reported.
   for (const id of [...ids].sort((a, b) => (a < b ? -1 : 1))) {
-    if (m.products.find((p) => p.id === id)!.stock < merged.get(id)!) return { status: 409, code: 'OUT_OF_STOCK', productId: id };
+    if (m.products.find((p) => p.id === id)!.stock < merged.get(id)!)
+      return { status: 409, code: 'OUT_OF_STOCK', productId: id };
   }
   return { status: 201 };
 }
 
 function mergeLines(items: { productId: string; quantity: number }[]): Map<string, number> {
   const merged = new Map<string, number>();
-  for (const l of items) merged.set(l.productId.toLowerCase(), (merged.get(l.productId.toLowerCase()) ?? 0) + l.quantity);
+  for (const l of items)
+    merged.set(l.productId.toLowerCase(), (merged.get(l.productId.toLowerCase()) ?? 0) + l.quantity);
   return merged;
 }
 
@@ -520,7 +607,9 @@ export class PlaceOrder extends ShopCommand {
     super();
   }
   describe() {
-    const lines = this.lines.map((l) => `${typeof l.product === 'number' ? `live#${l.product}` : l.product}×${l.quantity}`).join(', ');
+    const lines = this.lines
+      .map((l) => `${typeof l.product === 'number' ? `live#${l.product}` : l.product}×${l.quantity}`)
+      .join(', ');
     return `PlaceOrder(c${this.customer}, [${lines}], ${this.card === VISA ? 'visa' : 'declined'}${this.withKey ? ', with key' : ''})`;
   }
   guard(m: Readonly<ShopModel>) {
@@ -528,7 +617,13 @@ export class PlaceOrder extends ShopCommand {
   }
   async act(m: ShopModel, r: ShopReal) {
     const items = this.lines.map((l) => ({ productId: resolveLine(m, l), quantity: l.quantity }));
-    this.note = await placeNew(m, r, this.customer, { items, paymentMethod: this.card }, this.withKey ? `model-${randomUUID()}` : undefined);
+    this.note = await placeNew(
+      m,
+      r,
+      this.customer,
+      { items, paymentMethod: this.card },
+      this.withKey ? `model-${randomUUID()}` : undefined,
+    );
   }
 }
 
@@ -536,20 +631,41 @@ export class PlaceOrder extends ShopCommand {
  * A POST /api/orders the model has not seen (under this key, for this customer): answered from
  * the model's stock. Returns a note for the report.
  */
-async function placeNew(m: ShopModel, r: ShopReal, owner: number, body: KeyedRequest['body'], key: string | undefined): Promise<string> {
+async function placeNew(
+  m: ShopModel,
+  r: ShopReal,
+  owner: number,
+  body: KeyedRequest['body'],
+  key: string | undefined,
+): Promise<string> {
   const merged = mergeLines(body.items);
   await settleDeclinedHolding(m, r, [...merged.keys()]);
   const expected = expectedOutcome(m, merged);
   const me = r.customers[owner];
-  const res = await send(r, 'POST', '/api/orders', { token: me.token, body, headers: key ? { 'Idempotency-Key': key } : {} });
+  const res = await send(r, 'POST', '/api/orders', {
+    token: me.token,
+    body,
+    headers: key ? { 'Idempotency-Key': key } : {},
+  });
   r.tally.orderOutcomes[expected.status] = (r.tally.orderOutcomes[expected.status] ?? 0) + 1;
   const label = `o${m.orders.length}`;
-  if (key) m.keyed.push({ label: `k${m.keyed.length}`, key, owner, body, status: res.status, response: res.body, location: res.headers.get('location') });
+  if (key)
+    m.keyed.push({
+      label: `k${m.keyed.length}`,
+      key,
+      owner,
+      body,
+      status: res.status,
+      response: res.body,
+      location: res.headers.get('location'),
+    });
   const stock = `stock ${m.products.map((p) => `${p.label}=${p.stock}${p.deleted ? ' (deleted)' : ''}`).join(' ')}`;
 
   if (expected.status === 422) {
     expectStatus(r, res, 422, 'UNKNOWN_PRODUCT', `place (${stock})`);
-    verify(r, 'place: unknown products named', () => expect([...res.body.details.productIds].sort()).toEqual(expected.productIds));
+    verify(r, 'place: unknown products named', () =>
+      expect([...res.body.details.productIds].sort()).toEqual(expected.productIds),
+    );
     return '422 as modelled';
   }
   if (expected.status === 409) {
@@ -562,10 +678,24 @@ async function placeNew(m: ShopModel, r: ShopReal, owner: number, body: KeyedReq
     const p = m.products.find((x) => x.id === productId)!;
     return { productId, name: p.created.name, unitPriceCents: p.created.priceCents, quantity };
   });
-  const order: ModelOrder = { label, id: res.body.id, owner, card: body.paymentMethod, lines, status: 'PENDING', accepted: res.body };
+  const order: ModelOrder = {
+    label,
+    id: res.body.id,
+    owner,
+    card: body.paymentMethod,
+    lines,
+    status: 'PENDING',
+    accepted: res.body,
+  };
   conforms(r, 'Order', res.body, 'place');
   verify(r, 'place: 201 PENDING, priced from the catalog', () => {
-    expect(res.body).toEqual({ ...orderBase(r, order), createdAt: expect.any(String), status: 'PENDING', payment: { status: 'PENDING' }, updatedAt: res.body.createdAt });
+    expect(res.body).toEqual({
+      ...orderBase(r, order),
+      createdAt: expect.any(String),
+      status: 'PENDING',
+      payment: { status: 'PENDING' },
+      updatedAt: res.body.createdAt,
+    });
     expect(res.headers.get('location')).toBe(`/api/orders/${res.body.id}`);
     if (key) {
       expect(res.body.id).toBe(orderIdFor(me.id, key));
@@ -607,19 +737,41 @@ export class RepeatOrderWithSameKey extends ShopCommand {
         this.note += `; for c${who}: ${await placeNew(m, r, who, k.body, k.key)}`;
         return;
       }
-      return this.expectReplay(r, theirs, await send(r, 'POST', '/api/orders', { token: tokenOf(r, who), body: k.body, headers: { 'Idempotency-Key': k.key } }));
+      return this.expectReplay(
+        r,
+        theirs,
+        await send(r, 'POST', '/api/orders', {
+          token: tokenOf(r, who),
+          body: k.body,
+          headers: { 'Idempotency-Key': k.key },
+        }),
+      );
     }
     const first = k.body.items;
     let items = first;
     if (this.variant === 'rewritten') {
       // The same request written differently: lines reversed, IDs upper-cased, a quantity split.
-      items = [...first].reverse().flatMap((l) => (l.quantity > 1 ? [{ productId: l.productId.toUpperCase(), quantity: 1 }, { productId: l.productId, quantity: l.quantity - 1 }] : [{ productId: l.productId.toUpperCase(), quantity: l.quantity }]));
+      items = [...first].reverse().flatMap((l) =>
+        l.quantity > 1
+          ? [
+              { productId: l.productId.toUpperCase(), quantity: 1 },
+              { productId: l.productId, quantity: l.quantity - 1 },
+            ]
+          : [{ productId: l.productId.toUpperCase(), quantity: l.quantity }],
+      );
     } else if (this.variant === 'different') {
-      items = first.map((l, i) => (i === 0 ? { ...l, quantity: l.quantity < 100 ? l.quantity + 1 : l.quantity - 1 } : l));
+      items = first.map((l, i) =>
+        i === 0 ? { ...l, quantity: l.quantity < 100 ? l.quantity + 1 : l.quantity - 1 } : l,
+      );
     }
-    const res = await send(r, 'POST', '/api/orders', { token: tokenOf(r, k.owner), body: { items, paymentMethod: k.body.paymentMethod }, headers: { 'Idempotency-Key': k.key } });
+    const res = await send(r, 'POST', '/api/orders', {
+      token: tokenOf(r, k.owner),
+      body: { items, paymentMethod: k.body.paymentMethod },
+      headers: { 'Idempotency-Key': k.key },
+    });
     count(r, `repeat ${this.variant} of a ${k.status} → ${res.status}`);
-    if (this.variant === 'different') return expectStatus(r, res, 422, 'IDEMPOTENCY_KEY_REUSED', `repeat ${k.label} with another body`);
+    if (this.variant === 'different')
+      return expectStatus(r, res, 422, 'IDEMPOTENCY_KEY_REUSED', `repeat ${k.label} with another body`);
     this.expectReplay(r, k, res);
   }
   /** Whatever happened since (paid, shipped, cancelled, restocked, repriced, deleted): the first answer, and nothing moves. */
@@ -660,7 +812,10 @@ export class CancelOrder extends ShopCommand {
     if (this.afterPayment) await settle(m, r, o);
     const before = o.status;
     this.note = `${o.label} ${before} ${o.card === VISA ? 'visa' : 'declined'}`;
-    const res = await send(r, 'PUT', `/api/orders/${o.id}/cancel`, { token: actorToken(r, o, this.actor), body: { reason: 'model-based test' } });
+    const res = await send(r, 'PUT', `/api/orders/${o.id}/cancel`, {
+      token: actorToken(r, o, this.actor),
+      body: { reason: 'model-based test' },
+    });
     const what = `cancel ${o.label} (${before}, ${o.card}) by ${this.actor}`;
     count(r, `cancel ${this.actor === 'other' ? 'by other' : `${before}/${cardName(o.card)}`} → ${res.status}`);
     if (this.actor === 'other') return expectStatus(r, res, 404, 'NOT_FOUND', what);
@@ -754,7 +909,11 @@ const index = fc.nat({ max: 11 });
 const customer = fc.nat({ max: 2 });
 const card = fc.constantFrom<Card>(VISA, VISA, DECLINED);
 const line = fc.record({
-  product: fc.oneof({ weight: 20, arbitrary: index }, { weight: 1, arbitrary: fc.constant('deleted' as const) }, { weight: 1, arbitrary: fc.constant('unknown' as const) }),
+  product: fc.oneof(
+    { weight: 20, arbitrary: index },
+    { weight: 1, arbitrary: fc.constant('deleted' as const) },
+    { weight: 1, arbitrary: fc.constant('unknown' as const) },
+  ),
   quantity: fc.integer({ min: 1, max: 5 }),
 });
 const weighted = (weight: number, arbitrary: fc.Arbitrary<Cmd>) => ({ weight, arbitrary });
@@ -763,19 +922,65 @@ const weighted = (weight: number, arbitrary: fc.Arbitrary<Cmd>) => ({ weight, ar
 export function shopCommands(): fc.Arbitrary<Cmd>[] {
   return [
     fc.oneof(
-      weighted(2, fc.tuple(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 1, max: 9999 })).map(([s, p]) => new CreateProduct(s, p))),
-      weighted(2, fc.tuple(index, fc.integer({ min: 0, max: 12 }), fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 9999 }) })).map(([p, s, price]) => new RestockProduct(p, s, price))),
-      weighted(1, index.map((p) => new DeleteProduct(p))),
-      weighted(8, fc.tuple(customer, fc.array(line, { minLength: 1, maxLength: 2 }), card, fc.boolean()).map(([c, l, k, key]) => new PlaceOrder(c, l, k, key))),
-      weighted(2, fc.tuple(index, fc.constantFrom<RepeatVariant>('same', 'rewritten', 'different', 'other-customer')).map(([k, v]) => new RepeatOrderWithSameKey(k, v))),
-      weighted(4, fc.tuple(index, fc.constantFrom<Actor>('owner', 'owner', 'admin', 'other'), fc.boolean()).map(([o, a, after]) => new CancelOrder(o, a, after))),
-      weighted(3, fc.tuple(index, fc.constantFrom<'admin' | 'owner'>('admin', 'admin', 'admin', 'owner')).map(([o, a]) => new ShipOrder(o, a))),
-      weighted(3, fc.tuple(index, fc.constantFrom<Actor>('owner', 'admin', 'other')).map(([o, a]) => new ReadOrder(o, a))),
+      weighted(
+        2,
+        fc
+          .tuple(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 1, max: 9999 }))
+          .map(([s, p]) => new CreateProduct(s, p)),
+      ),
+      weighted(
+        2,
+        fc
+          .tuple(
+            index,
+            fc.integer({ min: 0, max: 12 }),
+            fc.oneof(
+              { weight: 2, arbitrary: fc.constant(null) },
+              { weight: 1, arbitrary: fc.integer({ min: 1, max: 9999 }) },
+            ),
+          )
+          .map(([p, s, price]) => new RestockProduct(p, s, price)),
+      ),
+      weighted(
+        1,
+        index.map((p) => new DeleteProduct(p)),
+      ),
+      weighted(
+        8,
+        fc
+          .tuple(customer, fc.array(line, { minLength: 1, maxLength: 2 }), card, fc.boolean())
+          .map(([c, l, k, key]) => new PlaceOrder(c, l, k, key)),
+      ),
+      weighted(
+        2,
+        fc
+          .tuple(index, fc.constantFrom<RepeatVariant>('same', 'rewritten', 'different', 'other-customer'))
+          .map(([k, v]) => new RepeatOrderWithSameKey(k, v)),
+      ),
+      weighted(
+        4,
+        fc
+          .tuple(index, fc.constantFrom<Actor>('owner', 'owner', 'admin', 'other'), fc.boolean())
+          .map(([o, a, after]) => new CancelOrder(o, a, after)),
+      ),
       weighted(
         3,
-        fc.tuple(fc.oneof({ weight: 8, arbitrary: index }, { weight: 1, arbitrary: fc.constant('unknown' as const) }), fc.constantFrom<Reader>('anonymous', 'anonymous', 'customer', 'admin')).map(
-          ([p, who]) => new ReadProduct(p, who),
-        ),
+        fc
+          .tuple(index, fc.constantFrom<'admin' | 'owner'>('admin', 'admin', 'admin', 'owner'))
+          .map(([o, a]) => new ShipOrder(o, a)),
+      ),
+      weighted(
+        3,
+        fc.tuple(index, fc.constantFrom<Actor>('owner', 'admin', 'other')).map(([o, a]) => new ReadOrder(o, a)),
+      ),
+      weighted(
+        3,
+        fc
+          .tuple(
+            fc.oneof({ weight: 8, arbitrary: index }, { weight: 1, arbitrary: fc.constant('unknown' as const) }),
+            fc.constantFrom<Reader>('anonymous', 'anonymous', 'customer', 'admin'),
+          )
+          .map(([p, who]) => new ReadProduct(p, who)),
       ),
     ),
   ];

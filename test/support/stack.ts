@@ -86,7 +86,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const smtp = new SmtpSink();
   const smtpUrl = await smtp.start();
   const sdkMetricsBind = opts.sdkMetricsPort !== undefined ? `127.0.0.1:${opts.sdkMetricsPort}` : undefined;
-  const overrides: Record<string, string> = { SMTP_URL: smtpUrl, ...(sdkMetricsBind ? { TEMPORAL_METRICS_BIND: sdkMetricsBind } : {}), ...(opts.env ?? {}) };
+  const overrides: Record<string, string> = {
+    SMTP_URL: smtpUrl,
+    ...(sdkMetricsBind ? { TEMPORAL_METRICS_BIND: sdkMetricsBind } : {}),
+    ...(opts.env ?? {}),
+  };
   const config = parseConfig(shopEnv(env, overrides));
   const log = opts.log ?? createLogger({ test: true }, config.LOG_LEVEL);
   const workerLog = opts.log ? log.child({ component: 'worker' }) : log;
@@ -159,7 +163,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       if (admin) return admin;
       const email = `admin-${randomUUID()}@example.test`;
       const password = 'admin password 123';
-      await createUserActivities({ dataSource: workerDeps.dataSource }).seedAdmin({ userId: randomUUID(), email, password });
+      await createUserActivities({ dataSource: workerDeps.dataSource }).seedAdmin({
+        userId: randomUUID(),
+        email,
+        password,
+      });
       admin = (await request('POST', '/api/users/login', { body: { email, password } })).body.accessToken as string;
       return admin;
     },

@@ -1,7 +1,6 @@
 // The shared test run's environment, written by the global setup and read by every test file.
 import { readFileSync } from 'node:fs';
 
-
 export interface TestEnv {
   temporalAddress: string;
   mysqlUrl: string;

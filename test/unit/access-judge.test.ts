@@ -12,7 +12,10 @@ it('accepts what each rule allows', () => {
 
 it.each([
   ['BOLA: another customer reads my order', () => judge('owner', 'other', 200, '{"id":"o-1"}', 'o-1')],
-  ['BOLA: the refusal leaks the resource', () => judge('owner', 'other', 403, '{"detail":"order o-1 of user x"}', 'o-1')],
+  [
+    'BOLA: the refusal leaks the resource',
+    () => judge('owner', 'other', 403, '{"detail":"order o-1 of user x"}', 'o-1'),
+  ],
   ['BFLA: a customer ships an order', () => judge('admin', 'owner', 200, '{}')],
   ['an anonymous caller reads a private resource', () => judge('user', 'anonymous', 200, '{}')],
   ['a public operation requires a login', () => judge('public', 'anonymous', 401, '{}')],

@@ -4,8 +4,17 @@
 import { MemoryCache } from '../../common/cache';
 import { decodeCursor, encodeCursor } from '../../api/catalog/cursor';
 import { createProductSchema, listProductsQuery, updateProductSchema } from '../../api/catalog/product-input';
-import { GenericProductCacheStore, type ObservedEntry, type ProductCacheStore } from '../../api/catalog/product-cache-store';
-import { type ListParams, type ProductSource, type ReadTarget, containsPattern } from '../../api/catalog/product-queries';
+import {
+  GenericProductCacheStore,
+  type ObservedEntry,
+  type ProductCacheStore,
+} from '../../api/catalog/product-cache-store';
+import {
+  type ListParams,
+  type ProductSource,
+  type ReadTarget,
+  containsPattern,
+} from '../../api/catalog/product-queries';
 import { CatalogUnavailableError, ProductReadModel } from '../../api/catalog/product-read-model';
 import { type ProductView, productCacheKey, productWrittenKey } from '../../workflows/catalog/contract';
 
@@ -203,10 +212,17 @@ describe('ProductReadModel.getProduct', () => {
 describe('ProductReadModel.listProducts', () => {
   it('asks for one more row than the page to know whether there is a next page', async () => {
     const { model, source } = setup();
-    for (let i = 0; i < 4; i++) source.rows.set(`id-${i}`, product({ id: `00000000-0000-4000-8000-00000000000${i}`, createdAt: `2026-01-0${i + 2}T00:00:00.000Z` }));
+    for (let i = 0; i < 4; i++)
+      source.rows.set(
+        `id-${i}`,
+        product({ id: `00000000-0000-4000-8000-00000000000${i}`, createdAt: `2026-01-0${i + 2}T00:00:00.000Z` }),
+      );
     const page = await model.listProducts({ limit: 2 });
     expect(page.items).toHaveLength(2);
-    expect(decodeCursor(page.nextCursor!)).toEqual({ createdAt: new Date(page.items[1].createdAt), id: page.items[1].id });
+    expect(decodeCursor(page.nextCursor!)).toEqual({
+      createdAt: new Date(page.items[1].createdAt),
+      id: page.items[1].id,
+    });
     expect((await model.listProducts({ limit: 10 })).nextCursor).toBeNull();
     expect(source.calls).toEqual(['replica', 'replica']);
     await model.listProducts({ limit: 1 }, { primary: true });
@@ -221,7 +237,16 @@ describe('cursor', () => {
     const c = { createdAt: '2026-03-04T05:06:07.089Z', id: ID };
     expect(decodeCursor(encodeCursor(c))).toEqual({ createdAt: new Date(c.createdAt), id: ID });
     const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-    for (const bad of ['', 'not base64!', b64([1, 2]), b64({ c: 'yesterday', i: ID }), b64({ c: c.createdAt, i: 'x' }), b64({ c: c.createdAt, i: ID, extra: 1 }), b64({ c: '2026-02-31T00:00:00.000Z', i: ID }), 'a'.repeat(600)]) {
+    for (const bad of [
+      '',
+      'not base64!',
+      b64([1, 2]),
+      b64({ c: 'yesterday', i: ID }),
+      b64({ c: c.createdAt, i: 'x' }),
+      b64({ c: c.createdAt, i: ID, extra: 1 }),
+      b64({ c: '2026-02-31T00:00:00.000Z', i: ID }),
+      'a'.repeat(600),
+    ]) {
       expect(decodeCursor(bad)).toBeUndefined();
     }
   });
@@ -233,7 +258,9 @@ describe('cursor', () => {
 
 describe('request schemas', () => {
   it('strip unknown fields, trim names and upper-case SKUs', () => {
-    expect(createProductSchema.parse({ name: '  Mug ', priceCents: 1, stock: 0, sku: 'ab-1', id: 'x', currency: 'EUR' })).toEqual({ name: 'Mug', description: '', priceCents: 1, stock: 0, sku: 'AB-1' });
+    expect(
+      createProductSchema.parse({ name: '  Mug ', priceCents: 1, stock: 0, sku: 'ab-1', id: 'x', currency: 'EUR' }),
+    ).toEqual({ name: 'Mug', description: '', priceCents: 1, stock: 0, sku: 'AB-1' });
     expect(updateProductSchema.parse({ stock: 2, role: 'admin' })).toEqual({ stock: 2 });
     expect(updateProductSchema.safeParse({ role: 'admin' }).success).toBe(false);
   });
@@ -241,7 +268,14 @@ describe('request schemas', () => {
   it('parse list queries strictly', () => {
     expect(listProductsQuery.parse({ limit: '10', q: '  lamp ' })).toEqual({ limit: 10, q: 'lamp', cursor: undefined });
     expect(listProductsQuery.parse({ q: '   ' })).toEqual({ limit: undefined, q: undefined, cursor: undefined });
-    for (const bad of [{ limit: '0' }, { limit: '101' }, { limit: '1e2' }, { limit: ['1', '2'] }, { cursor: 'zzz' }, { q: ['a', 'b'] }]) {
+    for (const bad of [
+      { limit: '0' },
+      { limit: '101' },
+      { limit: '1e2' },
+      { limit: ['1', '2'] },
+      { cursor: 'zzz' },
+      { q: ['a', 'b'] },
+    ]) {
       expect(listProductsQuery.safeParse(bad).success).toBe(false);
     }
   });

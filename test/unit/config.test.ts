@@ -6,7 +6,14 @@ import { ConfigError, parseConfig, resolveJwtSecret } from '../../common/config'
 describe('config', () => {
   it('applies the embedded defaults of DESIGN.md §6 with nothing set', () => {
     const c = parseConfig({});
-    expect(c).toMatchObject({ PORT: 3000, RATE_LIMIT_MAX: 100, RATE_LIMIT_WINDOW_MS: 60000, DATA_DIR: '.data', LOG_LEVEL: 'info', TEMPORAL_NAMESPACE: 'default' });
+    expect(c).toMatchObject({
+      PORT: 3000,
+      RATE_LIMIT_MAX: 100,
+      RATE_LIMIT_WINDOW_MS: 60000,
+      DATA_DIR: '.data',
+      LOG_LEVEL: 'info',
+      TEMPORAL_NAMESPACE: 'default',
+    });
     expect(c.MYSQL_URL).toBeUndefined();
     expect(c.REDIS_URL).toBeUndefined();
     expect(c.SMTP_URL).toBeUndefined();
@@ -16,13 +23,21 @@ describe('config', () => {
   it('lists every bad or missing variable at once', () => {
     let error: ConfigError | undefined;
     try {
-      parseConfig({ PORT: 'eighty', MYSQL_URL: 'postgres://x', REDIS_URL: 'localhost:6379', NODE_ENV: 'production', LOG_LEVEL: 'loud', ADMIN_EMAIL: 'admin@example.test' });
+      parseConfig({
+        PORT: 'eighty',
+        MYSQL_URL: 'postgres://x',
+        REDIS_URL: 'localhost:6379',
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'loud',
+        ADMIN_EMAIL: 'admin@example.test',
+      });
     } catch (err) {
       error = err as ConfigError;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const joined = error!.problems.join('\n');
-    for (const name of ['PORT', 'MYSQL_URL', 'REDIS_URL', 'LOG_LEVEL', 'ADMIN_PASSWORD']) expect(joined).toContain(name);
+    for (const name of ['PORT', 'MYSQL_URL', 'REDIS_URL', 'LOG_LEVEL', 'ADMIN_PASSWORD'])
+      expect(joined).toContain(name);
     expect(error!.message).toMatch(/^Invalid configuration:/);
   });
 
@@ -33,7 +48,9 @@ describe('config', () => {
     expect(resolveJwtSecret(parseConfig({ NODE_ENV: 'production', JWT_SECRET: secret }))).toBe(secret);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'jwt-'));
     writeFileSync(path.join(dir, 'jwt-secret'), `${secret}\n`);
-    expect(resolveJwtSecret(parseConfig({ NODE_ENV: 'production', JWT_SECRET_FILE: path.join(dir, 'jwt-secret') }))).toBe(secret);
+    expect(
+      resolveJwtSecret(parseConfig({ NODE_ENV: 'production', JWT_SECRET_FILE: path.join(dir, 'jwt-secret') })),
+    ).toBe(secret);
   });
 
   it('rejects a JWT secret shorter than 32 bytes and replicas without a primary', () => {
@@ -42,7 +59,11 @@ describe('config', () => {
   });
 
   it('parses replica lists and CORS origins', () => {
-    const c = parseConfig({ MYSQL_URL: 'mysql://p/db', MYSQL_REPLICA_URLS: 'mysql://r1/db, mysql://r2/db', CORS_ORIGINS: 'https://a.example,https://b.example' });
+    const c = parseConfig({
+      MYSQL_URL: 'mysql://p/db',
+      MYSQL_REPLICA_URLS: 'mysql://r1/db, mysql://r2/db',
+      CORS_ORIGINS: 'https://a.example,https://b.example',
+    });
     expect(c.MYSQL_REPLICA_URLS).toEqual(['mysql://r1/db', 'mysql://r2/db']);
     expect(c.CORS_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
   });

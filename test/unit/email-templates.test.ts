@@ -10,8 +10,12 @@ describe('renderEmail', () => {
   });
 
   it('mentions the refund only when there was one', () => {
-    expect(renderEmail('order-cancelled', 'B', { orderId: 'o', refunded: 1, totalCents: 500, currency: 'EUR' }).text).toContain('5.00 EUR has been refunded');
+    expect(
+      renderEmail('order-cancelled', 'B', { orderId: 'o', refunded: 1, totalCents: 500, currency: 'EUR' }).text,
+    ).toContain('5.00 EUR has been refunded');
     expect(renderEmail('order-cancelled', 'B', { orderId: 'o', refunded: 0 }).text).not.toContain('refunded');
-    expect(renderEmail('order-failed', 'B', { orderId: 'o', reason: 'PAYMENT_DECLINED' }).text).toContain('PAYMENT_DECLINED');
+    expect(renderEmail('order-failed', 'B', { orderId: 'o', reason: 'PAYMENT_DECLINED' }).text).toContain(
+      'PAYMENT_DECLINED',
+    );
   });
 });

@@ -40,14 +40,28 @@ function healthy(): Snapshot {
 it('finds nothing wrong in a consistent run', () => {
   const r = reconcile(healthy());
   expect(r.violations).toEqual([]);
-  expect(r.figures).toMatchObject({ acceptedOrders: 4, lostOrders: 0, duplicateCharges: 0, stockLedgerMismatches: 0, ordersByStatus: { PAID: 1, CANCELLED: 1, FAILED: 1, SHIPPED: 1 } });
+  expect(r.figures).toMatchObject({
+    acceptedOrders: 4,
+    lostOrders: 0,
+    duplicateCharges: 0,
+    stockLedgerMismatches: 0,
+    ordersByStatus: { PAID: 1, CANCELLED: 1, FAILED: 1, SHIPPED: 1 },
+  });
 });
 
 it.each<[string, (s: Snapshot) => void, string]>([
   ['a lost order', (s) => s.orders.splice(0, 1), 'lostOrders'],
   ['a stuck order', (s) => (s.orders[0].status = 'PENDING'), 'stuckOrders'],
-  ['a second charge', (s) => s.payments.push({ orderId: 'o1', kind: 'charge', outcome: 'succeeded', amountCents: 100 }), 'duplicateCharges'],
-  ['a second refund', (s) => s.payments.push({ orderId: 'o2', kind: 'refund', outcome: 'succeeded', amountCents: 100 }), 'duplicateRefunds'],
+  [
+    'a second charge',
+    (s) => s.payments.push({ orderId: 'o1', kind: 'charge', outcome: 'succeeded', amountCents: 100 }),
+    'duplicateCharges',
+  ],
+  [
+    'a second refund',
+    (s) => s.payments.push({ orderId: 'o2', kind: 'refund', outcome: 'succeeded', amountCents: 100 }),
+    'duplicateRefunds',
+  ],
   ['a cancelled order never refunded', (s) => s.payments.splice(2, 1), 'cancelledChargedWithoutRefund'],
   ['a leaked reservation', (s) => (s.reservations[1].status = 'RESERVED'), 'leakedReservations'],
   ['stock that went missing', (s) => (s.products[0].stock = 6), 'stockLedgerMismatches'],

@@ -21,7 +21,9 @@ function keepAliveHeader(server: http.Server): Promise<string | undefined> {
 it('announces and keeps idle keep-alive connections for 65 s, longer than a 60 s load-balancer idle timeout', async () => {
   const plain = http.createServer((_req, res) => res.end('ok')).listen(0, '127.0.0.1');
   const tuned = configureHttpServer(http.createServer((_req, res) => res.end('ok')).listen(0, '127.0.0.1'));
-  await Promise.all([plain, tuned].map((s) => new Promise((r) => (s.listening ? r(undefined) : s.once('listening', r)))));
+  await Promise.all(
+    [plain, tuned].map((s) => new Promise((r) => (s.listening ? r(undefined) : s.once('listening', r)))),
+  );
   try {
     expect(await keepAliveHeader(plain)).toBe('timeout=5'); // Node's default: the control
     expect(await keepAliveHeader(tuned)).toBe(`timeout=${KEEP_ALIVE_TIMEOUT_MS / 1000}`);

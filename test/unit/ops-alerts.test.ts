@@ -15,19 +15,24 @@ function expected(alertname: string, labels: Record<string, string>, value?: str
   const rule = rules[alertname];
   if (!rule) throw new Error(`no alert rule ${alertname}`);
   const render = (t: string) =>
-    t.replace(/\{\{\s*\$labels\.(\w+)\s*\}\}/g, (_, l: string) => labels[l] ?? '').replace(/\{\{\s*\$value[^}]*\}\}/g, () => {
-      if (value === undefined) throw new Error(`${alertname}: give the rendered $value`);
-      return value;
-    });
+    t
+      .replace(/\{\{\s*\$labels\.(\w+)\s*\}\}/g, (_, l: string) => labels[l] ?? '')
+      .replace(/\{\{\s*\$value[^}]*\}\}/g, () => {
+        if (value === undefined) throw new Error(`${alertname}: give the rendered $value`);
+        return value;
+      });
   return {
     exp_labels: { ...labels, ...(rule.labels ?? {}) },
     exp_annotations: Object.fromEntries(Object.entries(rule.annotations ?? {}).map(([k, v]) => [k, render(v)])),
   };
 }
 
-const api = (route: string, method: string, status: string) => `http_request_duration_seconds_count{role="api",route="${route}",method="${method}",status_code="${status}"}`;
-const apiBucket = (le: string) => `http_request_duration_seconds_bucket{role="api",route="/api/orders",method="POST",status_code="201",le="${le}"}`;
-const sdk = (metric: string, labels: string) => `${metric}{namespace="default",service_name="temporal-core-sdk",task_queue="orders"${labels ? `,${labels}` : ''}}`;
+const api = (route: string, method: string, status: string) =>
+  `http_request_duration_seconds_count{role="api",route="${route}",method="${method}",status_code="${status}"}`;
+const apiBucket = (le: string) =>
+  `http_request_duration_seconds_bucket{role="api",route="/api/orders",method="POST",status_code="201",le="${le}"}`;
+const sdk = (metric: string, labels: string) =>
+  `${metric}{namespace="default",service_name="temporal-core-sdk",task_queue="orders"${labels ? `,${labels}` : ''}}`;
 const wftBucket = (le: string) => sdk('temporal_workflow_task_schedule_to_start_latency_bucket', `le="${le}"`);
 
 const tests = [
@@ -41,7 +46,11 @@ const tests = [
     ],
     alert_rule_test: [
       { eval_time: '3m', alertname: 'ShopApiHighErrorRate', exp_alerts: [] }, // pending, not firing yet
-      { eval_time: '12m', alertname: 'ShopApiHighErrorRate', exp_alerts: [expected('ShopApiHighErrorRate', {}, '25%')] },
+      {
+        eval_time: '12m',
+        alertname: 'ShopApiHighErrorRate',
+        exp_alerts: [expected('ShopApiHighErrorRate', {}, '25%')],
+      },
     ],
   },
   {
@@ -65,7 +74,11 @@ const tests = [
     ],
     alert_rule_test: [
       { eval_time: '8m', alertname: 'ShopApiLatencyP99High', exp_alerts: [] },
-      { eval_time: '20m', alertname: 'ShopApiLatencyP99High', exp_alerts: [expected('ShopApiLatencyP99High', {}, '2.485s')] },
+      {
+        eval_time: '20m',
+        alertname: 'ShopApiLatencyP99High',
+        exp_alerts: [expected('ShopApiLatencyP99High', {}, '2.485s')],
+      },
     ],
   },
   {
@@ -77,31 +90,76 @@ const tests = [
       { series: wftBucket('5000'), values: '0+60x20' },
       { series: wftBucket('+Inf'), values: '0+60x20' },
     ],
-    alert_rule_test: [{ eval_time: '12m', alertname: 'WorkflowTaskScheduleToStartHigh', exp_alerts: [expected('WorkflowTaskScheduleToStartHigh', { namespace: 'default', task_queue: 'orders' }, '4800')] }],
+    alert_rule_test: [
+      {
+        eval_time: '12m',
+        alertname: 'WorkflowTaskScheduleToStartHigh',
+        exp_alerts: [
+          expected('WorkflowTaskScheduleToStartHigh', { namespace: 'default', task_queue: 'orders' }, '4800'),
+        ],
+      },
+    ],
   },
   {
     name: 'worker slots exhausted: fires when the whole pool has no free slot for 5 min, not for one busy instance',
     interval: '1m',
     input_series: [
-      { series: sdk('temporal_worker_task_slots_available', 'worker_type="ActivityWorker",instance="a"'), values: '0x15' },
-      { series: sdk('temporal_worker_task_slots_available', 'worker_type="ActivityWorker",instance="b"'), values: '0x15' },
-      { series: sdk('temporal_worker_task_slots_available', 'worker_type="WorkflowWorker",instance="a"'), values: '0x15' },
-      { series: sdk('temporal_worker_task_slots_available', 'worker_type="WorkflowWorker",instance="b"'), values: '5x15' },
+      {
+        series: sdk('temporal_worker_task_slots_available', 'worker_type="ActivityWorker",instance="a"'),
+        values: '0x15',
+      },
+      {
+        series: sdk('temporal_worker_task_slots_available', 'worker_type="ActivityWorker",instance="b"'),
+        values: '0x15',
+      },
+      {
+        series: sdk('temporal_worker_task_slots_available', 'worker_type="WorkflowWorker",instance="a"'),
+        values: '0x15',
+      },
+      {
+        series: sdk('temporal_worker_task_slots_available', 'worker_type="WorkflowWorker",instance="b"'),
+        values: '5x15',
+      },
     ],
     alert_rule_test: [
       { eval_time: '3m', alertname: 'WorkerTaskSlotsExhausted', exp_alerts: [] },
-      { eval_time: '10m', alertname: 'WorkerTaskSlotsExhausted', exp_alerts: [expected('WorkerTaskSlotsExhausted', { namespace: 'default', task_queue: 'orders', worker_type: 'ActivityWorker' })] },
+      {
+        eval_time: '10m',
+        alertname: 'WorkerTaskSlotsExhausted',
+        exp_alerts: [
+          expected('WorkerTaskSlotsExhausted', {
+            namespace: 'default',
+            task_queue: 'orders',
+            worker_type: 'ActivityWorker',
+          }),
+        ],
+      },
     ],
   },
   {
     name: 'workflow task failures: fires while a workflow type keeps failing its tasks',
     interval: '1m',
-    input_series: [{ series: sdk('temporal_workflow_task_execution_failed', 'workflow_type="placeOrder",failure_reason="NonDeterminismError"'), values: '0+2x20' }],
+    input_series: [
+      {
+        series: sdk(
+          'temporal_workflow_task_execution_failed',
+          'workflow_type="placeOrder",failure_reason="NonDeterminismError"',
+        ),
+        values: '0+2x20',
+      },
+    ],
     alert_rule_test: [
       {
         eval_time: '10m',
         alertname: 'WorkflowTaskFailures',
-        exp_alerts: [expected('WorkflowTaskFailures', { namespace: 'default', task_queue: 'orders', workflow_type: 'placeOrder', failure_reason: 'NonDeterminismError' })],
+        exp_alerts: [
+          expected('WorkflowTaskFailures', {
+            namespace: 'default',
+            task_queue: 'orders',
+            workflow_type: 'placeOrder',
+            failure_reason: 'NonDeterminismError',
+          }),
+        ],
       },
     ],
   },
@@ -114,7 +172,11 @@ const tests = [
       { series: 'shop_payments_total{role="worker",kind="charge",result="declined"}', values: '0+60x30' },
     ],
     alert_rule_test: [
-      { eval_time: '25m', alertname: 'PaymentFailureRateHigh', exp_alerts: [expected('PaymentFailureRateHigh', {}, '25%')] },
+      {
+        eval_time: '25m',
+        alertname: 'PaymentFailureRateHigh',
+        exp_alerts: [expected('PaymentFailureRateHigh', {}, '25%')],
+      },
       { eval_time: '25m', alertname: 'PaymentDeclineRateHigh', exp_alerts: [] }, // 1 in 3 declined: under 50%
     ],
   },
@@ -125,14 +187,23 @@ const tests = [
       { series: 'shop_payments_total{role="worker",kind="charge",result="declined"}', values: '0+30x60' },
       { series: 'shop_payments_total{role="worker",kind="charge",result="succeeded"}', values: '0+10x60' },
     ],
-    alert_rule_test: [{ eval_time: '50m', alertname: 'PaymentDeclineRateHigh', exp_alerts: [expected('PaymentDeclineRateHigh', {}, '75%')] }],
+    alert_rule_test: [
+      {
+        eval_time: '50m',
+        alertname: 'PaymentDeclineRateHigh',
+        exp_alerts: [expected('PaymentDeclineRateHigh', {}, '75%')],
+      },
+    ],
   },
   {
     name: 'refunds failing: fires after 15 min of refund errors, not for one blip',
     interval: '1m',
     input_series: [
       { series: 'shop_payments_total{role="worker",kind="refund",result="error"}', values: '0+1x40' },
-      { series: 'shop_payments_total{role="worker",kind="charge",result="error"}', values: '0 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1' },
+      {
+        series: 'shop_payments_total{role="worker",kind="charge",result="error"}',
+        values: '0 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1',
+      },
     ],
     alert_rule_test: [
       { eval_time: '10m', alertname: 'RefundsFailing', exp_alerts: [] },
@@ -151,7 +222,9 @@ const tests = [
       {
         eval_time: '6m',
         alertname: 'ShopTargetDown',
-        exp_alerts: [expected('ShopTargetDown', { job: 'shop-worker', instance: 'worker-orders:9465', pool: 'orders' })],
+        exp_alerts: [
+          expected('ShopTargetDown', { job: 'shop-worker', instance: 'worker-orders:9465', pool: 'orders' }),
+        ],
       },
     ],
   },
@@ -169,7 +242,15 @@ describe('alert rules under promtool test rules', () => {
 
   it('test every alert rule that pages (severity critical) and the issue asks for', () => {
     const tested = new Set(tests.flatMap((t) => t.alert_rule_test.map((a) => a.alertname)));
-    for (const [name, rule] of Object.entries(rules)) if (rule.labels?.severity === 'critical') expect([name, tested.has(name)]).toEqual([name, true]);
-    for (const name of ['ShopApiHighErrorRate', 'ShopApiLatencyP99High', 'WorkflowTaskScheduleToStartHigh', 'PaymentFailureRateHigh', 'WorkerTaskSlotsExhausted']) expect(tested).toContain(name);
+    for (const [name, rule] of Object.entries(rules))
+      if (rule.labels?.severity === 'critical') expect([name, tested.has(name)]).toEqual([name, true]);
+    for (const name of [
+      'ShopApiHighErrorRate',
+      'ShopApiLatencyP99High',
+      'WorkflowTaskScheduleToStartHigh',
+      'PaymentFailureRateHigh',
+      'WorkerTaskSlotsExhausted',
+    ])
+      expect(tested).toContain(name);
   });
 });

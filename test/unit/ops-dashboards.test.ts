@@ -63,13 +63,22 @@ describe.each(dashboards.map((d) => [d.file, d.json] as const))('dashboard %s', 
       expect([p.title, p.datasource]).toEqual([p.title, { type: 'prometheus', uid: '${datasource}' }]);
       expect([p.title, p.targets.length > 0]).toEqual([p.title, true]);
       for (const t of p.targets) {
-        expect([p.title, t.datasource?.uid, typeof t.expr === 'string' && t.expr.trim().length > 0]).toEqual([p.title, '${datasource}', true]);
+        expect([p.title, t.datasource?.uid, typeof t.expr === 'string' && t.expr.trim().length > 0]).toEqual([
+          p.title,
+          '${datasource}',
+          true,
+        ]);
       }
     }
   });
 
   it(`uses only variables it defines (${file})`, () => {
-    const defined = new Set(['__rate_interval', '__interval', '__range', ...d.templating.list.map((v: { name: string }) => v.name)]);
+    const defined = new Set([
+      '__rate_interval',
+      '__interval',
+      '__range',
+      ...d.templating.list.map((v: { name: string }) => v.name),
+    ]);
     const used = new Set([...JSON.stringify(d.panels).matchAll(/\$\{?(\w+)/g)].map((m) => m[1]));
     for (const v of used) expect([v, defined.has(v)]).toEqual([v, true]);
   });
@@ -87,7 +96,8 @@ describe('provisioning', () => {
     expect(doc.apiVersion).toBe(1);
     const prom = doc.datasources.find((d: { type: string }) => d.type === 'prometheus');
     expect(prom).toMatchObject({ uid: 'prometheus', access: 'proxy', isDefault: true, url: 'http://prometheus:9090' });
-    for (const { json } of dashboards) expect(json.templating.list.find((v: { name: string }) => v.name === 'datasource').current.value).toBe(prom.uid);
+    for (const { json } of dashboards)
+      expect(json.templating.list.find((v: { name: string }) => v.name === 'datasource').current.value).toBe(prom.uid);
   });
 
   it('loads the dashboards from where docker-compose.yml mounts ops/grafana/dashboards', () => {
@@ -98,7 +108,12 @@ describe('provisioning', () => {
     if (existsSync(composeFile)) {
       const compose = parseYaml(readFileSync(composeFile, 'utf8'));
       const mounts = (compose.services.grafana?.volumes ?? []).map((v: string) => v.split(':').slice(0, 2).join(':'));
-      expect(mounts).toEqual(expect.arrayContaining(['./ops/grafana/dashboards:/var/lib/grafana/dashboards', './ops/grafana/provisioning:/etc/grafana/provisioning']));
+      expect(mounts).toEqual(
+        expect.arrayContaining([
+          './ops/grafana/dashboards:/var/lib/grafana/dashboards',
+          './ops/grafana/provisioning:/etc/grafana/provisioning',
+        ]),
+      );
     }
   });
 });
@@ -114,7 +129,9 @@ describe('queries name only exported metrics', () => {
     for (const q of queries) {
       const names = metricNamesIn(q.expr);
       expect([q.source, names.length > 0]).toEqual([q.source, true]);
-      for (const n of names) if (!n.startsWith('temporal_') && !exported.has(n) && !PROMETHEUS_SYNTHETIC.has(n)) unknown.push(`${q.source}: ${n}`);
+      for (const n of names)
+        if (!n.startsWith('temporal_') && !exported.has(n) && !PROMETHEUS_SYNTHETIC.has(n))
+          unknown.push(`${q.source}: ${n}`);
     }
     expect(unknown).toEqual([]);
   });
@@ -127,7 +144,9 @@ describe('queries name only exported metrics', () => {
       const { name, labelNames } = metric as unknown as { name: string; labelNames: string[] };
       const labels = new Set([...labelNames, 'role', 'job', 'instance']); // role: createRegistry's default label
       allowed.set(name, labels);
-      if (metric instanceof Histogram) for (const suffix of ['_bucket', '_count', '_sum']) allowed.set(name + suffix, new Set([...labels, ...(suffix === '_bucket' ? ['le'] : [])]));
+      if (metric instanceof Histogram)
+        for (const suffix of ['_bucket', '_count', '_sum'])
+          allowed.set(name + suffix, new Set([...labels, ...(suffix === '_bucket' ? ['le'] : [])]));
     }
     let checked = 0;
     for (const q of queries) {
@@ -166,7 +185,11 @@ describe('promtool', () => {
   it('parses every dashboard query as PromQL (as recording rules, promtool check rules)', () => {
     const bin = promtool(); // fails with how to install it, unless ALLOW_NO_PROMTOOL=1
     if (!bin) return expect(process.env.ALLOW_NO_PROMTOOL).toBe('1');
-    const rules = dashboardQueries().map((q, i) => ({ record: `dashboard:query_${i}`, expr: grafanaToPromQL(q.expr), labels: { source: q.source } }));
+    const rules = dashboardQueries().map((q, i) => ({
+      record: `dashboard:query_${i}`,
+      expr: grafanaToPromQL(q.expr),
+      labels: { source: q.source },
+    }));
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'ops-dash-')), 'dashboard-queries.yml');
     writeFileSync(file, toYaml({ groups: [{ name: 'dashboards', rules }] }));
     const r = runPromtool(bin, ['check', 'rules', file]);
@@ -181,7 +204,9 @@ describe('alert rules', () => {
     const byName = Object.fromEntries(rules.map((r) => [r.alert, r]));
     expect(byName.ShopApiHighErrorRate.expr).toContain('status_code=~"5.."');
     expect(byName.ShopApiLatencyP99High.expr).toContain('histogram_quantile(0.99');
-    expect(byName.WorkflowTaskScheduleToStartHigh.expr).toContain('temporal_workflow_task_schedule_to_start_latency_bucket');
+    expect(byName.WorkflowTaskScheduleToStartHigh.expr).toContain(
+      'temporal_workflow_task_schedule_to_start_latency_bucket',
+    );
     expect(byName.ActivityScheduleToStartHigh.expr).toContain('temporal_activity_schedule_to_start_latency_bucket');
     expect(byName.PaymentFailureRateHigh.expr).toContain('shop_payments_total{kind="charge", result="error"}');
     expect(byName.WorkerTaskSlotsExhausted.expr).toContain('temporal_worker_task_slots_available');
@@ -192,7 +217,11 @@ describe('alert rules', () => {
     expect(new Set(rules.map((r) => r.alert)).size).toBe(rules.length);
     for (const r of rules) {
       expect([r.alert, r.labels?.severity]).toEqual([r.alert, expect.stringMatching(/^(critical|warning|info)$/)]);
-      expect([r.alert, typeof r.annotations?.summary, typeof r.annotations?.description]).toEqual([r.alert, 'string', 'string']);
+      expect([r.alert, typeof r.annotations?.summary, typeof r.annotations?.description]).toEqual([
+        r.alert,
+        'string',
+        'string',
+      ]);
       const [file, anchor] = String(r.annotations?.runbook).split('#');
       expect([r.alert, file, anchors.has(anchor)]).toEqual([r.alert, 'docs/operations.md', true]);
     }

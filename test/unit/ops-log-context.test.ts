@@ -36,11 +36,22 @@ describe('log context codec', () => {
   });
 
   it('drops unknown keys and unsafe values, and never throws on a malformed header', () => {
-    expect(sanitizeLogContext({ requestId: 'ok-1', orderId: 'x'.repeat(200), userId: 'a b', email: 'a@b.c' })).toEqual({ requestId: 'ok-1' });
+    expect(sanitizeLogContext({ requestId: 'ok-1', orderId: 'x'.repeat(200), userId: 'a b', email: 'a@b.c' })).toEqual({
+      requestId: 'ok-1',
+    });
     expect(sanitizeLogContext('nope')).toEqual({});
-    expect(decodeLogContext({ [LOG_CONTEXT_HEADER]: { metadata: { encoding: new TextEncoder().encode('json/plain') }, data: new TextEncoder().encode('{not json') } })).toEqual({});
+    expect(
+      decodeLogContext({
+        [LOG_CONTEXT_HEADER]: {
+          metadata: { encoding: new TextEncoder().encode('json/plain') },
+          data: new TextEncoder().encode('{not json'),
+        },
+      }),
+    ).toEqual({});
     expect(decodeLogContext(undefined)).toEqual({});
-    expect(decodeLogContext({ [LOG_CONTEXT_HEADER]: encodeLogContext({ requestId: 'r' }) })).toEqual({ requestId: 'r' });
+    expect(decodeLogContext({ [LOG_CONTEXT_HEADER]: encodeLogContext({ requestId: 'r' }) })).toEqual({
+      requestId: 'r',
+    });
   });
 
   it('leaves headers alone when there is nothing to carry', () => {
@@ -50,8 +61,14 @@ describe('log context codec', () => {
   });
 
   it('merges inner over outer and takes subject keys from an input object', () => {
-    expect(mergeLogContext({ requestId: 'a', userId: 'u1' }, { requestId: 'b', orderId: undefined })).toEqual({ requestId: 'b', userId: 'u1' });
-    expect(logContextFromArgs([{ orderId: ORDER, userId: USER, email: 'x@y.z' }])).toEqual({ orderId: ORDER, userId: USER });
+    expect(mergeLogContext({ requestId: 'a', userId: 'u1' }, { requestId: 'b', orderId: undefined })).toEqual({
+      requestId: 'b',
+      userId: 'u1',
+    });
+    expect(logContextFromArgs([{ orderId: ORDER, userId: USER, email: 'x@y.z' }])).toEqual({
+      orderId: ORDER,
+      userId: USER,
+    });
     expect(logContextFromArgs(['s'])).toEqual({});
     expect(logContextFromArgs([])).toEqual({});
   });
@@ -82,7 +99,16 @@ describe('Node log context (AsyncLocalStorage)', () => {
 describe('client interceptor', () => {
   const interceptor = logContextClientInterceptor();
   const startInput = (options: Record<string, unknown>): WorkflowStartInput =>
-    ({ workflowType: 'placeOrder', headers: {}, options: { workflowId: `order-${ORDER}`, taskQueue: 'orders', args: [{ orderId: ORDER, userId: USER, lines: [{}, {}] }], ...options } }) as unknown as WorkflowStartInput;
+    ({
+      workflowType: 'placeOrder',
+      headers: {},
+      options: {
+        workflowId: `order-${ORDER}`,
+        taskQueue: 'orders',
+        args: [{ orderId: ORDER, userId: USER, lines: [{}, {}] }],
+        ...options,
+      },
+    }) as unknown as WorkflowStartInput;
 
   it('sends the request context plus the input subject keys in the start header, the request ID in the memo, and a summary', async () => {
     let seen: WorkflowStartInput | undefined;
@@ -100,15 +126,24 @@ describe('client interceptor', () => {
   it('keeps a memo and summary the caller set, and adds nothing outside a request', async () => {
     let seen: WorkflowStartInput | undefined;
     await runWithLogContext({ requestId: 'req-2' }, () =>
-      interceptor.startWithDetails!(startInput({ memo: { requestId: 'mine', other: 1 }, staticSummary: 'Mine' }), async (input) => {
-        seen = input;
-        return { runId: 'r', eagerlyStarted: false };
-      }),
+      interceptor.startWithDetails!(
+        startInput({ memo: { requestId: 'mine', other: 1 }, staticSummary: 'Mine' }),
+        async (input) => {
+          seen = input;
+          return { runId: 'r', eagerlyStarted: false };
+        },
+      ),
     );
     expect(seen!.options.memo).toEqual({ requestId: 'mine', other: 1 });
     expect(seen!.options.staticSummary).toBe('Mine');
 
-    const update = { updateName: 'cancelOrder', args: [{ actor: 'admin' }], headers: {}, workflowExecution: { workflowId: 'w' }, options: {} } as unknown as WorkflowStartUpdateInput;
+    const update = {
+      updateName: 'cancelOrder',
+      args: [{ actor: 'admin' }],
+      headers: {},
+      workflowExecution: { workflowId: 'w' },
+      options: {},
+    } as unknown as WorkflowStartUpdateInput;
     let sent: WorkflowStartUpdateInput | undefined;
     await interceptor.startUpdate!(update, async (input) => {
       sent = input;
@@ -119,7 +154,13 @@ describe('client interceptor', () => {
 
   it('sends only the request context (not the workflow subject) with updates', async () => {
     let sent: WorkflowStartUpdateInput | undefined;
-    const update = { updateName: 'cancelOrder', args: [{ actor: 'admin' }], headers: {}, workflowExecution: { workflowId: 'w' }, options: {} } as unknown as WorkflowStartUpdateInput;
+    const update = {
+      updateName: 'cancelOrder',
+      args: [{ actor: 'admin' }],
+      headers: {},
+      workflowExecution: { workflowId: 'w' },
+      options: {},
+    } as unknown as WorkflowStartUpdateInput;
     await runWithLogContext({ requestId: 'req-cancel', userId: 'admin-1' }, () =>
       interceptor.startUpdate!(update, async (input) => {
         sent = input;
@@ -134,13 +175,21 @@ describe('activity interceptor', () => {
   it('opens the log context from the header and the input, and adds it to log attributes', async () => {
     const { inbound, outbound } = activityLogContextInterceptor({} as ActivityContext);
     let inside: unknown;
-    const result = await inbound!.execute!({ args: [{ orderId: ORDER }], headers: withLogContextHeader({}, { requestId: 'req-act', userId: USER }) }, async () => {
-      inside = currentLogContext();
-      return 'done';
-    });
+    const result = await inbound!.execute!(
+      { args: [{ orderId: ORDER }], headers: withLogContextHeader({}, { requestId: 'req-act', userId: USER }) },
+      async () => {
+        inside = currentLogContext();
+        return 'done';
+      },
+    );
     expect(result).toBe('done');
     expect(inside).toEqual({ requestId: 'req-act', userId: USER, orderId: ORDER });
-    expect(outbound!.getLogAttributes!({ activityType: 'chargePayment' }, (a) => a)).toEqual({ activityType: 'chargePayment', requestId: 'req-act', userId: USER, orderId: ORDER });
+    expect(outbound!.getLogAttributes!({ activityType: 'chargePayment' }, (a) => a)).toEqual({
+      activityType: 'chargePayment',
+      requestId: 'req-act',
+      userId: USER,
+      orderId: ORDER,
+    });
   });
 });
 
@@ -148,22 +197,42 @@ describe('Web UI summaries', () => {
   it('reads activity and workflow types as steps, without personal data', () => {
     expect(humanizeName('chargePayment')).toBe('Charge payment');
     expect(defaultActivitySummary('reserveStock')).toBe('Reserve stock');
-    expect(defaultActivitySummary('reserveStock', [{ orderId: ORDER, lines: [{}, {}] }])).toBe('Reserve stock (2 lines)');
+    expect(defaultActivitySummary('reserveStock', [{ orderId: ORDER, lines: [{}, {}] }])).toBe(
+      'Reserve stock (2 lines)',
+    );
     expect(defaultActivitySummary('priceLines', [[{}]])).toBe('Price lines (1 line)');
-    expect(defaultActivitySummary('chargePayment', [{ orderId: ORDER, amountCents: 7197, currency: 'USD' }])).toBe('Charge 71.97 USD');
-    expect(defaultActivitySummary('refundPayment', [{ orderId: ORDER, amountCents: 500, currency: 'EUR' }])).toBe('Refund 5.00 EUR');
-    expect(defaultActivitySummary('recordTransition', [{ orderId: ORDER, from: 'PAID', to: 'SHIPPED' }])).toBe('Record PAID → SHIPPED');
-    expect(defaultActivitySummary('startOrderEmail', [{ orderId: ORDER, template: 'order-paid' }])).toBe('Send "order-paid" e-mail');
-    expect(defaultActivitySummary('deliverEmail', [{ template: 'welcome', userId: USER }])).toBe('Deliver "welcome" e-mail');
+    expect(defaultActivitySummary('chargePayment', [{ orderId: ORDER, amountCents: 7197, currency: 'USD' }])).toBe(
+      'Charge 71.97 USD',
+    );
+    expect(defaultActivitySummary('refundPayment', [{ orderId: ORDER, amountCents: 500, currency: 'EUR' }])).toBe(
+      'Refund 5.00 EUR',
+    );
+    expect(defaultActivitySummary('recordTransition', [{ orderId: ORDER, from: 'PAID', to: 'SHIPPED' }])).toBe(
+      'Record PAID → SHIPPED',
+    );
+    expect(defaultActivitySummary('startOrderEmail', [{ orderId: ORDER, template: 'order-paid' }])).toBe(
+      'Send "order-paid" e-mail',
+    );
+    expect(defaultActivitySummary('deliverEmail', [{ template: 'welcome', userId: USER }])).toBe(
+      'Deliver "welcome" e-mail',
+    );
     expect(defaultActivitySummary('chargePayment', [{}])).toBe('Charge payment');
-    expect(defaultWorkflowSummary('registerUser', [{ userId: USER, email: 'ann@example.test', name: 'Ann' }])).toBe(`Register customer ${USER.slice(0, 8)}`);
-    expect(defaultWorkflowSummary('sendEmail', [{ template: 'order-paid', userId: USER }])).toBe(`Send "order-paid" e-mail to user ${USER.slice(0, 8)}`);
-    expect(defaultWorkflowSummary('purgeProductCache', [{ productId: ORDER }])).toBe(`Purge product cache · product ${ORDER.slice(0, 8)}`);
+    expect(defaultWorkflowSummary('registerUser', [{ userId: USER, email: 'ann@example.test', name: 'Ann' }])).toBe(
+      `Register customer ${USER.slice(0, 8)}`,
+    );
+    expect(defaultWorkflowSummary('sendEmail', [{ template: 'order-paid', userId: USER }])).toBe(
+      `Send "order-paid" e-mail to user ${USER.slice(0, 8)}`,
+    );
+    expect(defaultWorkflowSummary('purgeProductCache', [{ productId: ORDER }])).toBe(
+      `Purge product cache · product ${ORDER.slice(0, 8)}`,
+    );
     expect(defaultWorkflowSummary('placeOrder', [])).toBe('Order');
   });
 
   it('describes progress in words from the order search attributes and the steps in flight', () => {
-    expect(describeProgress({ status: 'PAID', totalCents: 5998, steps: [], requestId: 'req-9' })).toBe('**Paid: waiting to be shipped or cancelled**\n\nTotal: 59.98\n\nLast request: `req-9`');
+    expect(describeProgress({ status: 'PAID', totalCents: 5998, steps: [], requestId: 'req-9' })).toBe(
+      '**Paid: waiting to be shipped or cancelled**\n\nTotal: 59.98\n\nLast request: `req-9`',
+    );
     expect(describeProgress({ steps: ['Reserve stock'] })).toBe('In progress: Reserve stock');
   });
 });
@@ -178,7 +247,8 @@ describe('workflow interceptor module', () => {
         logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never,
       });
       expect(code).toContain(LOG_CONTEXT_HEADER);
-      for (const forbidden of ['typeorm', 'ioredis', 'mysql2', 'nodemailer', 'bcrypt', 'pino', 'koa', 'prom-client']) expect([spec!.domain, code.includes(`node_modules/${forbidden}/`)]).toEqual([spec!.domain, false]);
+      for (const forbidden of ['typeorm', 'ioredis', 'mysql2', 'nodemailer', 'bcrypt', 'pino', 'koa', 'prom-client'])
+        expect([spec!.domain, code.includes(`node_modules/${forbidden}/`)]).toEqual([spec!.domain, false]);
     }
   }, 120_000);
 });

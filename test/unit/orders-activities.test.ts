@@ -31,10 +31,13 @@ afterAll(async () => {
 
 const env = () => new MockActivityEnvironment({ attempt: 1 });
 /** Runs an activity in a mock activity context (heartbeats, cancellation), typed. */
-const inContext = <A, R>(fn: (arg: A) => Promise<R>, arg: A, e = env()): Promise<R> => e.run(fn as (a: A) => Promise<R>, arg) as Promise<R>;
-const charge = (orderId: string, paymentMethod: string, e = env()) => inContext(acts.chargePayment, { orderId, amountCents: 1234, currency: 'USD', paymentMethod }, e);
+const inContext = <A, R>(fn: (arg: A) => Promise<R>, arg: A, e = env()): Promise<R> =>
+  e.run(fn as (a: A) => Promise<R>, arg) as Promise<R>;
+const charge = (orderId: string, paymentMethod: string, e = env()) =>
+  inContext(acts.chargePayment, { orderId, amountCents: 1234, currency: 'USD', paymentMethod }, e);
 const refund = (orderId: string) => inContext(acts.refundPayment, { orderId, amountCents: 1234, currency: 'USD' });
-const rows = (orderId: string) => ds.getRepository(PaymentEntity).find({ where: { orderId }, order: { createdAt: 'ASC', kind: 'ASC' } });
+const rows = (orderId: string) =>
+  ds.getRepository(PaymentEntity).find({ where: { orderId }, order: { createdAt: 'ASC', kind: 'ASC' } });
 const failureOf = async (p: Promise<unknown>): Promise<ApplicationFailure> => {
   const err = await p.then(
     () => undefined,
@@ -50,14 +53,20 @@ describe('charges', () => {
     const first = await charge(orderId, 'pm_card_visa');
     expect(first.chargeId).toMatch(/^ch_sandbox_/);
     expect(await charge(orderId, 'pm_card_visa')).toEqual(first);
-    expect((await rows(orderId)).map((r) => [r.kind, r.outcome, r.idempotencyKey, r.amountCents])).toEqual([['charge', 'succeeded', `${orderId}:charge`, 1234]]);
+    expect((await rows(orderId)).map((r) => [r.kind, r.outcome, r.idempotencyKey, r.amountCents])).toEqual([
+      ['charge', 'succeeded', `${orderId}:charge`, 1234],
+    ]);
   });
 
   it('declines as a non-retryable PaymentDeclined, and replays the decline', async () => {
     const orderId = randomUUID();
     for (let i = 0; i < 2; i++) {
       const f = await failureOf(charge(orderId, 'pm_card_chargeDeclined'));
-      expect([f.type, f.nonRetryable, f.details]).toEqual(['PaymentDeclined', true, [{ declineCode: 'card_declined' }]]);
+      expect([f.type, f.nonRetryable, f.details]).toEqual([
+        'PaymentDeclined',
+        true,
+        [{ declineCode: 'card_declined' }],
+      ]);
     }
     // Even a call with a good card: the key's first answer stands.
     expect((await failureOf(charge(orderId, 'pm_card_visa'))).type).toBe('PaymentDeclined');
@@ -130,7 +139,10 @@ describe('refunds', () => {
   it('settles a charge racing a refund: either refunded, or closed before capture; never charged and unrefunded', async () => {
     for (let i = 0; i < 20; i++) {
       const orderId = randomUUID();
-      const [c, r] = await Promise.allSettled([charge(orderId, 'pm_card_visa'), refund(orderId).catch(() => refund(orderId))]);
+      const [c, r] = await Promise.allSettled([
+        charge(orderId, 'pm_card_visa'),
+        refund(orderId).catch(() => refund(orderId)),
+      ]);
       const captured = (await rows(orderId)).filter((x) => x.kind === 'charge' && x.outcome === 'succeeded');
       const refunds = (await rows(orderId)).filter((x) => x.kind === 'refund');
       if (captured.length) {
@@ -153,17 +165,40 @@ describe('the order row', () => {
   it('opens once (a retry finds it) and moves only from the expected status', async () => {
     const orderId = randomUUID();
     const userId = randomUUID();
-    const input = { orderId, userId, lines, currency: 'USD', paymentMethod: 'pm_card_visa', requestHash: null, createdAt: new Date().toISOString() };
+    const input = {
+      orderId,
+      userId,
+      lines,
+      currency: 'USD',
+      paymentMethod: 'pm_card_visa',
+      requestHash: null,
+      createdAt: new Date().toISOString(),
+    };
     const opened = await inContext(acts.openOrder, input);
-    expect(opened).toMatchObject({ id: orderId, userId, status: 'PENDING', totalCents: 1000, payment: { status: 'PENDING' }, updatedAt: opened.createdAt });
+    expect(opened).toMatchObject({
+      id: orderId,
+      userId,
+      status: 'PENDING',
+      totalCents: 1000,
+      payment: { status: 'PENDING' },
+      updatedAt: opened.createdAt,
+    });
     expect(await inContext(acts.openOrder, input)).toEqual(opened);
 
     const at = new Date().toISOString();
-    const move = { orderId, from: 'PENDING' as const, to: 'PAID' as const, payment: { status: 'SUCCEEDED' as const, chargeId: 'ch_x' }, at };
+    const move = {
+      orderId,
+      from: 'PENDING' as const,
+      to: 'PAID' as const,
+      payment: { status: 'SUCCEEDED' as const, chargeId: 'ch_x' },
+      at,
+    };
     const paid = await inContext(acts.recordTransition, move);
     expect(paid).toMatchObject({ status: 'PAID', payment: { status: 'SUCCEEDED', chargeId: 'ch_x' }, updatedAt: at });
     expect(await inContext(acts.recordTransition, move)).toEqual(paid); // a retry
-    const stray = await failureOf(inContext(acts.recordTransition, { ...move, from: 'PENDING' as const, to: 'CANCELLED' as const }));
+    const stray = await failureOf(
+      inContext(acts.recordTransition, { ...move, from: 'PENDING' as const, to: 'CANCELLED' as const }),
+    );
     expect([stray.type, stray.nonRetryable]).toEqual(['InvalidTransition', true]);
   });
 });
@@ -178,7 +213,15 @@ describe('the read path on SQLite', () => {
     for (const ms of stamps) {
       const orderId = randomUUID();
       ids.push(orderId);
-      await inContext(acts.openOrder, { orderId, userId, lines: [{ productId: randomUUID(), quantity: 1, name: 'x', unitPriceCents: 100 }], currency: 'USD', paymentMethod: 'pm_card_visa', requestHash: null, createdAt: new Date(ms).toISOString() });
+      await inContext(acts.openOrder, {
+        orderId,
+        userId,
+        lines: [{ productId: randomUUID(), quantity: 1, name: 'x', unitPriceCents: 100 }],
+        currency: 'USD',
+        paymentMethod: 'pm_card_visa',
+        requestHash: null,
+        createdAt: new Date(ms).toISOString(),
+      });
     }
     const expected = ids
       .map((id, i) => ({ id, ms: stamps[i] }))

@@ -29,8 +29,21 @@ describe('orderIdFor', () => {
 
 describe('the canonical request', () => {
   it('ignores line order, split lines and UUID case', () => {
-    const a = { items: [{ productId: p1, quantity: 2 }, { productId: p2, quantity: 1 }], paymentMethod: 'pm_card_visa' };
-    const b = { items: [{ productId: p2.toUpperCase(), quantity: 1 }, { productId: p1, quantity: 1 }, { productId: p1, quantity: 1 }], paymentMethod: 'pm_card_visa' };
+    const a = {
+      items: [
+        { productId: p1, quantity: 2 },
+        { productId: p2, quantity: 1 },
+      ],
+      paymentMethod: 'pm_card_visa',
+    };
+    const b = {
+      items: [
+        { productId: p2.toUpperCase(), quantity: 1 },
+        { productId: p1, quantity: 1 },
+        { productId: p1, quantity: 1 },
+      ],
+      paymentMethod: 'pm_card_visa',
+    };
     expect(canonicalOrderRequest(b)).toBe(canonicalOrderRequest(a));
     expect(orderRequestHash(b)).toBe(orderRequestHash(a));
     expect(orderRequestHash(a)).toMatch(/^[0-9a-f]{64}$/);
@@ -53,7 +66,12 @@ describe('parseIdempotencyKey', () => {
     expect(parseIdempotencyKey('k'.repeat(255))).toHaveLength(255);
   });
 
-  it.each([['too long', 'k'.repeat(256)], ['a space', 'a b'], ['non-ASCII', 'clé'], ['a control character', 'a\u0007']])('refuses %s with 400', (_l, key) => {
+  it.each([
+    ['too long', 'k'.repeat(256)],
+    ['a space', 'a b'],
+    ['non-ASCII', 'clé'],
+    ['a control character', 'a\u0007'],
+  ])('refuses %s with 400', (_l, key) => {
     expect(() => parseIdempotencyKey(key)).toThrow(ProblemError);
     try {
       parseIdempotencyKey(key);

@@ -49,11 +49,31 @@ describe('transitions', () => {
     ['decline a paid order', paid, { type: 'DECLINED' }],
     ['cancelled without a cancel request', paid, { type: 'CANCELLED' }],
     ['shipped without a ship request', paid, { type: 'SHIPPED' }],
-    ['pay while a cancel is pending', () => transition(accepted(), { type: 'CANCEL_REQUESTED', request: customer }), { type: 'PAID' }],
-    ['ship while a cancel is pending', () => transition(paid(), { type: 'CANCEL_REQUESTED', request: customer }), { type: 'SHIP_REQUESTED' }],
-    ['cancel while shipping', () => transition(paid(), { type: 'SHIP_REQUESTED' }), { type: 'CANCEL_REQUESTED', request: customer }],
-    ['cancel a cancelled order (as a transition)', () => run({ type: 'ACCEPTED' }, { type: 'CANCEL_REQUESTED', request: customer }, { type: 'CANCELLED' }), { type: 'CANCEL_REQUESTED', request: customer }],
-    ['cancel a FAILED order', () => run({ type: 'ACCEPTED' }, { type: 'DECLINED' }), { type: 'CANCEL_REQUESTED', request: customer }],
+    [
+      'pay while a cancel is pending',
+      () => transition(accepted(), { type: 'CANCEL_REQUESTED', request: customer }),
+      { type: 'PAID' },
+    ],
+    [
+      'ship while a cancel is pending',
+      () => transition(paid(), { type: 'CANCEL_REQUESTED', request: customer }),
+      { type: 'SHIP_REQUESTED' },
+    ],
+    [
+      'cancel while shipping',
+      () => transition(paid(), { type: 'SHIP_REQUESTED' }),
+      { type: 'CANCEL_REQUESTED', request: customer },
+    ],
+    [
+      'cancel a cancelled order (as a transition)',
+      () => run({ type: 'ACCEPTED' }, { type: 'CANCEL_REQUESTED', request: customer }, { type: 'CANCELLED' }),
+      { type: 'CANCEL_REQUESTED', request: customer },
+    ],
+    [
+      'cancel a FAILED order',
+      () => run({ type: 'ACCEPTED' }, { type: 'DECLINED' }),
+      { type: 'CANCEL_REQUESTED', request: customer },
+    ],
     ['cancel during intake', initialOrderState, { type: 'CANCEL_REQUESTED', request: customer }],
   ])('refuses to %s', (_label, from, event) => {
     expect(() => transition(from(), event)).toThrow(InvalidTransitionError);
@@ -114,7 +134,10 @@ describe('after the charge', () => {
   it('pays, fails or cancels; a pending cancel always wins', () => {
     expect(eventAfterCharge(accepted(), 'succeeded')).toBe('PAID');
     expect(eventAfterCharge(accepted(), 'declined')).toBe('DECLINED');
-    const cancelling = transition(accepted(), { type: 'CANCEL_REQUESTED', request: { actor: 'system', reason: 'PAYMENT_TIMEOUT' } });
+    const cancelling = transition(accepted(), {
+      type: 'CANCEL_REQUESTED',
+      request: { actor: 'system', reason: 'PAYMENT_TIMEOUT' },
+    });
     expect(eventAfterCharge(cancelling, 'succeeded')).toBe('CANCELLED');
     expect(eventAfterCharge(cancelling, 'declined')).toBe('CANCELLED');
     expect(eventAfterCharge(cancelling, 'interrupted')).toBe('CANCELLED');
@@ -128,8 +151,18 @@ describe('after the charge', () => {
 
 describe('properties over random event sequences', () => {
   const arbEvent: fc.Arbitrary<OrderEvent> = fc.oneof(
-    fc.constantFrom<OrderEvent>({ type: 'ACCEPTED' }, { type: 'REJECTED' }, { type: 'PAID' }, { type: 'DECLINED' }, { type: 'SHIP_REQUESTED' }, { type: 'CANCELLED' }, { type: 'SHIPPED' }),
-    fc.constantFrom<'customer' | 'admin' | 'system'>('customer', 'admin', 'system').map((actor): OrderEvent => ({ type: 'CANCEL_REQUESTED', request: { actor } })),
+    fc.constantFrom<OrderEvent>(
+      { type: 'ACCEPTED' },
+      { type: 'REJECTED' },
+      { type: 'PAID' },
+      { type: 'DECLINED' },
+      { type: 'SHIP_REQUESTED' },
+      { type: 'CANCELLED' },
+      { type: 'SHIPPED' },
+    ),
+    fc
+      .constantFrom<'customer' | 'admin' | 'system'>('customer', 'admin', 'system')
+      .map((actor): OrderEvent => ({ type: 'CANCEL_REQUESTED', request: { actor } })),
   );
   const tryApply = (s: OrderState, e: OrderEvent): OrderState | undefined => {
     try {
@@ -176,7 +209,8 @@ describe('properties over random event sequences', () => {
         expect(cancel === 'accept').toBe(tryApply(s, { type: 'CANCEL_REQUESTED', request: customer }) !== undefined);
         expect(ship === 'accept').toBe(tryApply(s, { type: 'SHIP_REQUESTED' }) !== undefined);
         // A request is only ever refused in a state where it could never be carried out.
-        if (cancel === 'reject') expect(s.phase === 'PENDING' || s.phase === 'PAID' ? s.action?.kind : 'closed-or-intake').toBeTruthy();
+        if (cancel === 'reject')
+          expect(s.phase === 'PENDING' || s.phase === 'PAID' ? s.action?.kind : 'closed-or-intake').toBeTruthy();
       }),
       { numRuns: 2000 },
     );

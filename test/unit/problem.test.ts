@@ -15,9 +15,17 @@ describe('problem mapping', () => {
   });
 
   it('finds the ApplicationFailure in a cause chain and passes details through', () => {
-    const inner = ApplicationFailure.create({ message: 'no stock', type: FailureType.OutOfStock, details: [{ productId: 'p1' }] });
+    const inner = ApplicationFailure.create({
+      message: 'no stock',
+      type: FailureType.OutOfStock,
+      details: [{ productId: 'p1' }],
+    });
     const outer = Object.assign(new ApplicationFailure('activity failed', null, false, undefined, inner));
-    expect(toProblemError(outer)?.toProblem()).toMatchObject({ status: 409, code: 'OUT_OF_STOCK', details: { productId: 'p1' } });
+    expect(toProblemError(outer)?.toProblem()).toMatchObject({
+      status: 409,
+      code: 'OUT_OF_STOCK',
+      details: { productId: 'p1' },
+    });
   });
 
   it('turns validation errors into 400 with a list of fields', () => {
@@ -27,7 +35,11 @@ describe('problem mapping', () => {
     } catch (e) {
       zerr = e as ZodError;
     }
-    expect(toProblemError(zerr)?.toProblem()).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', errors: [{ path: 'email' }] });
+    expect(toProblemError(zerr)?.toProblem()).toMatchObject({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      errors: [{ path: 'email' }],
+    });
   });
 
   it('leaves unknown errors unmapped (they become a logged 500)', () => {
@@ -43,8 +55,13 @@ describe('dependency outages', () => {
     expect(temporal?.status).toBe(503);
     expect(temporal?.code).toBe('TEMPORAL_UNAVAILABLE');
     expect(temporal?.headers['Retry-After']).toBe('5');
-    const db = toProblemError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' }));
+    const db = toProblemError(
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' }),
+    );
     expect(db?.code).toBe('DATABASE_UNAVAILABLE');
-    expect(toProblemError(Object.assign(new Error('query failed'), { driverError: { code: 'PROTOCOL_CONNECTION_LOST' } }))?.status).toBe(503);
+    expect(
+      toProblemError(Object.assign(new Error('query failed'), { driverError: { code: 'PROTOCOL_CONNECTION_LOST' } }))
+        ?.status,
+    ).toBe(503);
   });
 });

@@ -7,7 +7,8 @@ const opts = { secret, issuer: 'temporal-shop', audience: 'temporal-shop-api', t
 const tokens = new TokenService(opts);
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
-const sign = (payload: object, o: jwt.SignOptions = {}) => jwt.sign(payload, secret, { algorithm: 'HS256', issuer: opts.issuer, audience: opts.audience, expiresIn: 60, ...o });
+const sign = (payload: object, o: jwt.SignOptions = {}) =>
+  jwt.sign(payload, secret, { algorithm: 'HS256', issuer: opts.issuer, audience: opts.audience, expiresIn: 60, ...o });
 
 describe('TokenService', () => {
   it('issues a token it verifies, with sub and role', () => {
@@ -18,17 +19,49 @@ describe('TokenService', () => {
   });
 
   it.each([
-    ['alg none', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'u1', role: 'admin', iss: opts.issuer, aud: opts.audience, exp: now() + 60 })}.`],
+    [
+      'alg none',
+      () =>
+        `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'u1', role: 'admin', iss: opts.issuer, aud: opts.audience, exp: now() + 60 })}.`,
+    ],
     ['wrong signature', () => sign({ role: 'admin' }, { subject: 'u1' }).slice(0, -2) + 'xx'],
-    ['another secret', () => jwt.sign({ role: 'admin' }, 'another-secret-of-at-least-32-bytes!!', { algorithm: 'HS256', subject: 'u1', issuer: opts.issuer, audience: opts.audience, expiresIn: 60 })],
-    ['expired', () => jwt.sign({ role: 'customer', exp: now() - 10 }, secret, { algorithm: 'HS256', subject: 'u1', issuer: opts.issuer, audience: opts.audience })],
+    [
+      'another secret',
+      () =>
+        jwt.sign({ role: 'admin' }, 'another-secret-of-at-least-32-bytes!!', {
+          algorithm: 'HS256',
+          subject: 'u1',
+          issuer: opts.issuer,
+          audience: opts.audience,
+          expiresIn: 60,
+        }),
+    ],
+    [
+      'expired',
+      () =>
+        jwt.sign({ role: 'customer', exp: now() - 10 }, secret, {
+          algorithm: 'HS256',
+          subject: 'u1',
+          issuer: opts.issuer,
+          audience: opts.audience,
+        }),
+    ],
     ['not yet valid', () => sign({ role: 'customer' }, { subject: 'u1', notBefore: 120 })],
     ['wrong issuer', () => sign({ role: 'customer' }, { subject: 'u1', issuer: 'evil' })],
     ['wrong audience', () => sign({ role: 'customer' }, { subject: 'u1', audience: 'other-api' })],
     ['missing sub', () => sign({ role: 'customer' })],
     ['missing role', () => sign({}, { subject: 'u1' })],
     ['unknown role', () => sign({ role: 'root' }, { subject: 'u1' })],
-    ['no exp', () => jwt.sign({ role: 'admin' }, secret, { algorithm: 'HS256', subject: 'u1', issuer: opts.issuer, audience: opts.audience })],
+    [
+      'no exp',
+      () =>
+        jwt.sign({ role: 'admin' }, secret, {
+          algorithm: 'HS256',
+          subject: 'u1',
+          issuer: opts.issuer,
+          audience: opts.audience,
+        }),
+    ],
     [
       'HS256 signed with an RSA public key (algorithm confusion)',
       () => {

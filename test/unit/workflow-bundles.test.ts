@@ -12,13 +12,21 @@ const expected: Record<string, string[]> = {
 
 describe.each(Object.values(workerSpecs).map((s) => [s!.domain, s!] as const))('%s workflows', (domain, spec) => {
   it('bundle for the sandbox without I/O libraries', async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: spec.workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never });
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: spec.workflowsPath,
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never,
+    });
     expect(code.length).toBeGreaterThan(1000);
-    for (const forbidden of ['typeorm', 'ioredis', 'mysql2', 'nodemailer', 'bcrypt', 'pino', 'koa']) expect(code).not.toContain(`node_modules/${forbidden}/`);
+    for (const forbidden of ['typeorm', 'ioredis', 'mysql2', 'nodemailer', 'bcrypt', 'pino', 'koa'])
+      expect(code).not.toContain(`node_modules/${forbidden}/`);
   }, 60_000);
 
   it('export exactly the public workflow types', () => {
     const mod = require(spec.workflowsPath) as Record<string, unknown>;
-    expect(Object.keys(mod).filter((k) => typeof mod[k] === 'function').sort()).toEqual(expected[domain]);
+    expect(
+      Object.keys(mod)
+        .filter((k) => typeof mod[k] === 'function')
+        .sort(),
+    ).toEqual(expected[domain]);
   });
 });

@@ -77,10 +77,12 @@ export const PRODUCT_LIMITS = {
 } as const;
 
 /** The SKU given to a product created without one: derived from its ID, so a retry agrees. */
-export const generatedSku = (productId: string): string => `SKU-${productId.replace(/-/g, '').slice(0, 12).toUpperCase()}`;
+export const generatedSku = (productId: string): string =>
+  `SKU-${productId.replace(/-/g, '').slice(0, 12).toUpperCase()}`;
 
 /** Abandoned child that keeps retrying a cache invalidation the write workflow could not finish. */
-export const productCachePurgeWorkflowId = (productId: string, requestId: string): string => `product-${productId}-purge-${requestId}`;
+export const productCachePurgeWorkflowId = (productId: string, requestId: string): string =>
+  `product-${productId}-purge-${requestId}`;
 
 /**
  * "Written recently" marker of a product, set by every product write (never by stock changes).

@@ -5,5 +5,7 @@ import { productWrites } from './product-writes';
 /** Creates a product with the ID chosen by the gateway (a generated SKU when none is given). */
 export async function createProduct(input: CreateProductInput): Promise<ProductView> {
   const fields = { ...input.fields, sku: input.fields.sku ?? generatedSku(input.productId) };
-  return writeThenInvalidate(input.productId, input.requestId, () => productWrites.insertProduct({ productId: input.productId, fields }));
+  return writeThenInvalidate(input.productId, input.requestId, () =>
+    productWrites.insertProduct({ productId: input.productId, fields }),
+  );
 }

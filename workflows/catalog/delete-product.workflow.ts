@@ -9,5 +9,7 @@ import { productWrites } from './product-writes';
  */
 export async function deleteProduct(input: DeleteProductInput): Promise<DeleteProductResult> {
   const deletedAt = new Date().toISOString();
-  return writeThenInvalidate(input.productId, input.requestId, () => productWrites.markProductDeleted({ productId: input.productId, deletedAt }));
+  return writeThenInvalidate(input.productId, input.requestId, () =>
+    productWrites.markProductDeleted({ productId: input.productId, deletedAt }),
+  );
 }

@@ -17,7 +17,11 @@ const quick = proxyActivities<ProductActivities>({
 });
 
 /** Business outcomes of a write: nothing was written, so there is nothing to invalidate. */
-const BUSINESS_FAILURES: readonly string[] = [FailureType.SkuTaken, FailureType.ProductNotFound, FailureType.ValidationFailed];
+const BUSINESS_FAILURES: readonly string[] = [
+  FailureType.SkuTaken,
+  FailureType.ProductNotFound,
+  FailureType.ValidationFailed,
+];
 
 function isBusinessFailure(err: unknown): boolean {
   const cause = err instanceof ActivityFailure ? err.cause : err;
@@ -49,7 +53,11 @@ export async function invalidateAfterWrite(productId: string, requestId: string)
  * Runs a write, then invalidates the cache. A write that failed for a reason other than a
  * business outcome (a timeout, say) may still have committed, so it is invalidated too.
  */
-export async function writeThenInvalidate<T>(productId: string, requestId: string, write: () => Promise<T>): Promise<T> {
+export async function writeThenInvalidate<T>(
+  productId: string,
+  requestId: string,
+  write: () => Promise<T>,
+): Promise<T> {
   let result: T;
   try {
     result = await write();

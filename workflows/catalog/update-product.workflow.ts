@@ -4,5 +4,7 @@ import { productWrites } from './product-writes';
 
 /** Applies a partial update to a live product; ProductNotFound for an unknown or deleted one. */
 export async function updateProduct(input: UpdateProductInput): Promise<ProductView> {
-  return writeThenInvalidate(input.productId, input.requestId, () => productWrites.patchProduct({ productId: input.productId, patch: input.patch }));
+  return writeThenInvalidate(input.productId, input.requestId, () =>
+    productWrites.patchProduct({ productId: input.productId, patch: input.patch }),
+  );
 }

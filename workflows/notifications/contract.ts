@@ -21,5 +21,6 @@ export interface SendEmailResult {
 export const welcomeEmailWorkflowId = (userId: string): string => `welcome-email-${userId}`;
 export const welcomeEmailKey = (userId: string): string => `welcome:${userId}`;
 
-export const orderEmailWorkflowId = (orderId: string, template: EmailTemplate): string => `email-${template}-${orderId}`;
+export const orderEmailWorkflowId = (orderId: string, template: EmailTemplate): string =>
+  `email-${template}-${orderId}`;
 export const orderEmailKey = (orderId: string, template: EmailTemplate): string => `${template}:${orderId}`;

@@ -96,7 +96,8 @@ export const getOrderQuery = defineQuery<OrderView | null>('getOrder');
  * concurrent repeats of one request become one update in history (the hash is part of the
  * submit ID so that a different body under the same key is still validated, and refused).
  */
-export const submitOrderUpdateId = (requestHash: string | null): string => (requestHash ? `submit-${requestHash}` : 'submit');
+export const submitOrderUpdateId = (requestHash: string | null): string =>
+  requestHash ? `submit-${requestHash}` : 'submit';
 export const CANCEL_ORDER_UPDATE_ID = 'cancel';
 export const SHIP_ORDER_UPDATE_ID = 'ship';
 
@@ -112,7 +113,11 @@ export const OrderStatusSearchAttribute = defineSearchAttributeKey('OrderStatus'
 export const OrderTotalCentsSearchAttribute = defineSearchAttributeKey('OrderTotalCents', SearchAttributeType.INT);
 
 /** The search attributes the dev server must register (scripts/temporal-cli.mjs reads these). */
-export const ORDER_SEARCH_ATTRIBUTES = { CustomerId: 'Keyword', OrderStatus: 'Keyword', OrderTotalCents: 'Int' } as const;
+export const ORDER_SEARCH_ATTRIBUTES = {
+  CustomerId: 'Keyword',
+  OrderStatus: 'Keyword',
+  OrderTotalCents: 'Int',
+} as const;
 
 /**
  * Payment methods, after Stripe's test cards. The sandbox provider (the only one shipped)

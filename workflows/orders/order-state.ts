@@ -45,7 +45,9 @@ export class InvalidTransitionError extends Error {
     readonly state: OrderState,
     readonly event: OrderEvent['type'],
   ) {
-    super(`Invalid order transition: ${event} in ${state.phase}${state.action ? ` (${state.action.kind} in progress)` : ''}`);
+    super(
+      `Invalid order transition: ${event} in ${state.phase}${state.action ? ` (${state.action.kind} in progress)` : ''}`,
+    );
     this.name = 'InvalidTransitionError';
   }
 }
@@ -92,7 +94,11 @@ export type Decision =
   | { verdict: 'accept' }
   | { verdict: 'join' }
   | { verdict: 'unchanged' }
-  | { verdict: 'reject'; failureType: typeof FailureType.OrderNotCancellable | typeof FailureType.InvalidTransition; message: string };
+  | {
+      verdict: 'reject';
+      failureType: typeof FailureType.OrderNotCancellable | typeof FailureType.InvalidTransition;
+      message: string;
+    };
 
 export function decideCancel(state: OrderState): Decision {
   const { phase, action } = state;
@@ -100,12 +106,24 @@ export function decideCancel(state: OrderState): Decision {
   if (phase === 'PENDING' || phase === 'PAID') {
     if (!action) return { verdict: 'accept' };
     if (action.kind === 'cancel') return { verdict: 'join' };
-    return { verdict: 'reject', failureType: FailureType.OrderNotCancellable, message: 'The order is being shipped and can no longer be cancelled' };
+    return {
+      verdict: 'reject',
+      failureType: FailureType.OrderNotCancellable,
+      message: 'The order is being shipped and can no longer be cancelled',
+    };
   }
   if (phase === 'INTAKE' || phase === 'REJECTED') {
-    return { verdict: 'reject', failureType: FailureType.OrderNotCancellable, message: 'The order has not been placed' };
+    return {
+      verdict: 'reject',
+      failureType: FailureType.OrderNotCancellable,
+      message: 'The order has not been placed',
+    };
   }
-  return { verdict: 'reject', failureType: FailureType.OrderNotCancellable, message: `A ${phase} order cannot be cancelled` };
+  return {
+    verdict: 'reject',
+    failureType: FailureType.OrderNotCancellable,
+    message: `A ${phase} order cannot be cancelled`,
+  };
 }
 
 export function decideShip(state: OrderState): Decision {
@@ -113,9 +131,17 @@ export function decideShip(state: OrderState): Decision {
   if (phase === 'PAID') {
     if (!action) return { verdict: 'accept' };
     if (action.kind === 'ship') return { verdict: 'join' };
-    return { verdict: 'reject', failureType: FailureType.InvalidTransition, message: 'The order is being cancelled and cannot be shipped' };
+    return {
+      verdict: 'reject',
+      failureType: FailureType.InvalidTransition,
+      message: 'The order is being cancelled and cannot be shipped',
+    };
   }
-  return { verdict: 'reject', failureType: FailureType.InvalidTransition, message: `Only PAID orders can be shipped; this order is ${phase}` };
+  return {
+    verdict: 'reject',
+    failureType: FailureType.InvalidTransition,
+    message: `Only PAID orders can be shipped; this order is ${phase}`,
+  };
 }
 
 /** How the payment phase ends, given how the charge ended and whether a cancel is pending. */

@@ -42,7 +42,12 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { StockActivities } from '../../activities/catalog/stock.activities';
 import type { OrderActivities } from '../../activities/orders/order.activities';
 import { CATALOG_TASK_QUEUE, type PriceLinesResult } from '../catalog/contract';
-import { type EmailTemplate, NOTIFICATIONS_TASK_QUEUE, orderEmailKey, orderEmailWorkflowId } from '../notifications/contract';
+import {
+  type EmailTemplate,
+  NOTIFICATIONS_TASK_QUEUE,
+  orderEmailKey,
+  orderEmailWorkflowId,
+} from '../notifications/contract';
 import type { sendEmail } from '../notifications/send-email.workflow';
 import { FailureType } from '../shared/failures';
 import {
@@ -62,7 +67,17 @@ import {
   shipOrderUpdate,
   submitOrderUpdate,
 } from './contract';
-import { type ChargeOutcome, type Decision, type OrderEvent, type OrderState, decideCancel, decideShip, eventAfterCharge, initialOrderState, transition } from './order-state';
+import {
+  type ChargeOutcome,
+  type Decision,
+  type OrderEvent,
+  type OrderState,
+  decideCancel,
+  decideShip,
+  eventAfterCharge,
+  initialOrderState,
+  transition,
+} from './order-state';
 
 /** Failures that refuse a request at intake; anything else there is OrderIntakeFailed. */
 const INTAKE_REJECTIONS: string[] = [FailureType.UnknownProduct, FailureType.OutOfStock, FailureType.ValidationFailed];
@@ -74,7 +89,12 @@ const intake = proxyActivities<StockActivities>({
   taskQueue: CATALOG_TASK_QUEUE,
   startToCloseTimeout: '5s',
   scheduleToCloseTimeout: '30s',
-  retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '2s', nonRetryableErrorTypes: INTAKE_REJECTIONS },
+  retry: {
+    initialInterval: '100ms',
+    backoffCoefficient: 2,
+    maximumInterval: '2s',
+    nonRetryableErrorTypes: INTAKE_REJECTIONS,
+  },
 });
 
 // Compensation must happen whatever the outage: retried without an attempt limit.
@@ -85,13 +105,17 @@ const compensation = proxyActivities<StockActivities>({
 });
 
 // The read model: a database outage is waited out; a stray status is a bug, not retried.
-const READ_MODEL_RETRY: RetryPolicy = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [FailureType.InvalidTransition, FailureType.ValidationFailed] };
+const READ_MODEL_RETRY: RetryPolicy = {
+  initialInterval: '200ms',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  nonRetryableErrorTypes: [FailureType.InvalidTransition, FailureType.ValidationFailed],
+};
 const readModel = proxyActivities<OrderActivities>({ startToCloseTimeout: '10s', retry: READ_MODEL_RETRY });
 // The same writes, and the e-mail hand-off, as local activities (ORDER_PATH_V2): one short
 // database or Temporal call each, run by this worker inside the workflow task. Past a minute
 // of retries (an outage) the SDK waits on durable timers between attempts.
 const local = proxyLocalActivities<OrderActivities>({ startToCloseTimeout: '10s', retry: READ_MODEL_RETRY });
-
 
 // The charge is retried without an attempt limit: the payment deadline (a workflow timer)
 // bounds it, and then cancels it. Heartbeats make a crashed worker visible within 5 s, and
@@ -100,7 +124,12 @@ const payments = proxyActivities<OrderActivities>({
   startToCloseTimeout: '30s',
   heartbeatTimeout: '5s',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes: [FailureType.PaymentDeclined, OrderFailureType.PaymentCancelled] },
+  retry: {
+    initialInterval: '200ms',
+    backoffCoefficient: 2,
+    maximumInterval: '10s',
+    nonRetryableErrorTypes: [FailureType.PaymentDeclined, OrderFailureType.PaymentCancelled],
+  },
 });
 
 // Refunds give money back: retried until they succeed.
@@ -145,7 +174,11 @@ export async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResu
     {
       validator: (request) => {
         if ((request?.requestHash ?? null) !== input.requestHash) {
-          throw ApplicationFailure.create({ type: FailureType.IdempotencyKeyReused, message: 'This Idempotency-Key was already used with a different request', nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: FailureType.IdempotencyKeyReused,
+            message: 'This Idempotency-Key was already used with a different request',
+            nonRetryable: true,
+          });
         }
       },
     },
@@ -164,8 +197,16 @@ export async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResu
     },
     {
       validator: (request) => {
-        if (!request || !['customer', 'admin', 'system'].includes(request.actor) || (request.reason !== undefined && (typeof request.reason !== 'string' || request.reason.length > 200))) {
-          throw ApplicationFailure.create({ type: FailureType.ValidationFailed, message: 'cancelOrder expects {actor: customer|admin|system, reason?: string (≤ 200)}', nonRetryable: true });
+        if (
+          !request ||
+          !['customer', 'admin', 'system'].includes(request.actor) ||
+          (request.reason !== undefined && (typeof request.reason !== 'string' || request.reason.length > 200))
+        ) {
+          throw ApplicationFailure.create({
+            type: FailureType.ValidationFailed,
+            message: 'cancelOrder expects {actor: customer|admin|system, reason?: string (≤ 200)}',
+            nonRetryable: true,
+          });
         }
         const decision = decideCancel(state);
         if (decision.verdict === 'reject') throw decisionFailure(decision);
@@ -204,7 +245,8 @@ export async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResu
   // (right after intake if it arrives during intake); once shipping or closing, it is moot.
   let cancelledByOperator = false;
   const cancelIfOperatorAsked = () => {
-    if (cancelledByOperator && decideCancel(state).verdict === 'accept') requestCancel({ actor: 'system', reason: OrderFailureReason.WorkflowCancelled });
+    if (cancelledByOperator && decideCancel(state).verdict === 'accept')
+      requestCancel({ actor: 'system', reason: OrderFailureReason.WorkflowCancelled });
   };
   CancellationScope.current().cancelRequested.catch(() => {
     cancelledByOperator = true;
@@ -236,20 +278,38 @@ export async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResu
               PENDING: `charging ${input.paymentMethod}; cancelled automatically if unpaid after ${Math.round((input.paymentTimeoutMs ?? DEFAULT_PAYMENT_TIMEOUT_MS) / 1000)} s`,
               PAID: 'waiting for shipOrder or cancelOrder',
               SHIPPED: 'shipped',
-              CANCELLED: order.payment?.refundId ? `cancelled; refund ${order.payment.refundId}` : 'cancelled; nothing was charged',
+              CANCELLED: order.payment?.refundId
+                ? `cancelled; refund ${order.payment.refundId}`
+                : 'cancelled; nothing was charged',
               FAILED: `failed: ${order.failureReason ?? 'unknown'}`,
             }[order.status] ?? order.status);
     return `**${order.status}** · ${amount} · ${items}\n\n${doing}`;
   }
 
-  async function recordStatus(to: OrderView['status'], payment: OrderView['payment'], failureReason: string | null = null): Promise<void> {
+  async function recordStatus(
+    to: OrderView['status'],
+    payment: OrderView['payment'],
+    failureReason: string | null = null,
+  ): Promise<void> {
     const write = v2 ? local : readModel;
-    order = await write.recordTransition({ orderId, from: order!.status, to, payment, failureReason, at: new Date().toISOString() });
+    order = await write.recordTransition({
+      orderId,
+      from: order!.status,
+      to,
+      payment,
+      failureReason,
+      at: new Date().toISOString(),
+    });
   }
 
   async function email(template: EmailTemplate, data: Record<string, string | number | null>): Promise<void> {
     if (v2) {
-      await local.startOrderEmail({ orderId, userId, template, data: { totalCents: order!.totalCents, currency: order!.currency, ...data } });
+      await local.startOrderEmail({
+        orderId,
+        userId,
+        template,
+        data: { totalCents: order!.totalCents, currency: order!.currency, ...data },
+      });
       return;
     }
     try {
@@ -258,7 +318,14 @@ export async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResu
         workflowId: orderEmailWorkflowId(orderId, template),
         taskQueue: NOTIFICATIONS_TASK_QUEUE,
         parentClosePolicy: ParentClosePolicy.ABANDON,
-        args: [{ messageKey: orderEmailKey(orderId, template), template, userId, data: { orderId, totalCents: order!.totalCents, currency: order!.currency, ...data } }],
+        args: [
+          {
+            messageKey: orderEmailKey(orderId, template),
+            template,
+            userId,
+            data: { orderId, totalCents: order!.totalCents, currency: order!.currency, ...data },
+          },
+        ],
       });
     } catch (err) {
       // Already sent by an earlier run of this order (the message key also deduplicates).
@@ -281,7 +348,10 @@ export async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResu
       } else {
         priced = await intake.priceLines(input.lines);
         reserveAttempted = true;
-        await intake.reserveStock({ orderId, lines: priced.lines.map(({ productId, quantity }) => ({ productId, quantity })) });
+        await intake.reserveStock({
+          orderId,
+          lines: priced.lines.map(({ productId, quantity }) => ({ productId, quantity })),
+        });
       }
     } catch (err) {
       rejection = toRejection(err);
@@ -361,13 +431,21 @@ export async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResu
     chargeScope = scope;
     let done = false;
     const attempt: Promise<ChargeAttempt> = scope
-      .run(() => payments.chargePayment({ orderId, amountCents: order!.totalCents, currency: order!.currency, paymentMethod: input.paymentMethod }))
+      .run(() =>
+        payments.chargePayment({
+          orderId,
+          amountCents: order!.totalCents,
+          currency: order!.currency,
+          paymentMethod: input.paymentMethod,
+        }),
+      )
       .then(
         ({ chargeId }): ChargeAttempt => ({ outcome: 'succeeded', attempted: true, chargeId }),
         (err): ChargeAttempt => {
           const type = failureTypeOf(err);
           if (type === FailureType.PaymentDeclined) return { outcome: 'declined', attempted: true };
-          if (!isCancellation(err) && type !== OrderFailureType.PaymentCancelled) log.error('charge failed', { orderId, error: String(err) });
+          if (!isCancellation(err) && type !== OrderFailureType.PaymentCancelled)
+            log.error('charge failed', { orderId, error: String(err) });
           return { outcome: 'interrupted', attempted: true };
         },
       )
@@ -396,13 +474,23 @@ export async function placeOrder(input: PlaceOrderInput): Promise<PlaceOrderResu
       payment = { status: 'CANCELLED' };
     } else {
       // Whether or not we saw the charge succeed: the provider knows what was captured.
-      const refund = await refunds.refundPayment({ orderId, amountCents: order!.totalCents, currency: order!.currency });
-      payment = refund.outcome === 'refunded' ? { status: 'REFUNDED', chargeId: refund.chargeId!, refundId: refund.refundId! } : { status: 'CANCELLED' };
+      const refund = await refunds.refundPayment({
+        orderId,
+        amountCents: order!.totalCents,
+        currency: order!.currency,
+      });
+      payment =
+        refund.outcome === 'refunded'
+          ? { status: 'REFUNDED', chargeId: refund.chargeId!, refundId: refund.refundId! }
+          : { status: 'CANCELLED' };
     }
     await compensation.releaseStock({ orderId });
     await recordStatus('CANCELLED', payment, request.actor === 'system' ? (request.reason ?? null) : null);
     // Only the system's reason codes travel on: a customer's free-text reason stays in this history.
-    await email('order-cancelled', { refunded: payment.status === 'REFUNDED' ? 1 : 0, reason: request.actor === 'system' ? (request.reason ?? null) : null });
+    await email('order-cancelled', {
+      refunded: payment.status === 'REFUNDED' ? 1 : 0,
+      reason: request.actor === 'system' ? (request.reason ?? null) : null,
+    });
     apply({ type: 'CANCELLED' });
     log.info('order cancelled', { orderId, actor: request.actor, refunded: payment.status === 'REFUNDED' });
   }
@@ -417,14 +505,28 @@ function failureTypeOf(err: unknown): string | undefined {
 function toRejection(err: unknown): OrderRejection {
   const cause = (err as { cause?: unknown }).cause;
   if (cause instanceof ApplicationFailure && cause.type && INTAKE_REJECTIONS.includes(cause.type)) {
-    return { type: cause.type, message: cause.message, ...(cause.details?.length ? { details: cause.details[0] } : {}) };
+    return {
+      type: cause.type,
+      message: cause.message,
+      ...(cause.details?.length ? { details: cause.details[0] } : {}),
+    };
   }
   const timedOut = cause instanceof TimeoutFailure;
-  return { type: OrderFailureType.OrderIntakeFailed, message: timedOut ? 'The catalog did not answer in time; nothing was reserved. Try again.' : 'The order could not be priced or reserved; nothing was reserved. Try again.' };
+  return {
+    type: OrderFailureType.OrderIntakeFailed,
+    message: timedOut
+      ? 'The catalog did not answer in time; nothing was reserved. Try again.'
+      : 'The order could not be priced or reserved; nothing was reserved. Try again.',
+  };
 }
 
 function rejectionFailure(r: OrderRejection): ApplicationFailure {
-  return ApplicationFailure.create({ type: r.type, message: r.message, nonRetryable: true, details: r.details === undefined ? [] : [r.details] });
+  return ApplicationFailure.create({
+    type: r.type,
+    message: r.message,
+    nonRetryable: true,
+    details: r.details === undefined ? [] : [r.details],
+  });
 }
 
 function decisionFailure(d: Extract<Decision, { verdict: 'reject' }>): ApplicationFailure {

@@ -114,7 +114,8 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 /** Default static summary of a workflow start, from its type and first argument (no personal data). */
 export function defaultWorkflowSummary(workflowType: string, args: readonly unknown[] | undefined): string {
   const input = (args?.[0] && typeof args[0] === 'object' ? args[0] : {}) as Record<string, unknown>;
-  const str = (k: string) => (typeof input[k] === 'string' && SAFE_VALUE.test(input[k] as string) ? (input[k] as string) : undefined);
+  const str = (k: string) =>
+    typeof input[k] === 'string' && SAFE_VALUE.test(input[k] as string) ? (input[k] as string) : undefined;
   const orderId = str('orderId');
   const userId = str('userId');
   const productId = str('productId');
@@ -130,16 +131,27 @@ export function defaultWorkflowSummary(workflowType: string, args: readonly unkn
       return userId ? `Register customer ${shortId(userId)}` : 'Register customer';
     case 'sendEmail': {
       const template = str('template');
-      return [`Send ${template ? `"${template}" ` : ''}e-mail`, userId ? `to user ${shortId(userId)}` : ''].filter(Boolean).join(' ');
+      return [`Send ${template ? `"${template}" ` : ''}e-mail`, userId ? `to user ${shortId(userId)}` : '']
+        .filter(Boolean)
+        .join(' ');
     }
     default: {
-      const key = orderId ? `order ${shortId(orderId)}` : productId ? `product ${shortId(productId)}` : userId ? `user ${shortId(userId)}` : '';
+      const key = orderId
+        ? `order ${shortId(orderId)}`
+        : productId
+          ? `product ${shortId(productId)}`
+          : userId
+            ? `user ${shortId(userId)}`
+            : '';
       return [humanizeName(workflowType), key].filter(Boolean).join(' · ');
     }
   }
 }
 
-const money = (cents: unknown, currency: unknown) => (typeof cents === 'number' ? `${(cents / 100).toFixed(2)}${typeof currency === 'string' ? ` ${currency}` : ''}` : undefined);
+const money = (cents: unknown, currency: unknown) =>
+  typeof cents === 'number'
+    ? `${(cents / 100).toFixed(2)}${typeof currency === 'string' ? ` ${currency}` : ''}`
+    : undefined;
 
 /**
  * Default summary of an activity: its type read as a step ("Reserve stock"), with the few input
@@ -156,7 +168,9 @@ export function defaultActivitySummary(activityType: string, args: readonly unkn
       return amount ? `${activityType === 'chargePayment' ? 'Charge' : 'Refund'} ${amount}` : step;
     }
     case 'recordTransition':
-      return typeof input.from === 'string' && typeof input.to === 'string' ? `Record ${input.from} → ${input.to}` : step;
+      return typeof input.from === 'string' && typeof input.to === 'string'
+        ? `Record ${input.from} → ${input.to}`
+        : step;
     case 'deliverEmail':
       return typeof input.template === 'string' ? `Deliver "${input.template}" e-mail` : step;
     case 'startOrderEmail':
@@ -179,7 +193,12 @@ const STATUS_WORDS: Record<string, string> = {
  * has the order search attributes, and the steps in flight. Exported for workflows that set their
  * own details (`setCurrentDetails(describeProgress(...))`).
  */
-export function describeProgress(state: { status?: string; totalCents?: number; steps?: readonly string[]; requestId?: string }): string {
+export function describeProgress(state: {
+  status?: string;
+  totalCents?: number;
+  steps?: readonly string[];
+  requestId?: string;
+}): string {
   const lines: string[] = [];
   if (state.status) lines.push(`**${STATUS_WORDS[state.status] ?? state.status}**`);
   if (typeof state.totalCents === 'number') lines.push(`Total: ${(state.totalCents / 100).toFixed(2)}`);
@@ -192,7 +211,10 @@ export function describeProgress(state: { status?: string; totalCents?: number; 
 
 function failureAttributes(err: unknown): Record<string, unknown> {
   const e = err as { type?: unknown; message?: unknown; name?: unknown };
-  return { failureType: typeof e?.type === 'string' ? e.type : (e?.name ?? 'Error'), failure: String(e?.message ?? err) };
+  return {
+    failureType: typeof e?.type === 'string' ? e.type : (e?.name ?? 'Error'),
+    failure: String(e?.message ?? err),
+  };
 }
 
 /** The interceptors of one workflow execution (the factory runs once per execution). */
@@ -285,15 +307,35 @@ export function interceptors(): WorkflowInterceptors {
   const outbound: WorkflowOutboundCallsInterceptor = {
     scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>) {
       const summary = input.options.summary ?? defaultActivitySummary(input.activityType, input.args);
-      return trackStep(summary, () => next({ ...input, headers: withLogContextHeader(input.headers, current()), options: { ...input.options, summary } }));
+      return trackStep(summary, () =>
+        next({
+          ...input,
+          headers: withLogContextHeader(input.headers, current()),
+          options: { ...input.options, summary },
+        }),
+      );
     },
-    scheduleLocalActivity(input: LocalActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>) {
+    scheduleLocalActivity(
+      input: LocalActivityInput,
+      next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>,
+    ) {
       const summary = input.options.summary ?? defaultActivitySummary(input.activityType, input.args);
-      return trackStep(summary, () => next({ ...input, headers: withLogContextHeader(input.headers, current()), options: { ...input.options, summary } }));
+      return trackStep(summary, () =>
+        next({
+          ...input,
+          headers: withLogContextHeader(input.headers, current()),
+          options: { ...input.options, summary },
+        }),
+      );
     },
     startChildWorkflowExecution(input, next) {
-      const staticSummary = input.options.staticSummary ?? defaultWorkflowSummary(input.workflowType, input.options.args);
-      return next({ ...input, headers: withLogContextHeader(input.headers, current()), options: { ...input.options, staticSummary } });
+      const staticSummary =
+        input.options.staticSummary ?? defaultWorkflowSummary(input.workflowType, input.options.args);
+      return next({
+        ...input,
+        headers: withLogContextHeader(input.headers, current()),
+        options: { ...input.options, staticSummary },
+      });
     },
     signalWorkflow(input, next) {
       return next({ ...input, headers: withLogContextHeader(input.headers, current()) });

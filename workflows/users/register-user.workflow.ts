@@ -7,12 +7,22 @@ import type { RegisterUserInput, UserView } from './contract';
 
 const { createUser } = proxyActivities<UserActivities>({
   startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s', maximumAttempts: 10, nonRetryableErrorTypes: [FailureType.EmailTaken] },
+  retry: {
+    initialInterval: '200ms',
+    maximumInterval: '10s',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: [FailureType.EmailTaken],
+  },
 });
 
 /** Registers a customer, then hands the welcome e-mail to the notifications domain. */
 export async function registerUser(input: RegisterUserInput): Promise<UserView> {
-  const user = await createUser({ userId: input.userId, email: input.email, name: input.name, passwordHash: input.passwordHash });
+  const user = await createUser({
+    userId: input.userId,
+    email: input.email,
+    name: input.name,
+    passwordHash: input.passwordHash,
+  });
 
   // A child with ABANDON: the e-mail is durable from here on, but SMTP never delays sign-up.
   await startChild<typeof sendEmail>('sendEmail', {

@@ -6,7 +6,9 @@ export class StockCheckConstraint1795533272810 implements MigrationInterface {
   name = 'StockCheckConstraint1795533272810';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query('ALTER TABLE `products` ADD CONSTRAINT `chk_products_stock_nonnegative` CHECK (`stock` >= 0)');
+    await queryRunner.query(
+      'ALTER TABLE `products` ADD CONSTRAINT `chk_products_stock_nonnegative` CHECK (`stock` >= 0)',
+    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {

@@ -62,7 +62,12 @@ export const ofKind = (objects: K8sObject[], kind: string) => objects.filter((o)
 
 export function named(objects: K8sObject[], kind: string, name: string): K8sObject {
   const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
-  if (!found) throw new Error(`no ${kind} named ${name}; have: ${ofKind(objects, kind).map((o) => o.metadata.name).join(', ')}`);
+  if (!found)
+    throw new Error(
+      `no ${kind} named ${name}; have: ${ofKind(objects, kind)
+        .map((o) => o.metadata.name)
+        .join(', ')}`,
+    );
   return found;
 }
 
@@ -91,21 +96,32 @@ function unwrapObjectShape(schema: any): Record<string, unknown> {
 }
 
 /** Every variable common/config.ts knows, plus the standard ones read elsewhere. */
-export const CONFIG_KEYS = new Set([...Object.keys(unwrapObjectShape(configSchema)), 'NODE_OPTIONS', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS', 'TEMPORAL_CONFIG_FILE']);
+export const CONFIG_KEYS = new Set([
+  ...Object.keys(unwrapObjectShape(configSchema)),
+  'NODE_OPTIONS',
+  'TEMPORAL_API_KEY',
+  'TEMPORAL_TLS',
+  'TEMPORAL_CONFIG_FILE',
+]);
 
 /**
  * The environment a container sees: env (literal values and configMap/secret key refs) plus
  * envFrom ConfigMaps/Secrets found in the rendered objects. Secrets that are not rendered
  * (created outside git) are filled in from `external` (their documented keys).
  */
-export function containerEnv(objects: K8sObject[], container: any, external: Record<string, Record<string, string>> = {}): Record<string, string> {
+export function containerEnv(
+  objects: K8sObject[],
+  container: any,
+  external: Record<string, Record<string, string>> = {},
+): Record<string, string> {
   const env: Record<string, string> = {};
   const source = (kind: 'ConfigMap' | 'Secret', name: string): Record<string, string> => {
     const obj = generated(objects, kind, name);
     if (obj) {
       if (kind === 'Secret') {
         const decoded: Record<string, string> = {};
-        for (const [k, v] of Object.entries(obj.data ?? {})) decoded[k] = Buffer.from(String(v), 'base64').toString('utf8');
+        for (const [k, v] of Object.entries(obj.data ?? {}))
+          decoded[k] = Buffer.from(String(v), 'base64').toString('utf8');
         return { ...decoded, ...(obj.stringData ?? {}) };
       }
       return obj.data ?? {};
@@ -119,8 +135,10 @@ export function containerEnv(objects: K8sObject[], container: any, external: Rec
   }
   for (const e of container.env ?? []) {
     if (e.value !== undefined) env[e.name] = String(e.value);
-    else if (e.valueFrom?.configMapKeyRef) env[e.name] = source('ConfigMap', e.valueFrom.configMapKeyRef.name)[e.valueFrom.configMapKeyRef.key];
-    else if (e.valueFrom?.secretKeyRef) env[e.name] = source('Secret', e.valueFrom.secretKeyRef.name)[e.valueFrom.secretKeyRef.key];
+    else if (e.valueFrom?.configMapKeyRef)
+      env[e.name] = source('ConfigMap', e.valueFrom.configMapKeyRef.name)[e.valueFrom.configMapKeyRef.key];
+    else if (e.valueFrom?.secretKeyRef)
+      env[e.name] = source('Secret', e.valueFrom.secretKeyRef.name)[e.valueFrom.secretKeyRef.key];
   }
   return env;
 }
@@ -133,21 +151,25 @@ export function containerEnv(objects: K8sObject[], container: any, external: Rec
  */
 export function interpolate<T>(value: T, env: Record<string, string | undefined> = {}): T {
   if (typeof value === 'string') {
-    return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (m, name, op, arg, bare) => {
-      if (m === '$$') return '$';
-      if (bare) return env[bare] ?? '';
-      const v = env[name];
-      const unsetOrEmpty = v === undefined || (op?.startsWith(':') && v === '');
-      if (op === ':-' || op === '-') return unsetOrEmpty ? arg : (v as string);
-      if (op === ':?' || op === '?') {
-        if (unsetOrEmpty) throw new Error(`compose variable ${name} is required: ${arg}`);
-        return v as string;
-      }
-      return v ?? '';
-    }) as T;
+    return value.replace(
+      /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+      (m, name, op, arg, bare) => {
+        if (m === '$$') return '$';
+        if (bare) return env[bare] ?? '';
+        const v = env[name];
+        const unsetOrEmpty = v === undefined || (op?.startsWith(':') && v === '');
+        if (op === ':-' || op === '-') return unsetOrEmpty ? arg : (v as string);
+        if (op === ':?' || op === '?') {
+          if (unsetOrEmpty) throw new Error(`compose variable ${name} is required: ${arg}`);
+          return v as string;
+        }
+        return v ?? '';
+      },
+    ) as T;
   }
   if (Array.isArray(value)) return value.map((v) => interpolate(v, env)) as T;
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env)])) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env)])) as T;
   return value;
 }
 
@@ -155,12 +177,16 @@ export function interpolate<T>(value: T, env: Record<string, string | undefined>
 export function composeEnv(environment: unknown): Record<string, string> {
   if (!environment) return {};
   if (Array.isArray(environment)) {
-    return Object.fromEntries(environment.map((kv: string) => {
-      const i = kv.indexOf('=');
-      return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
-    }));
+    return Object.fromEntries(
+      environment.map((kv: string) => {
+        const i = kv.indexOf('=');
+        return i < 0 ? [kv, ''] : [kv.slice(0, i), kv.slice(i + 1)];
+      }),
+    );
   }
-  return Object.fromEntries(Object.entries(environment as Record<string, unknown>).map(([k, v]) => [k, v === null ? '' : String(v)]));
+  return Object.fromEntries(
+    Object.entries(environment as Record<string, unknown>).map(([k, v]) => [k, v === null ? '' : String(v)]),
+  );
 }
 
 /** Compose durations ("1m30s", "40s", "500ms") in milliseconds. */

@@ -22,7 +22,9 @@ export function modelModule(apiVersion: string, kind: string): string {
 /** Problems found, as "Kind/name: message (at: offending line)"; empty when clean. */
 export function typecheckObjects(objects: K8sObject[]): string[] {
   const fileName = path.join(ROOT, 'test', 'deploy', '__rendered_k8s_objects__.ts');
-  const lines = objects.map((o, i) => `import type { I${o.kind} as T${i} } from '${modelModule(o.apiVersion, o.kind)}';`);
+  const lines = objects.map(
+    (o, i) => `import type { I${o.kind} as T${i} } from '${modelModule(o.apiVersion, o.kind)}';`,
+  );
   const spans: { from: number; to: number; id: string }[] = [];
   objects.forEach((o, i) => {
     const literal = `export const o${i}: T${i} = ${JSON.stringify(o, null, 2)};`.split('\n');
@@ -42,7 +44,9 @@ export function typecheckObjects(objects: K8sObject[]): string[] {
   const host = ts.createCompilerHost(options, true);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (name, languageVersion, onError, shouldCreate) =>
-    path.resolve(name) === fileName ? ts.createSourceFile(name, source, languageVersion, true) : getSourceFile(name, languageVersion, onError, shouldCreate);
+    path.resolve(name) === fileName
+      ? ts.createSourceFile(name, source, languageVersion, true)
+      : getSourceFile(name, languageVersion, onError, shouldCreate);
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (name) => path.resolve(name) === fileName || fileExists(name);
   const program = ts.createProgram([fileName], options, host);

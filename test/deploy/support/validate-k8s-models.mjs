@@ -29,7 +29,11 @@ for (const obj of objects) {
   try {
     Model = (await import(spec))[obj.kind];
   } catch (err) {
-    results.push({ id, ok: false, error: `no schema model for ${obj.apiVersion} ${obj.kind} (${spec}): ${err.message}` });
+    results.push({
+      id,
+      ok: false,
+      error: `no schema model for ${obj.apiVersion} ${obj.kind} (${spec}): ${err.message}`,
+    });
     continue;
   }
   if (typeof Model !== 'function') {
@@ -38,7 +42,8 @@ for (const obj of objects) {
   }
   try {
     const model = new Model(obj);
-    if (model.apiVersion !== obj.apiVersion || model.kind !== obj.kind) throw new Error(`model is ${model.apiVersion} ${model.kind}`);
+    if (model.apiVersion !== obj.apiVersion || model.kind !== obj.kind)
+      throw new Error(`model is ${model.apiVersion} ${model.kind}`);
     model.validate();
     results.push({ id, ok: true, model: spec });
   } catch (err) {

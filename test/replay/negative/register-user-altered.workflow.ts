@@ -7,6 +7,16 @@ import type { RegisterUserInput, UserView } from '../../../workflows/users/contr
 const { createUser } = proxyActivities<UserActivities>({ startToCloseTimeout: '10s' });
 
 export async function registerUser(input: RegisterUserInput): Promise<UserView> {
-  await startChild('sendEmail', { workflowId: `welcome-email-${input.userId}`, taskQueue: 'notifications', parentClosePolicy: ParentClosePolicy.ABANDON, args: [] });
-  return await createUser({ userId: input.userId, email: input.email, name: input.name, passwordHash: input.passwordHash });
+  await startChild('sendEmail', {
+    workflowId: `welcome-email-${input.userId}`,
+    taskQueue: 'notifications',
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    args: [],
+  });
+  return await createUser({
+    userId: input.userId,
+    email: input.email,
+    name: input.name,
+    passwordHash: input.passwordHash,
+  });
 }
