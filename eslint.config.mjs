@@ -1,4 +1,4 @@
-// Lint rules, including the workflow sandbox rule of DESIGN.md §4: workflow code imports only
+// Lint rules, including the workflow sandbox rule (docs/architecture.md, dependency rules): workflow code imports only
 // @temporalio/workflow (and @temporalio/common), other workflow files, and activities as types.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';

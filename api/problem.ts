@@ -1,5 +1,5 @@
 // RFC 9457 problem details: the only error shape the gateway answers with. `code` is the
-// stable, machine-readable part of the contract (DESIGN.md §5).
+// stable, machine-readable part of the contract.
 import { FailureType } from '../workflows/shared/failures';
 
 export interface Problem {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { createConnection, createPool, type Pool } from 'mysql2/promise';
-import { createUserActivities } from '../activities/users/user.activities';
+import { seedAdmin } from '../db/seed-admin';
 import { parseConfig } from '../common/config';
 import { createDataSource, migrate } from '../db/data-source';
 import { type DevServer, freePort, startDevServer } from '../scripts/dev-server';
@@ -188,8 +188,7 @@ export async function setupEnv(o: EnvOptions): Promise<BenchEnv> {
     await migrate(ds);
     const adminEmail = 'bench-admin@shop.local';
     const adminPassword = `bench-${randomUUID()}`;
-    await createUserActivities({ dataSource: ds }).seedAdmin({
-      userId: randomUUID(),
+    await seedAdmin(ds, {
       email: adminEmail,
       password: adminPassword,
     });

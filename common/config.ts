@@ -1,6 +1,6 @@
 // The one configuration schema of every process (gateway, workers, scripts). Parsed once,
 // failing fast with every bad or missing variable listed, so a misconfigured pod dies at
-// start instead of at its first request. DESIGN.md §6 is the user-facing table of it.
+// start instead of at its first request. README.md (Configuration) is the user-facing table of it.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';

@@ -1,8 +1,7 @@
 // `npm run migrate` (and the migration Job/one-shot in compose and Kubernetes): applies pending
 // migrations, then creates or promotes the admin account when ADMIN_EMAIL/ADMIN_PASSWORD are
 // set, so deployments get their admin the same way `npm start` does.
-import { randomUUID } from 'node:crypto';
-import { createUserActivities } from '../activities/users/user.activities';
+import { seedAdmin } from './seed-admin';
 import { getConfig } from '../common/config';
 import { rootLogger } from '../common/logger';
 import { createDataSource, dbDriver, migrate } from './data-source';
@@ -15,8 +14,7 @@ async function main(): Promise<void> {
     const applied = await migrate(ds);
     log.info({ driver: dbDriver(config), applied }, applied.length ? 'migrations applied' : 'schema up to date');
     if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
-      const admin = await createUserActivities({ dataSource: ds }).seedAdmin({
-        userId: randomUUID(),
+      const admin = await seedAdmin(ds, {
         email: config.ADMIN_EMAIL,
         password: config.ADMIN_PASSWORD,
       });

@@ -4,8 +4,7 @@
 // and rate limits, e-mails as .eml files); gateway and workers share this process so the
 // in-process cache stays coherent.
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { createUserActivities } from '../activities/users/user.activities';
+import { seedAdmin } from '../db/seed-admin';
 import { createApiDeps } from '../api/api-deps';
 import { createApp } from '../api/app';
 import { configureHttpServer } from '../api/http-server';
@@ -47,8 +46,7 @@ async function main(): Promise<void> {
   log.info({ driver: dbDriver(config), applied }, applied.length ? 'migrations applied' : 'database schema up to date');
 
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
-    const admin = await createUserActivities({ dataSource: workerDeps.dataSource }).seedAdmin({
-      userId: randomUUID(),
+    const admin = await seedAdmin(workerDeps.dataSource, {
       email: config.ADMIN_EMAIL,
       password: config.ADMIN_PASSWORD,
     });

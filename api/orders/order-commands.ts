@@ -7,7 +7,6 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { businessMetrics } from '../../common/metrics';
 import { acceptedOrderView } from '../../activities/orders/order-views';
 import type { OrderEntity } from '../../db/entities';
@@ -16,6 +15,7 @@ import {
   CANCEL_ORDER_UPDATE_ID,
   type CancelOrderRequest,
   CustomerIdSearchAttribute,
+  INTAKE_REJECTIONS,
   ORDERS_TASK_QUEUE,
   OrderFailureType,
   type OrderView,
@@ -29,26 +29,11 @@ import {
 } from '../../workflows/orders/contract';
 import { type Decision, decideCancel, decideShip, stateOfStatus } from '../../workflows/orders/order-state';
 import type { placeOrder } from '../../workflows/orders/place-order.workflow';
-import { FailureType } from '../../workflows/shared/failures';
+import { FailureType, applicationFailureOf } from '../../workflows/shared/failures';
 import type { ApiDeps } from '../context';
 import { ProblemError, problemForFailure } from '../problem';
 import { type OrderRequest, orderIdFor, orderRequestHash } from './idempotency';
 import { findOrder } from './order-queries';
-
-const INTAKE_REJECTIONS = new Set<string>([
-  FailureType.OutOfStock,
-  FailureType.UnknownProduct,
-  FailureType.ValidationFailed,
-]);
-
-function applicationFailureOf(err: unknown): ApplicationFailure | undefined {
-  let cur: unknown = err;
-  for (let i = 0; i < 8 && cur; i++) {
-    if (cur instanceof ApplicationFailure) return cur;
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
 
 /** Business failures of the orders domain → problem+json (the shared table, plus 503). */
 function problemFor(type: string, message: string, details?: unknown): ProblemError {
@@ -142,7 +127,7 @@ export function orderCommands(deps: ApiDeps) {
         const failure = applicationFailureOf(err);
         if (
           failure?.type &&
-          (INTAKE_REJECTIONS.has(failure.type) || failure.type === OrderFailureType.OrderIntakeFailed)
+          (INTAKE_REJECTIONS.includes(failure.type) || failure.type === OrderFailureType.OrderIntakeFailed)
         ) {
           metrics.orders.inc({ outcome: 'rejected' });
           throw problemFor(failure.type, failure.message, failure.details?.[0]);

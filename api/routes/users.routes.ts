@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import bcrypt from 'bcrypt';
 import { z } from 'zod';
-import { BCRYPT_COST } from '../../activities/users/user.activities';
+import { BCRYPT_COST, hashPassword, PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES } from '../../common/passwords';
 import { UserEntity } from '../../db/entities';
 import { onPrimary } from '../../db/primary';
 import { toUserView } from '../../db/views';
@@ -16,11 +16,10 @@ import type { ApiDeps, ShopState } from '../context';
 import { ProblemError, forbidden, notFound, unauthorized } from '../problem';
 import { businessMetrics } from '../../common/metrics';
 
-// bcrypt only reads the first 72 bytes: longer passwords are refused, not silently cut.
 const password = z
   .string()
-  .refine((p) => Buffer.byteLength(p, 'utf8') >= 8, 'must be at least 8 bytes')
-  .refine((p) => Buffer.byteLength(p, 'utf8') <= 72, 'must be at most 72 bytes');
+  .refine((p) => Buffer.byteLength(p, 'utf8') >= PASSWORD_MIN_BYTES, `must be at least ${PASSWORD_MIN_BYTES} bytes`)
+  .refine((p) => Buffer.byteLength(p, 'utf8') <= PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_BYTES} bytes`);
 const email = z.string().trim().toLowerCase().max(254).email();
 
 export const registerSchema = z.object({ email, password, name: z.string().trim().min(1).max(100) });
@@ -51,7 +50,7 @@ export function usersRouter(deps: ApiDeps): Router<ShopState> {
   router.post('/register', async (ctx) => {
     const input = parseBody(ctx, registerSchema); // unknown fields (e.g. role) are stripped
     const userId = randomUUID();
-    const passwordHash = await bcrypt.hash(input.password, BCRYPT_COST);
+    const passwordHash = await hashPassword(input.password);
     const user = await deps.temporal.workflow.execute<typeof registerUser>('registerUser', {
       workflowId: registerUserWorkflowId(userId),
       taskQueue: USERS_TASK_QUEUE,

@@ -12,7 +12,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
-import { createUserActivities } from '../../activities/users/user.activities';
+import { seedAdmin } from '../../db/seed-admin';
 import { parseConfig } from '../../common/config';
 import { createDataSource, migrate } from '../../db/data-source';
 import { startProcessStack, type ProcessStack } from '../../scripts/process-stack';
@@ -199,8 +199,7 @@ async function main(): Promise<void> {
   try {
     // --- the shop's world: an admin, customers, orderable and display-only products
     const adminEmail = `admin-${randomUUID()}@example.test`;
-    await createUserActivities({ dataSource: direct }).seedAdmin({
-      userId: randomUUID(),
+    await seedAdmin(direct, {
       email: adminEmail,
       password: 'admin password 123',
     });

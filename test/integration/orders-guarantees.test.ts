@@ -1,4 +1,4 @@
-// The guarantees of DESIGN.md §3 as measured figures: no oversell under concurrent orders, and
+// The order guarantees (docs/architecture.md) as measured figures: no oversell under concurrent orders, and
 // a repeated Idempotency-Key never creating a second order or a second charge, and an order
 // e-mail never started twice.
 import { randomUUID } from 'node:crypto';

@@ -8,7 +8,7 @@ import { type AccessRule, type Caller, judge } from '../support/access-judge';
 import { type OpenApiDoc, operations } from '../support/openapi-arbitraries';
 import { type Stack, startStack } from '../support/stack';
 
-/** Who may call what (DESIGN.md §5). "owner" = the customer the resource belongs to, or an admin. */
+/** Who may call what (the public HTTP contract). "owner" = the customer the resource belongs to, or an admin. */
 const RULES: Record<string, AccessRule> = {
   'POST /api/users/register': 'public',
   'POST /api/users/login': 'public',

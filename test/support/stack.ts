@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { NativeConnection } from '@temporalio/worker';
-import { createUserActivities } from '../../activities/users/user.activities';
+import { seedAdmin } from '../../db/seed-admin';
 import { createApiDeps } from '../../api/api-deps';
 import { createApp } from '../../api/app';
 import { configureHttpServer } from '../../api/http-server';
@@ -163,8 +163,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       if (admin) return admin;
       const email = `admin-${randomUUID()}@example.test`;
       const password = 'admin password 123';
-      await createUserActivities({ dataSource: workerDeps.dataSource }).seedAdmin({
-        userId: randomUUID(),
+      await seedAdmin(workerDeps.dataSource, {
         email,
         password,
       });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ConfigError, parseConfig, resolveJwtSecret } from '../../common/config';
 
 describe('config', () => {
-  it('applies the embedded defaults of DESIGN.md §6 with nothing set', () => {
+  it('applies the documented embedded defaults with nothing set', () => {
     const c = parseConfig({});
     expect(c).toMatchObject({
       PORT: 3000,

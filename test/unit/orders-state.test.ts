@@ -1,4 +1,4 @@
-// The order state machine without a server: every transition of DESIGN.md §3, every refusal,
+// The order state machine without a server: every transition of the order lifecycle, every refusal,
 // and properties over random event sequences (fast-check).
 import fc from 'fast-check';
 import { FailureType } from '../../workflows/shared/failures';

@@ -1,6 +1,15 @@
 // Catalog domain contract: the product write workflows and the activities other domains call
 // on the `catalog` task queue (pricing and stock reservation for orders).
+import { FailureType } from '../shared/failures';
+
 export const CATALOG_TASK_QUEUE = 'catalog';
+
+/** Business outcomes of a product write: refused, nothing written (never retried). */
+export const PRODUCT_WRITE_REFUSALS: readonly string[] = [
+  FailureType.SkuTaken,
+  FailureType.ProductNotFound,
+  FailureType.ValidationFailed,
+];
 
 export type ProductWriteOp = 'create' | 'update' | 'delete';
 

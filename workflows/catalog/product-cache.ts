@@ -4,29 +4,17 @@
 // invalidation is handed to an abandoned child workflow that keeps retrying until the cache is
 // back (or until every entry older than the write has expired), and the write answers anyway:
 // a cache outage slows writes down by about a second and never leaves a stale entry for good.
-import { ActivityFailure, ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ActivityFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, isCancellation, proxyActivities, startChild } from '@temporalio/workflow';
 import type { ProductActivities } from '../../activities/catalog/product.activities';
-import { FailureType } from '../shared/failures';
-import { productCachePurgeWorkflowId } from './contract';
+import { failureTypeOf } from '../shared/failures';
+import { PRODUCT_WRITE_REFUSALS, productCachePurgeWorkflowId } from './contract';
 import { purgeProductCache } from './purge-product-cache.workflow';
 
 const quick = proxyActivities<ProductActivities>({
   startToCloseTimeout: '3s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumAttempts: 3 },
 });
-
-/** Business outcomes of a write: nothing was written, so there is nothing to invalidate. */
-const BUSINESS_FAILURES: readonly string[] = [
-  FailureType.SkuTaken,
-  FailureType.ProductNotFound,
-  FailureType.ValidationFailed,
-];
-
-function isBusinessFailure(err: unknown): boolean {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof ApplicationFailure && BUSINESS_FAILURES.includes(cause.type ?? '');
-}
 
 /** Invalidates now, or hands the invalidation to a durable purge workflow. Never throws a cache error. */
 export async function invalidateAfterWrite(productId: string, requestId: string): Promise<void> {
@@ -62,7 +50,8 @@ export async function writeThenInvalidate<T>(
   try {
     result = await write();
   } catch (err) {
-    if (!isCancellation(err) && !isBusinessFailure(err)) await invalidateAfterWrite(productId, requestId);
+    if (!isCancellation(err) && !PRODUCT_WRITE_REFUSALS.includes(failureTypeOf(err) ?? ''))
+      await invalidateAfterWrite(productId, requestId);
     throw err;
   }
   await invalidateAfterWrite(productId, requestId);

@@ -3,7 +3,7 @@
 // unreachable) is retried for a bounded time, after which the gateway answers 503.
 import { proxyActivities } from '@temporalio/workflow';
 import type { ProductActivities } from '../../activities/catalog/product.activities';
-import { FailureType } from '../shared/failures';
+import { PRODUCT_WRITE_REFUSALS } from './contract';
 
 export const productWrites = proxyActivities<ProductActivities>({
   startToCloseTimeout: '5s',
@@ -12,6 +12,6 @@ export const productWrites = proxyActivities<ProductActivities>({
     initialInterval: '200ms',
     backoffCoefficient: 2,
     maximumInterval: '2s',
-    nonRetryableErrorTypes: [FailureType.SkuTaken, FailureType.ProductNotFound, FailureType.ValidationFailed],
+    nonRetryableErrorTypes: [...PRODUCT_WRITE_REFUSALS],
   },
 });

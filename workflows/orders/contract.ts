@@ -4,6 +4,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { OrderLine, PricedLine } from '../catalog/contract';
 import type { EmailTemplate } from '../notifications/contract';
+import { FailureType } from '../shared/failures';
 
 export const ORDERS_TASK_QUEUE = 'orders';
 
@@ -135,6 +136,13 @@ export const PAYMENT_METHODS = {
 } as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[keyof typeof PAYMENT_METHODS];
 export const DEFAULT_PAYMENT_METHOD: PaymentMethod = PAYMENT_METHODS.visa;
+
+/** Failures that refuse an order request at intake (nothing reserved); anything else there is OrderIntakeFailed. */
+export const INTAKE_REJECTIONS: readonly string[] = [
+  FailureType.UnknownProduct,
+  FailureType.OutOfStock,
+  FailureType.ValidationFailed,
+];
 
 /** Orders-internal failure types (not part of the HTTP failure table). */
 export const OrderFailureType = {

@@ -1,4 +1,4 @@
-// The order state machine (DESIGN.md §3) as pure functions: which transitions exist and which
+// The order state machine as pure functions: which transitions exist and which
 // requests (cancel, ship) are allowed in which state. No Temporal, no I/O: the placeOrder
 // workflow, its update validators and the gateway's read path all decide with this module,
 // and test/unit/orders-state.test.ts checks it without a server.

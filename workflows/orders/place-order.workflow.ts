@@ -1,5 +1,5 @@
 // placeOrder: one durable workflow per order (ID `order-<orderId>`), from the request to
-// SHIPPED, CANCELLED or FAILED (DESIGN.md §3). The main function reads as the business
+// SHIPPED, CANCELLED or FAILED. The main function reads as the business
 // process; the update handlers only decide (with the pure state machine in order-state.ts)
 // and record an intent, which the main function carries out. That keeps every side effect in
 // one sequential place: no two handlers ever compensate at once.
@@ -57,6 +57,7 @@ import {
   OrderFailureType,
   type OrderRejection,
   OrderStatusSearchAttribute,
+  INTAKE_REJECTIONS,
   ORDER_PATH_V2,
   OrderTotalCentsSearchAttribute,
   type OrderView,
@@ -79,8 +80,6 @@ import {
   transition,
 } from './order-state';
 
-/** Failures that refuse a request at intake; anything else there is OrderIntakeFailed. */
-const INTAKE_REJECTIONS: string[] = [FailureType.UnknownProduct, FailureType.OutOfStock, FailureType.ValidationFailed];
 const DEFAULT_PAYMENT_TIMEOUT_MS = 15 * 60_000;
 
 // Intake runs while the customer waits for the HTTP answer, so it is bounded: if the catalog
@@ -93,7 +92,7 @@ const intake = proxyActivities<StockActivities>({
     initialInterval: '100ms',
     backoffCoefficient: 2,
     maximumInterval: '2s',
-    nonRetryableErrorTypes: INTAKE_REJECTIONS,
+    nonRetryableErrorTypes: [...INTAKE_REJECTIONS],
   },
 });
 
