@@ -28,8 +28,9 @@ type Service = Record<string, any>;
 const raw = loadYaml<{ services: Record<string, Service>; volumes?: Record<string, unknown>; [k: string]: unknown }>(
   'docker-compose.yml',
 );
-/** The file as `docker compose` sees it with no variables set in the shell (defaults apply). */
-const compose = interpolate(raw, {});
+/** The file as `docker compose` sees it with only the required JWT_SECRET set in the shell (defaults apply). */
+const JWT_SECRET = 'compose-test-secret-of-at-least-32-bytes!!';
+const compose = interpolate(raw, { JWT_SECRET });
 const services = compose.services;
 
 const ONE_SHOTS = ['temporal-schema', 'temporal-setup', 'migrate'];
@@ -256,6 +257,14 @@ describe('docker-compose.yml', () => {
       mysqlEnv.MYSQL_PASSWORD,
       mysqlEnv.MYSQL_DATABASE,
     ]);
+  });
+
+  it('ships no JWT key: the gateway requires JWT_SECRET from the shell, no other service carries it', () => {
+    expect(() => interpolate(raw, {})).toThrow(/JWT_SECRET is required/);
+    expect(composeEnv(services.gateway.environment).JWT_SECRET).toBe(JWT_SECRET);
+    for (const name of APP_SERVICES.filter((n) => n !== 'gateway')) {
+      expect([name, composeEnv(services[name].environment).JWT_SECRET]).toEqual([name, undefined]);
+    }
   });
 
   it('hardens the app containers and publishes ports on localhost only', () => {
