@@ -625,3 +625,74 @@ describe('deploy/temporal-helm-values.yaml (Temporal Helm chart)', () => {
     }
   });
 });
+
+describe('k8s/temporal (who reaches the Temporal frontend)', () => {
+  const policy = named(render('k8s/temporal'), 'NetworkPolicy', 'temporal-frontend-clients');
+  // The labels the Temporal Helm chart puts on its frontend pods (release `temporal`).
+  const frontendPod = {
+    'app.kubernetes.io/name': 'temporal',
+    'app.kubernetes.io/instance': 'temporal',
+    'app.kubernetes.io/component': 'frontend',
+  };
+  type Peer = { namespace: Record<string, string>; pod: Record<string, string>; port: number; sameNamespace?: boolean };
+  /** Whether the policy lets a pod with these labels, in a namespace with these labels, reach `port`. */
+  const admits = ({ namespace, pod, port, sameNamespace }: Peer) =>
+    policy.spec.ingress.some(
+      (rule: any) =>
+        (!rule.ports || rule.ports.some((p: any) => p.port === port)) &&
+        rule.from.some((peer: any) => {
+          if (!peer.namespaceSelector)
+            return sameNamespace && matchesSelector(peer.podSelector?.matchLabels ?? {}, pod);
+          return (
+            matchesSelector(peer.namespaceSelector.matchLabels ?? {}, namespace) &&
+            matchesSelector(peer.podSelector?.matchLabels ?? {}, pod)
+          );
+        }),
+    );
+
+  it('is a valid NetworkPolicy in the temporal namespace selecting the frontend pods, ingress only', () => {
+    const out = execFileSync(process.execPath, [repoPath('test', 'deploy', 'support', 'validate-k8s-models.mjs')], {
+      input: JSON.stringify([policy]),
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(out).filter((r: { ok: boolean }) => !r.ok)).toEqual([]);
+    expect(policy.metadata.namespace).toBe('temporal');
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    expect(matchesSelector(policy.spec.podSelector.matchLabels, frontendPod)).toBe(true);
+  });
+
+  it.each(Object.entries(OVERLAYS))('admits every shop pod of %s on 7233', (overlay, namespace) => {
+    const objects = render(overlay);
+    const ns = named(objects, 'Namespace', namespace).metadata.labels;
+    const pods = objects.filter(
+      (o) => POD_TEMPLATE_KINDS.includes(o.kind) && APP_IMAGE.test(podSpecOf(o).containers[0].image),
+    );
+    expect(pods.length).toBeGreaterThan(4);
+    for (const o of pods) {
+      const labels = (o.spec.template?.metadata?.labels ?? {}) as Record<string, string>;
+      expect([
+        o.metadata.name,
+        admits({ namespace: { ...ns, 'kubernetes.io/metadata.name': namespace }, pod: labels, port: 7233 }),
+      ]).toEqual([o.metadata.name, true]);
+    }
+  });
+
+  it('drops everyone else: other namespaces, unlabelled pods, other ports', () => {
+    const shopNs = { 'kubernetes.io/metadata.name': 'shop', 'temporal-shop/temporal-client': 'true' };
+    const shopPod = { 'app.kubernetes.io/part-of': 'temporal-shop' };
+    expect(admits({ namespace: shopNs, pod: shopPod, port: 7233 })).toBe(true);
+    expect(admits({ namespace: { 'kubernetes.io/metadata.name': 'default' }, pod: shopPod, port: 7233 })).toBe(false);
+    expect(admits({ namespace: shopNs, pod: { app: 'debug-shell' }, port: 7233 })).toBe(false);
+    expect(admits({ namespace: { 'kubernetes.io/metadata.name': 'keda' }, pod: {}, port: 7233 })).toBe(true);
+    expect(admits({ namespace: { 'kubernetes.io/metadata.name': 'keda' }, pod: {}, port: 6933 })).toBe(false);
+    expect(admits({ namespace: { 'kubernetes.io/metadata.name': 'monitoring' }, pod: {}, port: 7233 })).toBe(false);
+    expect(
+      admits({
+        namespace: { 'kubernetes.io/metadata.name': 'temporal' },
+        pod: frontendPod,
+        port: 6933,
+        sameNamespace: true,
+      }),
+    ).toBe(true);
+  });
+});
