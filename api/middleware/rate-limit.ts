@@ -14,9 +14,38 @@ export interface LimitOptions {
   id: (ctx: ShopContext) => string | false;
   redis?: Redis;
   rejections: Counter<'limiter'>;
+  /** Keys the in-process store keeps at most (keys carry client-chosen text: IPs, e-mails). */
+  memoryStoreMax?: number;
 }
 
-export function rateLimit(opts: LimitOptions): Middleware<ShopState> {
+/** The in-process store's default bound: ~100 bytes a key, so about 10 MB at most. */
+export const MEMORY_STORE_MAX_KEYS = 100_000;
+
+/**
+ * The memory driver's Map, bounded. koa-ratelimit re-initialises a key with `set` when its window
+ * expires and never deletes one, so a plain Map grows with every address or e-mail ever seen.
+ * Here `set` moves the key to the end, which keeps the entries in order of window start: expired
+ * windows are dropped from the front as new ones arrive, and past `max` keys the oldest window
+ * goes (that key starts a fresh budget: the price of a bounded store under a flood of keys).
+ */
+export class BoundedLimitStore<V extends { reset: number }> extends Map<string, V> {
+  constructor(private readonly max: number) {
+    super();
+  }
+
+  override set(key: string, value: V): this {
+    super.delete(key);
+    super.set(key, value);
+    const nowSeconds = Date.now() / 1000;
+    for (const [oldest, entry] of this) {
+      if (this.size <= this.max && entry.reset > nowSeconds) break;
+      super.delete(oldest);
+    }
+    return this;
+  }
+}
+
+export function rateLimit(opts: LimitOptions): Middleware<ShopState> & { memoryKeys(): number } {
   const common = {
     duration: opts.durationMs,
     max: opts.max,
@@ -26,7 +55,8 @@ export function rateLimit(opts: LimitOptions): Middleware<ShopState> {
     errorMessage: 'Rate limit exceeded',
     headers: { remaining: 'RateLimit-Remaining', reset: 'RateLimit-Reset', total: 'RateLimit-Limit' },
   };
-  const memory = ratelimit({ ...common, driver: 'memory', db: new Map() } as never) as unknown as Middleware<ShopState>;
+  const store = new BoundedLimitStore<{ reset: number }>(opts.memoryStoreMax ?? MEMORY_STORE_MAX_KEYS);
+  const memory = ratelimit({ ...common, driver: 'memory', db: store } as never) as unknown as Middleware<ShopState>;
   const shared = opts.redis
     ? (ratelimit({ ...common, driver: 'redis', db: opts.redis } as never) as unknown as Middleware<ShopState>)
     : undefined;
@@ -34,7 +64,7 @@ export function rateLimit(opts: LimitOptions): Middleware<ShopState> {
   // A breaker: after a Redis error the shared store is skipped for a while, so a Redis that
   // hangs (rather than refusing) costs one command timeout, not one per request.
   let sharedDownUntil = 0;
-  return async (ctx, next) => {
+  const middleware: Middleware<ShopState> = async (ctx, next) => {
     const limiter = shared && opts.redis?.status === 'ready' && Date.now() >= sharedDownUntil ? shared : memory;
     let downstream = false;
     try {
@@ -55,4 +85,5 @@ export function rateLimit(opts: LimitOptions): Middleware<ShopState> {
       throw err;
     }
   };
+  return Object.assign(middleware, { memoryKeys: () => store.size });
 }
