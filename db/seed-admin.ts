@@ -1,5 +1,7 @@
 // The admin account from ADMIN_EMAIL/ADMIN_PASSWORD, created or promoted and re-keyed at start
 // (npm start, the migration job). Idempotent: running it at every start leaves one admin row.
+// Promoting or re-keying an existing account moves its token version on, so no token issued
+// before (say, to whoever registered that address as a customer) survives as an admin token.
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { hashPassword, verifyPassword } from '../common/passwords';
@@ -23,6 +25,7 @@ export async function seedAdmin(dataSource: DataSource, admin: AdminAccount): Pr
     if (existing.role !== 'admin' || !samePassword) {
       existing.role = 'admin';
       if (!samePassword) existing.passwordHash = await hashPassword(admin.password);
+      existing.tokenVersion += 1;
       await users.save(existing);
     }
     return toUserView(existing);

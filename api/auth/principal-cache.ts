@@ -4,12 +4,10 @@
 import type { DataSource } from 'typeorm';
 import { UserEntity } from '../../db/entities';
 import { onPrimary } from '../../db/primary';
-import type { UserRole } from '../../workflows/users/contract';
-
-type Principal = { role: UserRole } | undefined;
+import type { Principal } from './tokens';
 
 export class PrincipalCache {
-  private readonly entries = new Map<string, { value: Principal; until: number }>();
+  private readonly entries = new Map<string, { value: Principal | undefined; until: number }>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -17,16 +15,16 @@ export class PrincipalCache {
     private readonly maxEntries = 50_000,
   ) {}
 
-  async get(userId: string): Promise<Principal> {
+  async get(userId: string): Promise<Principal | undefined> {
     const now = Date.now();
     const hit = this.entries.get(userId);
     if (hit && hit.until > now) return hit.value;
     const row = await onPrimary(this.dataSource, (em) =>
       em
         .getRepository(UserEntity)
-        .findOne({ where: { id: userId }, select: { id: true, role: true, deletedAt: true } }),
+        .findOne({ where: { id: userId }, select: { id: true, role: true, deletedAt: true, tokenVersion: true } }),
     );
-    const value: Principal = row && !row.deletedAt ? { role: row.role } : undefined;
+    const value = row && !row.deletedAt ? { role: row.role, tokenVersion: row.tokenVersion } : undefined;
     if (this.entries.size >= this.maxEntries) this.entries.clear();
     this.entries.set(userId, { value, until: now + this.ttlMs });
     return value;

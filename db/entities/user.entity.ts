@@ -26,4 +26,11 @@ export class UserEntity {
 
   @Column({ name: 'deleted_at', ...timestampColumn, nullable: true })
   deletedAt: Date | null;
+
+  /**
+   * Carried by every access token (claim `ver`) and compared on each request: bumping it (a role
+   * or password change) revokes every token issued before.
+   */
+  @Column({ name: 'token_version', type: 'int', default: 0 })
+  tokenVersion: number;
 }
