@@ -7,6 +7,7 @@ import path from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { type Config, dataPath, getConfig } from '../common/config';
 import { entities } from './entities';
+import { serialiseSqliteWrites } from './transaction';
 
 export type DbDriver = 'mysql' | 'sqlite';
 
@@ -58,7 +59,9 @@ export function dataSourceOptions(config: Config, overrides: { poolSize?: number
 }
 
 export function createDataSource(config: Config = getConfig(), overrides: { poolSize?: number } = {}): DataSource {
-  return new DataSource(dataSourceOptions(config, overrides));
+  const ds = new DataSource(dataSourceOptions(config, overrides));
+  serialiseSqliteWrites(ds);
+  return ds;
 }
 
 /** Connects and applies pending migrations; returns the names of those applied. */
