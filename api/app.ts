@@ -12,11 +12,11 @@ import { httpMetrics } from './middleware/metrics';
 import { rateLimit } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
 import { ProblemError } from './problem';
-import { docsRouter } from './routes/docs.routes';
-import { healthRouter } from './routes/health.routes';
-import { ordersRouter } from './routes/orders.routes';
-import { productsRouter } from './routes/products.routes';
-import { usersRouter } from './routes/users.routes';
+import { productsRouter } from './catalog/catalog.routes';
+import { docsRouter } from './ops/docs.routes';
+import { healthRouter } from './ops/health.routes';
+import { ordersRouter } from './orders/orders.routes';
+import { usersRouter } from './users/users.routes';
 
 export function createApp(deps: ApiDeps): Koa<ShopState> {
   const app = new Koa<ShopState>({ proxy: deps.config.TRUST_PROXY });

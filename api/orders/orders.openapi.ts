@@ -1,6 +1,6 @@
 // /api/orders operations (orders domain).
 import { ORDER_STATUSES, PAYMENT_METHODS, PAYMENT_STATUSES } from '../../workflows/orders/contract';
-import { bearer, jsonBody, jsonResponse, problemResponse } from './common.openapi';
+import { bearer, jsonBody, jsonResponse, problemResponse } from '../openapi/common.openapi';
 
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const orderResponses = {

@@ -1,4 +1,4 @@
-import { bearer, jsonBody, jsonResponse, problemResponse } from './common.openapi';
+import { bearer, jsonBody, jsonResponse, problemResponse } from '../openapi/common.openapi';
 
 export const usersPaths = {
   '/api/users/register': {

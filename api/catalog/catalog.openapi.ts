@@ -1,7 +1,7 @@
 // /api/products operations (catalog domain).
 import { PRODUCT_LIMITS } from '../../workflows/catalog/contract';
-import { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from '../catalog/product-input';
-import { bearer, jsonBody, jsonResponse, problemResponse } from './common.openapi';
+import { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from './catalog.input';
+import { bearer, jsonBody, jsonResponse, problemResponse } from '../openapi/common.openapi';
 
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 
