@@ -1,9 +1,17 @@
 // Operators' endpoints (ops): liveness, readiness, metrics.
 export const opsPaths = {
-  '/healthz': { get: { tags: ['ops'], summary: 'Liveness', responses: { '200': { description: 'Alive' } } } },
+  '/healthz': {
+    get: {
+      tags: ['ops'],
+      operationId: 'getLiveness',
+      summary: 'Liveness',
+      responses: { '200': { description: 'Alive' } },
+    },
+  },
   '/readyz': {
     get: {
       tags: ['ops'],
+      operationId: 'getReadiness',
       summary: 'Readiness: Temporal, database and Redis reachable',
       responses: { '200': { description: 'Ready' }, '503': { description: 'A dependency is down' } },
     },
@@ -11,6 +19,7 @@ export const opsPaths = {
   '/metrics': {
     get: {
       tags: ['ops'],
+      operationId: 'getMetrics',
       summary: 'Prometheus metrics',
       responses: { '200': { description: 'Metrics in text format' } },
     },
