@@ -3,7 +3,7 @@
 import type { ProductView } from '../workflows/catalog/contract';
 import type { OrderView, OrderStatus, PaymentStatus } from '../workflows/orders/contract';
 import type { UserView } from '../workflows/users/contract';
-import type { OrderEntity, ProductEntity, UserEntity } from './entities';
+import { OrderEntity, type ProductEntity, type UserEntity } from './entities';
 
 export function toUserView(u: UserEntity): UserView {
   return { id: u.id, email: u.email, name: u.name, role: u.role, createdAt: u.createdAt.toISOString() };
@@ -45,4 +45,22 @@ export function toOrderView(o: OrderEntity): OrderView {
     createdAt: o.createdAt.toISOString(),
     updatedAt: o.updatedAt.toISOString(),
   };
+}
+
+/**
+ * The order as it was when it was accepted (priced, reserved, PENDING): the body of the 201
+ * answer to POST /api/orders. Built only from fields that never change after acceptance, so the
+ * workflow's answer and a later replay from the row are the same JSON, byte for byte.
+ */
+export function acceptedOrderView(row: OrderEntity): OrderView {
+  return toOrderView(
+    Object.assign(new OrderEntity(), row, {
+      status: 'PENDING',
+      paymentStatus: 'PENDING',
+      chargeId: null,
+      refundId: null,
+      failureReason: null,
+      updatedAt: row.createdAt,
+    }),
+  );
 }

@@ -26,7 +26,7 @@ import {
   productWrittenKey,
 } from '../../workflows/catalog/contract';
 import { FailureType } from '../../workflows/shared/failures';
-import { onPrimary } from '../../db/primary';
+import { onPrimary } from '../../db/replication';
 
 export interface ProductActivityDeps {
   dataSource: DataSource;

@@ -10,7 +10,7 @@ import { isCheckViolation, isUniqueViolation } from '../../db/errors';
 import { inTransaction } from '../../db/transaction';
 import { type OrderLine, type PriceLinesResult, productCacheKey } from '../../workflows/catalog/contract';
 import { FailureType } from '../../workflows/shared/failures';
-import { onPrimary } from '../../db/primary';
+import { onPrimary } from '../../db/replication';
 
 export interface StockActivityDeps {
   dataSource: DataSource;

@@ -9,7 +9,7 @@ import type { BusinessMetrics } from '../../common/metrics';
 import { OrderEntity, OrderItemEntity } from '../../db/entities';
 import { isUniqueViolation } from '../../db/errors';
 import { inTransaction } from '../../db/transaction';
-import { toOrderView } from '../../db/views';
+import { acceptedOrderView, toOrderView } from '../../db/views';
 import {
   type ChargeInput,
   type OpenOrderInput,
@@ -27,7 +27,6 @@ import {
   orderEmailWorkflowId,
 } from '../../workflows/notifications/contract';
 import { FailureType } from '../../workflows/shared/failures';
-import { acceptedOrderView } from './order-views';
 import { chargeKey, type PaymentProvider, PaymentProviderError, refundKey } from './payment-provider';
 
 export interface OrderActivityDeps {

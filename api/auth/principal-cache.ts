@@ -3,7 +3,7 @@
 // changed role takes effect within that window, not when the token expires.
 import type { DataSource } from 'typeorm';
 import { UserEntity } from '../../db/entities';
-import { onPrimary } from '../../db/primary';
+import { onPrimary } from '../../db/replication';
 import type { Principal } from './tokens';
 
 export class PrincipalCache {

@@ -22,9 +22,9 @@
 import type { Counter } from 'prom-client';
 import type { Logger } from '../../common/logger';
 import { CACHE_STALE_GRACE_SECONDS, type ProductView } from '../../workflows/catalog/contract';
-import { type ListCursor, encodeCursor } from './cursor';
+import { type ListCursor, encodeCursor } from '../shared/keyset-cursor';
 import type { ObservedEntry, ProductCacheStore } from './product-cache-store';
-import type { ProductSource, ReadTarget } from './product-queries';
+import type { ProductSource, ReadTarget } from './catalog.queries';
 
 export type CacheStatus = 'HIT' | 'MISS' | 'STALE';
 

@@ -3,7 +3,7 @@
 import { businessMetrics } from '../../common/metrics';
 import type { ApiDeps } from '../context';
 import { productCacheStoreFor } from './product-cache-store';
-import { TypeOrmProductSource } from './product-queries';
+import { TypeOrmProductSource } from './catalog.queries';
 import { ProductReadModel } from './product-read-model';
 
 const models = new WeakMap<ApiDeps, ProductReadModel>();

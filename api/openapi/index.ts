@@ -1,26 +1,9 @@
 // The OpenAPI 3.1 document of the gateway, assembled from one fragment per domain.
 import { commonComponents, problemResponse } from './common.openapi';
-import { ordersPaths, ordersSchemas } from './orders.openapi';
-import { productsPaths, productsSchemas } from './products.openapi';
-import { usersPaths, usersSchemas } from './users.openapi';
-
-const opsPaths = {
-  '/healthz': { get: { tags: ['ops'], summary: 'Liveness', responses: { '200': { description: 'Alive' } } } },
-  '/readyz': {
-    get: {
-      tags: ['ops'],
-      summary: 'Readiness: Temporal, database and Redis reachable',
-      responses: { '200': { description: 'Ready' }, '503': { description: 'A dependency is down' } },
-    },
-  },
-  '/metrics': {
-    get: {
-      tags: ['ops'],
-      summary: 'Prometheus metrics',
-      responses: { '200': { description: 'Metrics in text format' } },
-    },
-  },
-};
+import { productsPaths, productsSchemas } from '../catalog/catalog.openapi';
+import { opsPaths } from '../ops/ops.openapi';
+import { ordersPaths, ordersSchemas } from '../orders/orders.openapi';
+import { usersPaths, usersSchemas } from '../users/users.openapi';
 
 export function openApiDocument() {
   return {

@@ -17,7 +17,7 @@ import { httpMetrics } from '../../api/middleware/metrics';
 import { rateLimit } from '../../api/middleware/rate-limit';
 import { requestContext } from '../../api/middleware/request-context';
 import { ProblemError } from '../../api/problem';
-import { productsRouter } from '../../api/routes/products.routes';
+import { productsRouter } from '../../api/catalog/catalog.routes';
 import { getConfig } from '../../common/config';
 import { rootLogger } from '../../common/logger';
 import { businessMetrics } from '../../common/metrics';

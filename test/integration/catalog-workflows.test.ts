@@ -9,7 +9,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createProductActivities, type ProductActivities } from '../../activities/catalog/product.activities';
-import { productWriteSettings } from '../../api/routes/products.routes';
+import { productWriteSettings } from '../../api/catalog/catalog.commands';
 import { connectWorkerConnection } from '../../common/temporal';
 import { ProductEntity } from '../../db/entities';
 import {

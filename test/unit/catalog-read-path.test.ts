@@ -2,8 +2,8 @@
 // tests): cache states, coalescing, the compare-and-set fill, replica/primary routing, deadlines,
 // STALE, the cache breaker; plus the cursor and the request schemas.
 import { MemoryCache } from '../../common/cache';
-import { decodeCursor, encodeCursor } from '../../api/catalog/cursor';
-import { createProductSchema, listProductsQuery, updateProductSchema } from '../../api/catalog/product-input';
+import { decodeCursor, encodeCursor } from '../../api/shared/keyset-cursor';
+import { createProductSchema, listProductsQuery, updateProductSchema } from '../../api/catalog/catalog.input';
 import {
   GenericProductCacheStore,
   type ObservedEntry,
@@ -14,7 +14,7 @@ import {
   type ProductSource,
   type ReadTarget,
   containsPattern,
-} from '../../api/catalog/product-queries';
+} from '../../api/catalog/catalog.queries';
 import { CatalogUnavailableError, ProductReadModel } from '../../api/catalog/product-read-model';
 import { type ProductView, productCacheKey, productWrittenKey } from '../../workflows/catalog/contract';
 

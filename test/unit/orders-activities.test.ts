@@ -9,7 +9,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DataSource } from 'typeorm';
 import { createOrderActivities } from '../../activities/orders/order.activities';
-import { decodeCursor, findOrder, listOrders } from '../../api/orders/order-queries';
+import { decodeCursor, findOrder, listOrders } from '../../api/orders/orders.queries';
 import { SandboxPaymentProvider } from '../../activities/orders/sandbox-payment-provider';
 import { parseConfig } from '../../common/config';
 import { createDataSource, migrate } from '../../db/data-source';

@@ -3,7 +3,7 @@
 // SQLite; names are trimmed and free of control characters.
 import { z } from 'zod';
 import { PRODUCT_LIMITS } from '../../workflows/catalog/contract';
-import { decodeCursor } from './cursor';
+import { decodeCursor } from '../shared/keyset-cursor';
 
 const noControlChars = (s: string) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
 
@@ -42,13 +42,6 @@ export const updateProductSchema = z
     (p) => Object.values(p).some((v) => v !== undefined),
     'give at least one of name, description, priceCents, stock, sku',
   );
-
-export const productIdParams = z.object({
-  id: z
-    .string()
-    .uuid('must be a UUID')
-    .transform((s) => s.toLowerCase()),
-});
 
 export const LIST_LIMIT_DEFAULT = 20;
 export const LIST_LIMIT_MAX = 100;

@@ -8,9 +8,8 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { businessMetrics } from '../../common/metrics';
-import { acceptedOrderView } from '../../activities/orders/order-views';
 import type { OrderEntity } from '../../db/entities';
-import { toOrderView } from '../../db/views';
+import { acceptedOrderView, toOrderView } from '../../db/views';
 import {
   CANCEL_ORDER_UPDATE_ID,
   type CancelOrderRequest,
@@ -33,7 +32,7 @@ import { FailureType, applicationFailureOf } from '../../workflows/shared/failur
 import type { ApiDeps } from '../context';
 import { ProblemError, problemForFailure } from '../problem';
 import { type OrderRequest, orderIdFor, orderRequestHash } from './idempotency';
-import { findOrder } from './order-queries';
+import { findOrder } from './orders.queries';
 
 /** Business failures of the orders domain → problem+json (the shared table, plus 503). */
 function problemFor(type: string, message: string, details?: unknown): ProblemError {

@@ -1,6 +1,6 @@
 // /api/orders operations (orders domain).
 import { ORDER_STATUSES, PAYMENT_METHODS, PAYMENT_STATUSES } from '../../workflows/orders/contract';
-import { bearer, jsonBody, jsonResponse, problemResponse } from './common.openapi';
+import { bearer, jsonBody, jsonResponse, problemResponse } from '../openapi/common.openapi';
 
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const orderResponses = {
@@ -14,6 +14,7 @@ export const ordersPaths = {
   '/api/orders': {
     post: {
       tags: ['orders'],
+      operationId: 'placeOrder',
       summary: 'Place an order (starts the placeOrder workflow with update-with-start)',
       description: [
         'Answers once the order is priced from the catalog and its stock reserved, with the order in PENDING; payment follows',
@@ -58,6 +59,7 @@ export const ordersPaths = {
     },
     get: {
       tags: ['orders'],
+      operationId: 'listOrders',
       summary: "List orders, newest first: a customer's own; an admin's all (optionally filtered)",
       security: bearer,
       parameters: [
@@ -95,6 +97,7 @@ export const ordersPaths = {
   '/api/orders/{id}': {
     get: {
       tags: ['orders'],
+      operationId: 'getOrder',
       summary: 'An order (owner or admin)',
       security: bearer,
       parameters: [idParam],
@@ -104,6 +107,7 @@ export const ordersPaths = {
   '/api/orders/{id}/cancel': {
     put: {
       tags: ['orders'],
+      operationId: 'cancelOrder',
       summary: 'Cancel an order (owner or admin): answers once the refund, stock release and e-mail are done',
       description: 'Cancelling a CANCELLED order returns it unchanged. SHIPPED and FAILED orders cannot be cancelled.',
       security: bearer,
@@ -122,6 +126,7 @@ export const ordersPaths = {
   '/api/orders/{id}/ship': {
     put: {
       tags: ['orders'],
+      operationId: 'shipOrder',
       summary: 'Ship a PAID order (admin); the order workflow completes',
       security: bearer,
       parameters: [idParam],

@@ -1,9 +1,10 @@
-import { bearer, jsonBody, jsonResponse, problemResponse } from './common.openapi';
+import { bearer, jsonBody, jsonResponse, problemResponse } from '../openapi/common.openapi';
 
 export const usersPaths = {
   '/api/users/register': {
     post: {
       tags: ['users'],
+      operationId: 'registerUser',
       summary: 'Register a customer account (runs the registerUser workflow)',
       requestBody: jsonBody('RegisterRequest'),
       responses: {
@@ -17,6 +18,7 @@ export const usersPaths = {
   '/api/users/login': {
     post: {
       tags: ['users'],
+      operationId: 'loginUser',
       summary: 'Exchange e-mail and password for a bearer token',
       requestBody: jsonBody('LoginRequest'),
       responses: {
@@ -30,6 +32,7 @@ export const usersPaths = {
   '/api/users/me': {
     get: {
       tags: ['users'],
+      operationId: 'getCurrentUser',
       summary: 'The caller',
       security: bearer,
       responses: { '200': jsonResponse('The caller', 'User'), '401': problemResponse('Unauthorized') },
@@ -38,6 +41,7 @@ export const usersPaths = {
   '/api/users/{id}': {
     get: {
       tags: ['users'],
+      operationId: 'getUser',
       summary: 'A user (self or admin only)',
       security: bearer,
       parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],

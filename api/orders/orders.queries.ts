@@ -2,26 +2,15 @@
 // Reads go to a replica when replicas are configured; a single order missing there (just
 // placed, replica lagging) is read again from the primary, so a client following the
 // Location of a 201 always finds its order.
-import { Brackets, type DataSource, In, type QueryRunner } from 'typeorm';
+import { Brackets, type DataSource, type EntityManager, In } from 'typeorm';
 import { OrderEntity, OrderItemEntity } from '../../db/entities';
+import { onPrimary, onReplica } from '../../db/replication';
 import type { OrderStatus } from '../../workflows/orders/contract';
 import { badRequest } from '../problem';
+import { type ListCursor, decodeCursor as decodeKeysetCursor, encodeCursor } from '../shared/keyset-cursor';
 
-async function withRunner<T>(
-  ds: DataSource,
-  mode: 'master' | 'slave',
-  work: (qr: QueryRunner) => Promise<T>,
-): Promise<T> {
-  const qr = ds.createQueryRunner(mode);
-  try {
-    return await work(qr);
-  } finally {
-    await qr.release();
-  }
-}
-
-const findOne = (qr: QueryRunner, id: string) =>
-  qr.manager.getRepository(OrderEntity).findOne({ where: { id }, relations: { items: true } });
+const findOne = (em: EntityManager, id: string) =>
+  em.getRepository(OrderEntity).findOne({ where: { id }, relations: { items: true } });
 
 /** One order with its items: replica first, then the primary when it is not there (yet). */
 export async function findOrder(
@@ -30,37 +19,17 @@ export async function findOrder(
   opts: { primary?: boolean } = {},
 ): Promise<OrderEntity | null> {
   if (!opts.primary) {
-    const row = await withRunner(ds, 'slave', (qr) => findOne(qr, id));
+    const row = await onReplica(ds, (em) => findOne(em, id));
     if (row) return row;
   }
-  return withRunner(ds, 'master', (qr) => findOne(qr, id));
+  return onPrimary(ds, (em) => findOne(em, id));
 }
 
-export interface OrderCursor {
-  createdAt: Date;
-  id: string;
-}
-
-/** Opaque to clients: base64url of the last row's (createdAt, id). */
-export function encodeCursor(c: OrderCursor): string {
-  return Buffer.from(JSON.stringify([c.createdAt.toISOString(), c.id])).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): OrderCursor {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(createdAt);
-    if (
-      typeof createdAt !== 'string' ||
-      typeof id !== 'string' ||
-      Number.isNaN(date.getTime()) ||
-      !/^[0-9a-f-]{36}$/i.test(id)
-    )
-      throw new Error('bad cursor');
-    return { createdAt: date, id };
-  } catch {
-    throw badRequest('cursor is not a valid page cursor (use nextCursor from a previous page)');
-  }
+/** The page cursor of a list request; a string that is not one of ours is a 400. */
+export function decodeCursor(raw: string): ListCursor {
+  const cursor = decodeKeysetCursor(raw);
+  if (!cursor) throw badRequest('cursor is not a valid page cursor (use nextCursor from a previous page)');
+  return cursor;
 }
 
 export interface ListOrdersQuery {
@@ -80,8 +49,8 @@ export async function listOrders(
   q: ListOrdersQuery,
 ): Promise<{ rows: OrderEntity[]; nextCursor: string | null }> {
   const after = q.cursor ? decodeCursor(q.cursor) : undefined;
-  return withRunner(ds, 'slave', async (qr) => {
-    const qb = qr.manager.getRepository(OrderEntity).createQueryBuilder('o');
+  return onReplica(ds, async (em) => {
+    const qb = em.getRepository(OrderEntity).createQueryBuilder('o');
     if (q.userId) qb.andWhere('o.user_id = :userId', { userId: q.userId });
     if (q.status) qb.andWhere('o.status = :status', { status: q.status });
     if (after) {
@@ -101,7 +70,7 @@ export async function listOrders(
       .getMany();
     const page = rows.slice(0, q.limit);
     if (page.length) {
-      const items = await qr.manager.getRepository(OrderItemEntity).findBy({ orderId: In(page.map((o) => o.id)) });
+      const items = await em.getRepository(OrderItemEntity).findBy({ orderId: In(page.map((o) => o.id)) });
       const byOrder = new Map<string, OrderItemEntity[]>();
       for (const item of items) byOrder.set(item.orderId, [...(byOrder.get(item.orderId) ?? []), item]);
       for (const o of page) o.items = byOrder.get(o.id) ?? [];

@@ -1,4 +1,4 @@
-// The opaque keyset cursor of GET /api/products: the (createdAt, id) of the last item of a page,
+// The opaque keyset cursor of every list route: the (createdAt, id) of the last item of a page,
 // base64url-encoded JSON. Clients must treat it as opaque; anything that does not decode to
 // exactly that shape is refused (400), never passed on to SQL.
 export interface ListCursor {

@@ -3,10 +3,11 @@
 // replication, 'slave' query runner) and 'primary' on the master; without replicas both are
 // the one database. Deleted products are invisible here.
 import { IsNull, type DataSource, type EntityManager } from 'typeorm';
+import { isReplicated, onPrimary, onReplica } from '../../db/replication';
 import { ProductEntity } from '../../db/entities';
 import { toProductView } from '../../db/views';
 import type { ProductView } from '../../workflows/catalog/contract';
-import type { ListCursor } from './cursor';
+import type { ListCursor } from '../shared/keyset-cursor';
 
 export type ReadTarget = 'replica' | 'primary';
 
@@ -32,17 +33,11 @@ export class TypeOrmProductSource implements ProductSource {
   readonly replicated: boolean;
 
   constructor(private readonly ds: DataSource) {
-    this.replicated = Boolean((ds.options as { replication?: unknown }).replication);
+    this.replicated = isReplicated(ds);
   }
 
-  private async on<T>(target: ReadTarget, work: (em: EntityManager) => Promise<T>): Promise<T> {
-    if (!this.replicated) return work(this.ds.manager);
-    const qr = this.ds.createQueryRunner(target === 'primary' ? 'master' : 'slave');
-    try {
-      return await work(qr.manager);
-    } finally {
-      await qr.release();
-    }
+  private on<T>(target: ReadTarget, work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return (target === 'primary' ? onPrimary : onReplica)(this.ds, work);
   }
 
   async findById(id: string, target: ReadTarget): Promise<ProductView | null> {

@@ -1,7 +1,7 @@
 // /api/products operations (catalog domain).
 import { PRODUCT_LIMITS } from '../../workflows/catalog/contract';
-import { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from '../catalog/product-input';
-import { bearer, jsonBody, jsonResponse, problemResponse } from './common.openapi';
+import { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from './catalog.input';
+import { bearer, jsonBody, jsonResponse, problemResponse } from '../openapi/common.openapi';
 
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 
@@ -40,6 +40,7 @@ export const productsPaths = {
   '/api/products': {
     get: {
       tags: ['products'],
+      operationId: 'listProducts',
       summary: 'List live products, newest first, with keyset pagination',
       description:
         'Ordered by (createdAt, id) descending, so paging is stable while products are added. Pass `nextCursor` back as `cursor` for the next page; it is null on the last page. A valid admin token reads the primary database (read-your-writes); everyone else reads a replica.',
@@ -76,6 +77,7 @@ export const productsPaths = {
     },
     post: {
       tags: ['products'],
+      operationId: 'createProduct',
       summary: 'Create a product (admin; runs the createProduct workflow)',
       security: bearer,
       requestBody: jsonBody('CreateProductRequest'),
@@ -94,6 +96,7 @@ export const productsPaths = {
   '/api/products/{id}': {
     get: {
       tags: ['products'],
+      operationId: 'getProduct',
       summary: 'A live product (cached; see X-Cache)',
       security: [{}, ...bearer],
       parameters: [idParam],
@@ -112,6 +115,7 @@ export const productsPaths = {
     },
     put: {
       tags: ['products'],
+      operationId: 'updateProduct',
       summary: 'Partially update a product (admin; runs the updateProduct workflow)',
       description:
         'Only the fields given change. `stock` sets the on-hand count (units already reserved by orders are not in it). A retry with the same X-Request-Id while the first attempt still runs attaches to it instead of writing again.',
@@ -128,6 +132,7 @@ export const productsPaths = {
     },
     delete: {
       tags: ['products'],
+      operationId: 'deleteProduct',
       summary: 'Delete a product (admin; runs the deleteProduct workflow)',
       description:
         'A soft delete: the product leaves the catalog and cannot be ordered; orders that reference it keep its name and price. Its SKU stays reserved.',

@@ -1,0 +1,97 @@
+// /api/products: the catalog. Writes (admin only) run the product write workflows and answer
+// with their result (or 202, see catalog.commands.ts); reads go through the read model
+// (cache-aside in front of the read replicas, X-Cache: HIT|MISS|STALE).
+//
+// Read-your-writes: an admin's reads (any valid admin token) skip cached copies and go to the
+// primary, and every product write marks the product "written recently" so that, for a short
+// window, everybody's reads of it go to the primary too (see api/catalog/product-read-model.ts).
+import Router from '@koa/router';
+import type { ApiDeps, ShopContext, ShopState } from '../context';
+import { authenticate, requireAdmin } from '../middleware/auth';
+import { parseBody, parseParams, parseQuery } from '../middleware/validate';
+import { notFound } from '../problem';
+import { idParams } from '../shared/id-params';
+import { type WriteOutcome, catalogCommands, unavailable } from './catalog.commands';
+import { createProductSchema, listProductsQuery, LIST_LIMIT_DEFAULT, updateProductSchema } from './catalog.input';
+import { CatalogUnavailableError } from './product-read-model';
+import { productReadModelFor } from './read-model-registry';
+
+const isAdmin = (ctx: ShopContext) => ctx.state.user?.role === 'admin';
+
+/** Read-path failures: the database is unreachable and nothing cached can stand in. */
+async function read<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof CatalogUnavailableError)
+      throw unavailable(
+        'DATABASE_UNAVAILABLE',
+        'The catalog database is temporarily unreachable and no cached copy can stand in; retry shortly',
+      );
+    throw err;
+  }
+}
+
+/** 202 with the accepted write, or the completed write's own answer. */
+function answer<T>(ctx: ShopContext, outcome: WriteOutcome<T>, done: (result: T) => void) {
+  if ('accepted' in outcome) {
+    ctx.status = 202;
+    ctx.set('Location', `/api/products/${outcome.productId}`);
+    ctx.body = outcome.accepted;
+    return;
+  }
+  done(outcome.result);
+}
+
+export function productsRouter(deps: ApiDeps): Router<ShopState> {
+  const router = new Router<ShopState>({ prefix: '/api/products' });
+  const reads = productReadModelFor(deps);
+  const commands = catalogCommands(deps);
+  const optionalAuth = authenticate(deps.tokens, { required: false });
+  const adminOnly = [authenticate(deps.tokens, { required: true }), requireAdmin()] as const;
+  const caller = (ctx: ShopContext) => ({ requestId: ctx.state.requestId, log: ctx.state.log });
+
+  router.get('/', optionalAuth, async (ctx) => {
+    const query = parseQuery(ctx, listProductsQuery);
+    ctx.body = await read(() =>
+      reads.listProducts(
+        { limit: query.limit ?? LIST_LIMIT_DEFAULT, cursor: query.cursor, q: query.q },
+        { primary: isAdmin(ctx) },
+      ),
+    );
+  });
+
+  router.get('/:id', optionalAuth, async (ctx) => {
+    const { id } = parseParams(ctx, idParams);
+    const found = await read(() => reads.getProduct(id, { primary: isAdmin(ctx) }));
+    ctx.set('X-Cache', found?.cache ?? 'MISS');
+    if (!found) throw notFound('Product');
+    ctx.body = found.product;
+  });
+
+  router.post('/', ...adminOnly, async (ctx) => {
+    const fields = parseBody(ctx, createProductSchema);
+    answer(ctx, await commands.create(fields, caller(ctx)), (product) => {
+      ctx.status = 201;
+      ctx.set('Location', `/api/products/${product.id}`);
+      ctx.body = product;
+    });
+  });
+
+  router.put('/:id', ...adminOnly, async (ctx) => {
+    const { id } = parseParams(ctx, idParams);
+    const patch = parseBody(ctx, updateProductSchema);
+    answer(ctx, await commands.update(id, patch, caller(ctx)), (product) => {
+      ctx.body = product;
+    });
+  });
+
+  router.delete('/:id', ...adminOnly, async (ctx) => {
+    const { id } = parseParams(ctx, idParams);
+    answer(ctx, await commands.delete(id, caller(ctx)), () => {
+      ctx.status = 204;
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,15 @@
+// Request validation of the users routes. Unknown body fields (e.g. role) are stripped.
+import { z } from 'zod';
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES } from '../../common/passwords';
+
+const password = z
+  .string()
+  .refine((p) => Buffer.byteLength(p, 'utf8') >= PASSWORD_MIN_BYTES, `must be at least ${PASSWORD_MIN_BYTES} bytes`)
+  .refine((p) => Buffer.byteLength(p, 'utf8') <= PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_BYTES} bytes`);
+const email = z.string().trim().toLowerCase().max(254).email();
+
+export const registerSchema = z.object({ email, password, name: z.string().trim().min(1).max(100) });
+export const loginSchema = z.object({
+  email: z.string().trim().toLowerCase().max(254),
+  password: z.string().max(1024),
+});

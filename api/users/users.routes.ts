@@ -1,0 +1,68 @@
+// /api/users: register (registerUser workflow), login (JWT), me, and user by ID.
+import Router from '@koa/router';
+import bcrypt from 'bcrypt';
+import { businessMetrics } from '../../common/metrics';
+import { BCRYPT_COST } from '../../common/passwords';
+import { toUserView } from '../../db/views';
+import type { ApiDeps, ShopState } from '../context';
+import { authenticate } from '../middleware/auth';
+import { rateLimit } from '../middleware/rate-limit';
+import { parseBody, parseParams } from '../middleware/validate';
+import { ProblemError, forbidden, notFound, unauthorized } from '../problem';
+import { idParams } from '../shared/id-params';
+import { registerUserCommand } from './users.commands';
+import { loginSchema, registerSchema } from './users.input';
+import { findUser, findUserByEmail } from './users.queries';
+
+// Compared against when the e-mail is unknown, so both failures cost one bcrypt compare.
+const DUMMY_HASH = bcrypt.hashSync('timing-equaliser-not-a-password', BCRYPT_COST);
+
+export function usersRouter(deps: ApiDeps): Router<ShopState> {
+  const router = new Router<ShopState>({ prefix: '/api/users' });
+  const loginLimiter = rateLimit({
+    name: 'login',
+    max: deps.config.LOGIN_RATE_LIMIT_MAX,
+    durationMs: deps.config.LOGIN_RATE_LIMIT_WINDOW_MS,
+    id: (ctx) =>
+      `${ctx.ip}:${String((ctx.request as { body?: { email?: unknown } }).body?.email ?? '')
+        .toLowerCase()
+        .slice(0, 254)}`,
+    redis: deps.redis,
+    rejections: businessMetrics(deps.metrics).rateLimited,
+  });
+
+  router.post('/register', async (ctx) => {
+    const input = parseBody(ctx, registerSchema);
+    const user = await registerUserCommand(deps, input, ctx.state.requestId);
+    ctx.status = 201;
+    ctx.set('Location', `/api/users/${user.id}`);
+    ctx.body = user;
+  });
+
+  router.post('/login', loginLimiter, async (ctx) => {
+    const input = parseBody(ctx, loginSchema);
+    const user = await findUserByEmail(deps.dataSource, input.email);
+    const ok = await bcrypt.compare(input.password, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !ok || user.deletedAt)
+      throw new ProblemError(401, 'INVALID_CREDENTIALS', 'Unauthorized', 'E-mail or password is incorrect');
+    ctx.body = { ...deps.tokens.issue(user), user: toUserView(user) };
+  });
+
+  router.get('/me', authenticate(deps.tokens, { required: true }), async (ctx) => {
+    const user = await findUser(deps.dataSource, ctx.state.user!.sub);
+    if (!user) throw unauthorized('The account no longer exists');
+    ctx.body = toUserView(user);
+  });
+
+  router.get('/:id', authenticate(deps.tokens, { required: true }), async (ctx) => {
+    const { id } = parseParams(ctx, idParams);
+    const me = ctx.state.user!;
+    // Others' IDs get 403 whether or not they exist: no account enumeration.
+    if (me.role !== 'admin' && me.sub !== id) throw forbidden('You may only read your own account');
+    const user = await findUser(deps.dataSource, id);
+    if (!user) throw notFound('User');
+    ctx.body = toUserView(user);
+  });
+
+  return router;
+}
