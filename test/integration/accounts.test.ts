@@ -63,3 +63,12 @@ describe('admin seed over an existing customer account', () => {
     expect((await stack.request('GET', '/api/users/me', { token })).status).toBe(200);
   });
 });
+
+describe('GET /api/users/:id', () => {
+  it('finds your own account whatever the case of the UUID', async () => {
+    const me = await stack.customer('Case');
+    const res = await stack.request('GET', `/api/users/${me.id.toUpperCase()}`, { token: me.token });
+    expect(res.status).toBe(200);
+    expect(res.body.id).toBe(me.id);
+  });
+});
