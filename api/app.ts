@@ -1,5 +1,5 @@
 // The gateway as a Koa app built from its dependencies (no listen: tests and main.ts decide).
-// Middleware order: context → errors → security headers/CORS → metrics → rate limit → body →
+// Middleware order: context → metrics → errors → security headers/CORS → rate limit → body →
 // routes. Route handlers are validate → call (workflow or read path) → map.
 import { bodyParser } from '@koa/bodyparser';
 import cors from '@koa/cors';
@@ -24,11 +24,16 @@ export function apiRouters(deps: ApiDeps): Router<ShopState>[] {
   return [healthRouter(deps), docsRouter(), usersRouter(deps), productsRouter(deps), ordersRouter(deps)];
 }
 
+const OPERATOR_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const isOperatorPath = (path: string) => OPERATOR_PATHS.has(path.toLowerCase().replace(/\/+$/, ''));
+
 export function createApp(deps: ApiDeps): Koa<ShopState> {
   const app = new Koa<ShopState>({ proxy: deps.config.TRUST_PROXY });
   const metrics = businessMetrics(deps.metrics);
 
   app.use(requestContext(deps.log));
+  // Outside the error handler, so it records the status the client really got.
+  app.use(httpMetrics(metrics));
   app.use(errorHandler());
   app.use(helmet());
   app.use(
@@ -42,14 +47,14 @@ export function createApp(deps: ApiDeps): Koa<ShopState> {
       exposeHeaders: ['Location', 'X-Request-Id', 'X-Cache', 'Retry-After', 'Idempotent-Replayed'],
     }),
   );
-  app.use(httpMetrics(metrics));
   app.use(
     rateLimit({
       name: 'api',
       max: deps.config.RATE_LIMIT_MAX,
       durationMs: deps.config.RATE_LIMIT_WINDOW_MS,
-      // Operators' probes and scrapes are never limited.
-      id: (ctx) => (ctx.path.startsWith('/api/') ? ctx.ip : false),
+      // Every request is counted, whatever the spelling of its path (routes match case-insensitively
+      // and with a trailing slash); operators' probes and scrapes are the one exception.
+      id: (ctx) => (isOperatorPath(ctx.path) ? false : ctx.ip),
       redis: deps.redis,
       rejections: metrics.rateLimited,
     }),

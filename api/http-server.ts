@@ -8,8 +8,22 @@ import type { Server } from 'node:http';
 
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
+const CONNECT_REFUSED = JSON.stringify({
+  type: 'https://temporal-shop.dev/problems/method-not-allowed',
+  title: 'Method not allowed',
+  status: 405,
+  detail: 'CONNECT is not supported: this is not a proxy',
+  code: 'METHOD_NOT_ALLOWED',
+});
+
 export function configureHttpServer<S extends Server>(server: S): S {
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+  // Node hands CONNECT to a 'connect' listener and, without one, drops the connection unanswered.
+  server.on('connect', (_req, socket) => {
+    socket.end(
+      `HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(CONNECT_REFUSED)}\r\nConnection: close\r\n\r\n${CONNECT_REFUSED}`,
+    );
+  });
   return server;
 }

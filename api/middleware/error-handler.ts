@@ -70,13 +70,21 @@ function outageProblem(err: unknown): ProblemError | undefined {
   return undefined;
 }
 
+/** Validation issues listed in a 400 at most (errorCount says how many there were). */
+export const MAX_VALIDATION_ERRORS = 20;
+
 export function toProblemError(err: unknown): ProblemError | undefined {
   if (err instanceof ProblemError) return err;
   const outage = outageProblem(err);
   if (outage) return outage;
   if (err instanceof ZodError) {
-    const errors = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    return badRequest(errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '), { errors });
+    // The first few issues only: a large invalid body must not buy an answer many times its size.
+    const errors = err.issues
+      .slice(0, MAX_VALIDATION_ERRORS)
+      .map((i) => ({ path: i.path.join('.').slice(0, 200), message: i.message.slice(0, 200) }));
+    const more = err.issues.length - errors.length;
+    const detail = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');
+    return badRequest(more > 0 ? `${detail}; and ${more} more` : detail, { errors, errorCount: err.issues.length });
   }
   if (
     err instanceof WorkflowFailedError ||
@@ -92,6 +100,17 @@ export function toProblemError(err: unknown): ProblemError | undefined {
     type?: string;
     headers?: Record<string, string>;
   };
+  // The router answers a method it does not know (PURGE, PROPFIND...) with 501: for a client that is
+  // a request this API does not accept, like any method a route lacks.
+  if (httpErr?.status === 501)
+    return new ProblemError(
+      405,
+      'METHOD_NOT_ALLOWED',
+      'Method not allowed',
+      'This method is not supported here',
+      {},
+      httpErr.headers ?? {},
+    );
   if (typeof httpErr?.status === 'number' && httpErr.status >= 400 && httpErr.status < 500) {
     const s = httpErr.status;
     if (s === 413)

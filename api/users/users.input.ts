@@ -9,6 +9,13 @@ const password = z
 const email = z.string().trim().toLowerCase().max(254).email();
 
 export const registerSchema = z.object({ email, password, name: z.string().trim().min(1).max(100) });
+/** An e-mail as accounts are keyed: trimmed and lower-cased (anything else becomes its string). */
+export const canonicalEmail = (value: unknown): string =>
+  String(value ?? '')
+    .trim()
+    .toLowerCase()
+    .slice(0, 254);
+
 export const loginSchema = z.object({
   email: z.string().trim().toLowerCase().max(254),
   password: z.string().max(1024),

@@ -2,7 +2,7 @@
 import Router from '@koa/router';
 import bcrypt from 'bcrypt';
 import { businessMetrics } from '../../common/metrics';
-import { BCRYPT_COST } from '../../common/passwords';
+import { BCRYPT_COST, PASSWORD_MAX_BYTES } from '../../common/passwords';
 import { toUserView } from '../../db/views';
 import type { ApiDeps, ShopState } from '../context';
 import { authenticate } from '../middleware/auth';
@@ -11,7 +11,7 @@ import { parseBody, parseParams } from '../middleware/validate';
 import { ProblemError, forbidden, notFound, unauthorized } from '../problem';
 import { idParams } from '../shared/id-params';
 import { registerUserCommand } from './users.commands';
-import { loginSchema, registerSchema } from './users.input';
+import { canonicalEmail, loginSchema, registerSchema } from './users.input';
 import { findUser, findUserByEmail } from './users.queries';
 
 // Compared against when the e-mail is unknown, so both failures cost one bcrypt compare.
@@ -23,10 +23,8 @@ export function usersRouter(deps: ApiDeps): Router<ShopState> {
     name: 'login',
     max: deps.config.LOGIN_RATE_LIMIT_MAX,
     durationMs: deps.config.LOGIN_RATE_LIMIT_WINDOW_MS,
-    id: (ctx) =>
-      `${ctx.ip}:${String((ctx.request as { body?: { email?: unknown } }).body?.email ?? '')
-        .toLowerCase()
-        .slice(0, 254)}`,
+    // The account as login resolves it (trimmed, lower-cased): no spelling buys a fresh budget.
+    id: (ctx) => `${ctx.ip}:${canonicalEmail((ctx.request as { body?: { email?: unknown } }).body?.email)}`,
     redis: deps.redis,
     rejections: businessMetrics(deps.metrics).rateLimited,
   });
@@ -42,8 +40,10 @@ export function usersRouter(deps: ApiDeps): Router<ShopState> {
   router.post('/login', loginLimiter, async (ctx) => {
     const input = parseBody(ctx, loginSchema);
     const user = await findUserByEmail(deps.dataSource, input.email);
-    const ok = await bcrypt.compare(input.password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !ok || user.deletedAt)
+    // bcrypt ignores bytes past 72: a longer password would log in on its first 72 bytes alone.
+    const tooLong = Buffer.byteLength(input.password, 'utf8') > PASSWORD_MAX_BYTES;
+    const ok = await bcrypt.compare(input.password, tooLong || !user ? DUMMY_HASH : user.passwordHash);
+    if (!user || !ok || tooLong || user.deletedAt)
       throw new ProblemError(401, 'INVALID_CREDENTIALS', 'Unauthorized', 'E-mail or password is incorrect');
     ctx.body = { ...deps.tokens.issue(user), user: toUserView(user) };
   });
