@@ -1,5 +1,5 @@
 // The benchmark's world: a throwaway MariaDB database and Redis key prefix per run, an SMTP
-// sink, the shop as separate processes (scripts/process-stack.ts: dev server in memory, gateway,
+// sink, the shop as separate processes (test/support/process-stack.ts: dev server in memory, gateway,
 // one process per worker pool, from dist/), the trivial-workflow worker and the bare Koa /
 // direct-SQL baseline process, all on 127.0.0.1. Everything started here is stopped, and the
 // database dropped, by teardown().
@@ -13,7 +13,7 @@ import { seedAdmin } from '../db/seed-admin';
 import { parseConfig } from '../common/config';
 import { createDataSource, migrate } from '../db/data-source';
 import { type DevServer, freePort, startDevServer } from '../scripts/dev-server';
-import { type ProcessStack, startProcessStack } from '../scripts/process-stack';
+import { type ProcessStack, startProcessStack } from '../test/support/process-stack';
 import { send } from './load';
 import { pidsOf } from './proc';
 

@@ -148,26 +148,6 @@ export function renderMarkdown(r: R): string {
     L.push('');
   }
 
-  const gl = r.gatewayLayers;
-  if (gl) {
-    L.push(`### Where the gateway's CPU goes: the cached read rebuilt layer by layer (at ${f(gl.rate)}/s)`);
-    L.push('');
-    L.push(
-      '| layer (cumulative, in the order of `api/app.ts`) | gateway CPU per request | added by the layer | Redis CPU per request |',
-    );
-    L.push('|---|---|---|---|');
-    for (const row of gl.rows)
-      L.push(
-        `| ${row.layer} | ${f(row.cpuUsPerReq)} µs | ${Number.isFinite(row.deltaUs) ? `${row.deltaUs >= 0 ? '+' : ''}${f(row.deltaUs)} µs` : ''} | ${f(row.redisUsPerReq)} µs |`,
-      );
-    L.push('');
-    L.push(
-      `One process serves one Koa app per layer built from the real middleware (\`bench/experiments/gateway-layers-server.ts\`); the last row is \`createApp\` itself. CPU from /proc over ${f(gl.stepMs / 1000, 1)} s per layer and round, idle CPU removed, median of 2 interleaved rounds; differences under ~15 µs are noise. ` +
-        "At this rate (below every layer's saturation) each request pays its own wake-ups and syscalls, so the absolute figures are higher than at saturation; the added costs are what matter.",
-    );
-    L.push('');
-  }
-
   const o = r.flows;
   if (o) {
     const s = o.summary;

@@ -37,7 +37,6 @@ import {
   placedOrders,
 } from './scenarios';
 import { summarise as summariseProfile } from './profile/summarise';
-import { gatewayLayers } from './experiments/gateway-layers';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -54,7 +53,6 @@ const STEP = {
   flowMs: 5000,
   equalMs: quick ? 5000 : 6000,
   mixedMs: 8000,
-  layersMs: quick ? 1000 : 1200,
 };
 /** Soft budget for the measuring part (the build and set-up come on top): later repetitions are skipped past it. */
 const BUDGET_MS = Number(process.env.BENCH_BUDGET_MS ?? 7.5 * 60_000);
@@ -427,15 +425,6 @@ async function main(): Promise<void> {
     const quiet = await waitForQuiet(env, Number(process.env.BENCH_QUIET_WAIT_MS ?? 30_000));
     log(`foreign load before measuring: ${(100 * quiet).toFixed(0)}% of the machine`);
     if (ONLY.has('catalog')) await runCatalog(env, results);
-    if (ONLY.has('catalog') && !flag('no-layers')) {
-      log('== where the gateway spends its CPU on a cached read: the middleware, layer by layer ==');
-      const rate = 1500;
-      results.gatewayLayers = {
-        rate,
-        stepMs: STEP.layersMs,
-        rows: await gatewayLayers(env, { rate, stepMs: STEP.layersMs, rounds: 2, log }),
-      };
-    }
     // The mixed load runs between the two order repetitions, so that a tight time budget costs
     // the second repetition rather than the mixed scenario.
     let mixedDone = false;

@@ -91,6 +91,7 @@ export const configSchema = z.object({
     .default('USD'),
   DATA_DIR: z.string().min(1).default('.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   WORKER_SHUTDOWN_GRACE_MS: int(10_000, 0),
   WORKER_HTTP_PORT: int(9465, 0, 65535),
   TEMPORAL_METRICS_BIND: z.string().default('0.0.0.0:9464'),

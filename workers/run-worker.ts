@@ -54,7 +54,9 @@ export function installRuntime(config: Config, log: Logger, opts: { metrics?: bo
       // workflowRunId; add the shop-wide `runId` so one key finds a run's lines everywhere.
       const meta: Record<string, unknown> = { ...(entry.meta ?? {}) };
       if (meta.runId === undefined && typeof meta.workflowRunId === 'string') meta.runId = meta.workflowRunId;
-      sdkLog[toPino[entry.level]](meta, entry.message);
+      // Bundle statistics (webpack's output, the bundle size) are build detail, not operations.
+      const buildDetail = entry.level === 'INFO' && isBundleStats(entry.message);
+      sdkLog[buildDetail ? 'debug' : toPino[entry.level]](meta, entry.message);
     }),
     telemetryOptions: {
       logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) },
@@ -62,6 +64,10 @@ export function installRuntime(config: Config, log: Logger, opts: { metrics?: bo
     },
   });
 }
+
+const isBundleStats = (message: string): boolean =>
+  message === 'Workflow bundle created' ||
+  /^(asset |modules by path |webpack )|\bcompiled (successfully|with)\b/m.test(message);
 
 function bundlePathFor(config: Config, domain: string): string | undefined {
   const dirs = [config.WORKFLOW_BUNDLE_DIR, path.resolve(__dirname, '..', 'workflow-bundles')].filter(
@@ -142,7 +148,7 @@ export async function startWorkers(
       shutdownGraceTime: deps.config.WORKER_SHUTDOWN_GRACE_MS,
       ...tuning,
     });
-    deps.log.info(
+    deps.log.debug(
       { domain: spec.domain, taskQueue: spec.taskQueue, bundle: bundle ?? 'built at start', tuning },
       'worker created',
     );

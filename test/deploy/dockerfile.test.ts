@@ -1,10 +1,12 @@
 // The container image: multi-stage, production dependencies only, prebuilt workflow bundles,
 // non-root, an init as PID 1 so SIGTERM reaches node, a health check; and a .dockerignore
 // that keeps local state out without hiding anything the build copies.
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { readRepoFile, repoPath } from './support/deploy-helpers';
 
 interface Instruction {
@@ -198,6 +200,64 @@ describe('Dockerfile', () => {
   it('leaves no compiler toolchain in the runtime stage', () => {
     for (const run of ops(final, 'RUN')) expect(run.args).not.toMatch(/\b(g\+\+|gcc|make|python3|build-essential)\b/);
   });
+});
+
+describe('the build stage, run on exactly what it copies', () => {
+  const { stages } = parseDockerfile(readRepoFile('Dockerfile'));
+  const build = stages.find((s) => s.name === 'build')!;
+  const lineage = (stage: Stage): Stage[] => {
+    const parent = stages.find((s) => s.name && s.name === stage.from);
+    return parent ? [...lineage(parent), stage] : [stage];
+  };
+  const steps = lineage(build).flatMap((s) => s.instructions);
+  const buildRuns = steps.filter((i) => i.op === 'RUN' && /npm run build\b/.test(i.args)).map((i) => i.args);
+  /** [source, destination] of every COPY from the context into the build stage, in order. */
+  const copies = steps
+    .filter((i) => i.op === 'COPY' && !/--from=/.test(i.args))
+    .map((i) => i.args.split(/\s+/).filter((t) => !t.startsWith('--')))
+    .flatMap((t) => t.slice(0, -1).map((src) => [src, t[t.length - 1]] as const));
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  /** The build context as the build stage sees it (node_modules from this checkout, as `npm ci` would). */
+  function stageCopy(): string {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-build-'));
+    dirs.push(dir);
+    for (const [src, dest] of copies) {
+      const target = dest.endsWith('/') ? path.join(dir, dest, path.basename(src)) : path.join(dir, dest);
+      cpSync(repoPath(src), target, { recursive: true });
+    }
+    symlinkSync(repoPath('node_modules'), path.join(dir, 'node_modules'), 'dir');
+    return dir;
+  }
+  const runBuild = (dir: string) => {
+    const r = spawnSync('sh', ['-c', buildRuns.join(' && ')], { cwd: dir, encoding: 'utf8', timeout: 280_000 });
+    return { status: r.status, output: `${r.stdout}\n${r.stderr}` };
+  };
+
+  it('compiles and bundles without the test harness or the bench (neither is copied)', () => {
+    expect(buildRuns.length).toBeGreaterThan(0);
+    const dir = stageCopy();
+    expect(existsSync(path.join(dir, 'test'))).toBe(false);
+    expect(existsSync(path.join(dir, 'bench'))).toBe(false);
+    const { status, output } = runBuild(dir);
+    expect([status, output]).toEqual([0, expect.anything()]);
+    expect(readdirSync(path.join(dir, 'dist', 'workflow-bundles')).some((f) => f.endsWith('.js'))).toBe(true);
+    expect(existsSync(path.join(dir, 'dist', 'api', 'main.js'))).toBe(true);
+    expect(existsSync(path.join(dir, 'dist', 'test'))).toBe(false);
+    expect(existsSync(path.join(dir, 'dist', 'bench'))).toBe(false);
+  }, 300_000);
+
+  it('fails when a product file imports from test/ (negative control)', () => {
+    const dir = stageCopy();
+    appendFileSync(
+      path.join(dir, 'common', 'config.ts'),
+      "\nexport { eventually } from '../test/support/eventually';\n",
+    );
+    const { status, output } = runBuild(dir);
+    expect(status).not.toBe(0);
+    expect(output).toMatch(/test\/support\/eventually/);
+  }, 300_000);
 });
 
 describe('deploy/docker/healthcheck.mjs (the image HEALTHCHECK)', () => {

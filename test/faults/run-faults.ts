@@ -15,7 +15,7 @@ import { createConnection } from 'mysql2/promise';
 import { seedAdmin } from '../../db/seed-admin';
 import { parseConfig } from '../../common/config';
 import { createDataSource, migrate } from '../../db/data-source';
-import { startProcessStack, type ProcessStack } from '../../scripts/process-stack';
+import { startProcessStack, type ProcessStack } from '../support/process-stack';
 import { SmtpSink } from '../support/smtp-sink';
 import { TcpProxy } from '../support/tcp-proxy';
 import { reconcile, type Snapshot } from './reconcile';

@@ -5,9 +5,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { type DevServer, freePort, startDevServer } from './dev-server';
+import { type DevServer, freePort, startDevServer } from '../../scripts/dev-server';
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 const dist = (...p: string[]) => path.join(root, 'dist', ...p);
 
 export interface ProcessStackOptions {
