@@ -1,5 +1,5 @@
 // Replay for every other workflow type: the committed histories of test/replay/histories/<domain>
-// (captured by scripts/capture-domain-histories.ts) replay against each domain's prebuilt bundle.
+// (captured by test/replay/capture-domain-histories.ts) replay against each domain's prebuilt bundle.
 // The negative control replays registerUser histories against an incompatible variant.
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';

@@ -1,5 +1,5 @@
 // The placeOrder runs whose histories are committed under test/replay/histories (captured by
-// scripts/capture-histories.ts, replayed by test/integration/replay.test.ts). Each scenario
+// test/replay/capture-order-histories.ts, replayed by test/integration/replay.test.ts). Each scenario
 // drives one path through the workflow over HTTP and returns the order ID once its run has closed.
 // The capture stack runs with ORDER_PAYMENT_TIMEOUT_MS=2000 (the payment-timeout scenario).
 import { randomUUID } from 'node:crypto';

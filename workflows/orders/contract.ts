@@ -102,23 +102,22 @@ export const submitOrderUpdateId = (requestHash: string | null): string =>
 export const CANCEL_ORDER_UPDATE_ID = 'cancel';
 export const SHIP_ORDER_UPDATE_ID = 'ship';
 
-/**
- * Patch ID (`patched()`) of the shorter order path: one intake activity, the order row and the
- * e-mail hand-offs as local activities. Orders whose history lacks it replay the older steps.
- */
-export const ORDER_PATH_V2 = 'order-path-v2';
-
 export const CustomerIdSearchAttribute = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
 /** The order status, or REJECTED for a request refused at intake (never an order). */
 export const OrderStatusSearchAttribute = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 export const OrderTotalCentsSearchAttribute = defineSearchAttributeKey('OrderTotalCents', SearchAttributeType.INT);
 
-/** The search attributes the dev server must register (scripts/temporal-cli.mjs reads these). */
+/** How the temporal CLI spells each search attribute type (`--search-attribute Name:Type`). */
+const CLI_TYPE_NAMES = { KEYWORD: 'Keyword', INT: 'Int' } as const;
+const cliEntry = <N extends string, T extends keyof typeof CLI_TYPE_NAMES>(key: { name: N; type: T }) =>
+  ({ [key.name]: CLI_TYPE_NAMES[key.type] }) as { [K in N]: (typeof CLI_TYPE_NAMES)[T] };
+
+/** The search attributes the servers must register, name to CLI type (the deploy scripts use these). */
 export const ORDER_SEARCH_ATTRIBUTES = {
-  CustomerId: 'Keyword',
-  OrderStatus: 'Keyword',
-  OrderTotalCents: 'Int',
-} as const;
+  ...cliEntry(CustomerIdSearchAttribute),
+  ...cliEntry(OrderStatusSearchAttribute),
+  ...cliEntry(OrderTotalCentsSearchAttribute),
+};
 
 /**
  * Payment methods, after Stripe's test cards. The sandbox provider (the only one shipped)

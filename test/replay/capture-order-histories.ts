@@ -2,23 +2,21 @@
 // test replays against the current workflow code. Run it after an intended, compatible change of
 // the workflow has shipped (new histories then exercise the new code paths); never to "fix" a
 // failing replay test: a failure there means running orders would break (use patched()).
-// Histories of an older code path that orders may still be on stay in a folder of their own
-// (test/replay/histories/pre-order-path-v2/: placeOrder before `patched('order-path-v2')`).
 //
-// Usage: npx tsx scripts/capture-histories.ts [scenario...]
+// Usage: npx tsx test/replay/capture-order-histories.ts [scenario...]
 // Needs what the integration tests need (MariaDB, Redis, the temporal CLI): it starts the same
 // throwaway dev server and database, drives each scenario of test/support/orders-scenarios.ts
 // over HTTP, and writes each closed run's history as proto-JSON (test/replay/history-json.ts).
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import globalSetup from '../test/support/global-setup';
-import globalTeardown from '../test/support/global-teardown';
-import { historyToJson } from '../test/replay/history-json';
-import { orderHandle } from '../test/support/orders-fixtures';
-import { CAPTURE_PAYMENT_TIMEOUT_MS, REPLAY_SCENARIOS } from '../test/support/orders-scenarios';
-import { startStack } from '../test/support/stack';
+import globalSetup from '../support/global-setup';
+import globalTeardown from '../support/global-teardown';
+import { historyToJson } from './history-json';
+import { orderHandle } from '../support/orders-fixtures';
+import { CAPTURE_PAYMENT_TIMEOUT_MS, REPLAY_SCENARIOS } from '../support/orders-scenarios';
+import { startStack } from '../support/stack';
 
-export const HISTORIES_DIR = path.resolve(__dirname, '..', 'test', 'replay', 'histories');
+export const HISTORIES_DIR = path.resolve(__dirname, 'histories');
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

@@ -1,20 +1,20 @@
 // Captures replay histories for the users, notifications and catalog workflow types
 // (test/replay/histories/<domain>/*.json); placeOrder has its own scenarios
-// (scripts/capture-histories.ts). Same rule: run it for new code paths, never to make a failing
-// replay test pass. Usage: npx tsx scripts/capture-domain-histories.ts
+// (test/replay/capture-order-histories.ts). Same rule: run it for new code paths, never to make a failing
+// replay test pass. Usage: npx tsx test/replay/capture-domain-histories.ts
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { productCachePurgeWorkflowId, productWorkflowId } from '../workflows/catalog/contract';
-import { registerUserWorkflowId } from '../workflows/users/contract';
-import { welcomeEmailWorkflowId } from '../workflows/notifications/contract';
-import globalSetup from '../test/support/global-setup';
-import globalTeardown from '../test/support/global-teardown';
-import { historyToJson } from '../test/replay/history-json';
-import { startStack, type Stack } from '../test/support/stack';
-import { TcpProxy } from '../test/support/tcp-proxy';
+import { productCachePurgeWorkflowId, productWorkflowId } from '../../workflows/catalog/contract';
+import { registerUserWorkflowId } from '../../workflows/users/contract';
+import { welcomeEmailWorkflowId } from '../../workflows/notifications/contract';
+import globalSetup from '../support/global-setup';
+import globalTeardown from '../support/global-teardown';
+import { historyToJson } from './history-json';
+import { startStack, type Stack } from '../support/stack';
+import { TcpProxy } from '../support/tcp-proxy';
 
-const DIR = path.resolve(__dirname, '..', 'test', 'replay', 'histories');
+const DIR = path.resolve(__dirname, 'histories');
 
 async function save(stack: Stack, domain: string, name: string, workflowId: string): Promise<void> {
   const handle = stack.api.temporal.workflow.getHandle(workflowId);
