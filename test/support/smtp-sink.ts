@@ -14,6 +14,8 @@ export class SmtpSink {
   private server?: SMTPServer;
   /** While true, every message is refused with a transient 451 (to test retries). */
   refusing = false;
+  /** Called with each accepted message just before the 250 reply goes out. */
+  onAccept?: (mail: ReceivedMail) => void;
 
   async start(): Promise<string> {
     this.server = new SMTPServer({
@@ -27,12 +29,14 @@ export class SmtpSink {
           if (this.refusing) return callback(Object.assign(new Error('try again later'), { responseCode: 451 }));
           const raw = Buffer.concat(chunks).toString('utf8');
           const headerBlock = raw.split(/\r?\n\r?\n/)[0];
-          this.messages.push({
+          const mail: ReceivedMail = {
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             to: session.envelope.rcptTo.map((r) => r.address),
             raw,
             header: (name) => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(headerBlock)?.[1]?.trim(),
-          });
+          };
+          this.messages.push(mail);
+          this.onAccept?.(mail);
           callback();
         });
       },
