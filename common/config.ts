@@ -83,6 +83,13 @@ export const configSchema = z.object({
     .regex(/^\d+(b|kb|mb)$/i, 'like 100kb')
     .default('100kb'),
   CACHE_TTL_SECONDS: int(300, 1),
+  /**
+   * The longest a write route (register, place, cancel, ship) waits on its workflow: past it the
+   * answer is 202 with Location (the work goes on) or 503 with Retry-After (safe to retry).
+   */
+  ROUTE_DEADLINE_MS: int(30_000, 500, 120_000),
+  /** A MySQL query (client side) gives up after this; the caller treats it as an outage. */
+  DB_QUERY_TIMEOUT_MS: int(10_000, 100, 600_000),
   /** A PENDING order whose payment has not completed by then is cancelled (and refunded). */
   ORDER_PAYMENT_TIMEOUT_MS: int(15 * 60_000, 1000),
   CURRENCY: z

@@ -30,7 +30,10 @@ export function dataSourceOptions(config: Config, overrides: { poolSize?: number
     const extra = { connectionLimit: poolSize, connectTimeout: 5000 };
     // TypeORM reads MariaDB's catalog differently (column defaults): mariadb:// selects that dialect.
     const type = config.MYSQL_URL.startsWith('mariadb://') ? ('mariadb' as const) : ('mysql' as const);
-    const mysql = { type, charset: 'utf8mb4', timezone: 'Z', supportBigNumbers: true, extra, ...common };
+    // A blackholed link would otherwise hold a query (and the request or activity behind it) until
+    // the kernel gives up on the socket, minutes later.
+    const timeouts = { enableQueryTimeout: true, maxQueryExecutionTime: config.DB_QUERY_TIMEOUT_MS };
+    const mysql = { type, charset: 'utf8mb4', timezone: 'Z', supportBigNumbers: true, extra, ...timeouts, ...common };
     const url = (u: string) => u.replace(/^mariadb:/, 'mysql:');
     if (config.MYSQL_REPLICA_URLS.length === 0) return { ...mysql, url: url(config.MYSQL_URL) };
     return {

@@ -11,6 +11,7 @@ import {
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import type { Middleware } from 'koa';
 import { ZodError } from 'zod';
+import { isTransientDatabaseError } from '../../db/errors';
 import type { ShopState } from '../context';
 import { ProblemError, badRequest, problemForFailure } from '../problem';
 
@@ -29,16 +30,6 @@ function businessProblemOf(err: unknown): ProblemError | undefined {
 
 // gRPC codes that mean "Temporal is unreachable or overloaded right now", not "we have a bug".
 const TRANSIENT_GRPC = new Set([4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 14 /* UNAVAILABLE */]);
-const TRANSIENT_DB = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'EPIPE',
-  'PROTOCOL_CONNECTION_LOST',
-  'ER_CON_COUNT_ERROR',
-  'SQLITE_BUSY',
-]);
 
 const unavailable = (code: string, what: string) =>
   new ProblemError(
@@ -64,9 +55,7 @@ function outageProblem(err: unknown): ProblemError | undefined {
       return unavailable('TEMPORAL_UNAVAILABLE', 'The workflow service');
     }
   }
-  const e = err as { code?: string; driverError?: { code?: string } };
-  const code = e?.driverError?.code ?? e?.code;
-  if (code && TRANSIENT_DB.has(code)) return unavailable('DATABASE_UNAVAILABLE', 'The database');
+  if (isTransientDatabaseError(err)) return unavailable('DATABASE_UNAVAILABLE', 'The database');
   return undefined;
 }
 
