@@ -31,6 +31,7 @@ import type { placeOrder } from '../../workflows/orders/place-order.workflow';
 import { FailureType, applicationFailureOf } from '../../workflows/shared/failures';
 import type { ApiDeps } from '../context';
 import { ProblemError, problemForFailure } from '../problem';
+import { type Accepted, stillProcessing, withinRouteDeadline } from '../shared/route-deadline';
 import { type OrderRequest, orderIdFor, orderRequestHash } from './idempotency';
 import { findOrder } from './orders.queries';
 
@@ -42,6 +43,16 @@ function problemFor(type: string, message: string, details?: unknown): ProblemEr
     problemForFailure(type, message, details) ?? new ProblemError(500, 'INTERNAL', 'Internal server error', message)
   );
 }
+
+// An operator terminated the run (or it failed for good): the order row stays as it was, and no
+// update can reach it any more. Only support can settle it now.
+const processClosed = () =>
+  new ProblemError(
+    409,
+    'ORDER_PROCESS_CLOSED',
+    'Conflict',
+    "This order's process has been stopped by an operator; it can no longer be changed here",
+  );
 
 const keyReused = () =>
   problemFor(FailureType.IdempotencyKeyReused, 'This Idempotency-Key was already used with a different request');
@@ -82,7 +93,7 @@ export function orderCommands(deps: ApiDeps) {
      * Places an order (or answers a repeat of one). Returns once the order is priced and its
      * stock reserved; throws the refusal (409 OUT_OF_STOCK, 422 UNKNOWN_PRODUCT...) otherwise.
      */
-    async place(cmd: PlaceOrderCommand): Promise<{ order: OrderView; replayed: boolean }> {
+    async place(cmd: PlaceOrderCommand): Promise<{ order: OrderView; replayed: boolean } | { accepted: Accepted }> {
       const orderId = cmd.idempotencyKey ? orderIdFor(cmd.userId, cmd.idempotencyKey) : randomUUID();
       const requestHash = cmd.idempotencyKey ? orderRequestHash(cmd.request) : null;
 
@@ -103,22 +114,36 @@ export function orderCommands(deps: ApiDeps) {
         paymentTimeoutMs: deps.config.ORDER_PAYMENT_TIMEOUT_MS,
       };
       try {
-        const order = await deps.temporal.workflow.executeUpdateWithStart(submitOrderUpdate, {
-          args: [{ requestHash }],
-          updateId: submitOrderUpdateId(requestHash),
-          startWorkflowOperation: new WithStartWorkflowOperation<typeof placeOrder>('placeOrder', {
-            workflowId: orderWorkflowId(orderId),
-            taskQueue: ORDERS_TASK_QUEUE,
-            args: [input],
-            // A repeat while the run is open joins it; once it has closed, it is never re-run.
-            workflowIdConflictPolicy: 'USE_EXISTING',
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            typedSearchAttributes: [{ key: CustomerIdSearchAttribute, value: cmd.userId }],
-            memo: { requestId: cmd.requestId },
-            staticSummary: `Order ${orderId}: ${cmd.request.items.length} line(s), ${cmd.request.paymentMethod}`,
+        const submitted = await withinRouteDeadline(deps, () =>
+          deps.temporal.workflow.executeUpdateWithStart(submitOrderUpdate, {
+            args: [{ requestHash }],
+            updateId: submitOrderUpdateId(requestHash),
+            startWorkflowOperation: new WithStartWorkflowOperation<typeof placeOrder>('placeOrder', {
+              workflowId: orderWorkflowId(orderId),
+              taskQueue: ORDERS_TASK_QUEUE,
+              args: [input],
+              // A repeat while the run is open joins it; once it has closed, it is never re-run.
+              workflowIdConflictPolicy: 'USE_EXISTING',
+              workflowIdReusePolicy: 'REJECT_DUPLICATE',
+              typedSearchAttributes: [{ key: CustomerIdSearchAttribute, value: cmd.userId }],
+              memo: { requestId: cmd.requestId },
+              staticSummary: `Order ${orderId}: ${cmd.request.items.length} line(s), ${cmd.request.paymentMethod}`,
+            }),
           }),
-        });
-        return { order, replayed: false };
+        );
+        if (submitted.inTime) return { order: submitted.value, replayed: false };
+        // With an Idempotency-Key the same request joins this run: repeating it is the way to the
+        // answer. Without one a repeat would be a second order, so say where this one will be.
+        if (cmd.idempotencyKey)
+          throw stillProcessing('The order is still being placed; repeat the request with the same Idempotency-Key');
+        return {
+          accepted: {
+            status: 'ACCEPTED',
+            id: orderId,
+            workflowId: orderWorkflowId(orderId),
+            detail: 'The order is accepted for processing; it appears at Location once priced and reserved',
+          },
+        };
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) {
           return { order: await answerClosed(orderId, requestHash), replayed: true };
@@ -146,17 +171,20 @@ export function orderCommands(deps: ApiDeps) {
       const early = decide(row);
       if (early) return early;
       try {
-        return await handle(row.id).executeUpdate(cancelOrderUpdate, {
-          args: [request],
-          updateId: CANCEL_ORDER_UPDATE_ID,
-        });
+        const cancelled = await withinRouteDeadline(deps, () =>
+          handle(row.id).executeUpdate(cancelOrderUpdate, { args: [request], updateId: CANCEL_ORDER_UPDATE_ID }),
+        );
+        // One update ID per order: a repeat joins the cancellation under way.
+        if (!cancelled.inTime)
+          throw stillProcessing('The cancellation is under way; repeat the request for its result');
+        return cancelled.value;
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
         // The run closed meanwhile (shipped, cancelled): answer from the final row.
         const final = await findOrder(deps.dataSource, row.id, { primary: true });
         const answer = final && decide(final);
         if (answer) return answer;
-        throw err;
+        throw processClosed();
       }
     },
 
@@ -168,12 +196,17 @@ export function orderCommands(deps: ApiDeps) {
       };
       check(row);
       try {
-        return await handle(row.id).executeUpdate(shipOrderUpdate, { args: [], updateId: SHIP_ORDER_UPDATE_ID });
+        const shipped = await withinRouteDeadline(deps, () =>
+          handle(row.id).executeUpdate(shipOrderUpdate, { args: [], updateId: SHIP_ORDER_UPDATE_ID }),
+        );
+        if (!shipped.inTime) throw stillProcessing('The shipment is being recorded; repeat the request for its result');
+        return shipped.value;
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
         const final = await findOrder(deps.dataSource, row.id, { primary: true });
         if (final) check(final);
-        throw err;
+        if (final?.status === 'SHIPPED') return toOrderView(final);
+        throw processClosed();
       }
     },
   };

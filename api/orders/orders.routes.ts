@@ -29,12 +29,19 @@ export function ordersRouter(deps: ApiDeps): Router<ShopState> {
   router.post('/', auth, async (ctx) => {
     const request = parseBody(ctx, placeOrderSchema);
     const idempotencyKey = parseIdempotencyKey(ctx.get('Idempotency-Key') || undefined);
-    const { order, replayed } = await commands.place({
+    const outcome = await commands.place({
       userId: ctx.state.user!.sub,
       requestId: ctx.state.requestId,
       request,
       idempotencyKey,
     });
+    if ('accepted' in outcome) {
+      ctx.status = 202;
+      ctx.set('Location', `/api/orders/${outcome.accepted.id}`);
+      ctx.body = outcome.accepted;
+      return;
+    }
+    const { order, replayed } = outcome;
     ctx.status = 201;
     ctx.set('Location', `/api/orders/${order.id}`);
     if (idempotencyKey) ctx.set('Idempotent-Replayed', String(replayed));

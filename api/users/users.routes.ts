@@ -31,10 +31,16 @@ export function usersRouter(deps: ApiDeps): Router<ShopState> {
 
   router.post('/register', async (ctx) => {
     const input = parseBody(ctx, registerSchema);
-    const user = await registerUserCommand(deps, input, ctx.state.requestId);
+    const outcome = await registerUserCommand(deps, input, ctx.state.requestId);
+    if ('accepted' in outcome) {
+      ctx.status = 202;
+      ctx.set('Location', `/api/users/${outcome.accepted.id}`);
+      ctx.body = outcome.accepted;
+      return;
+    }
     ctx.status = 201;
-    ctx.set('Location', `/api/users/${user.id}`);
-    ctx.body = user;
+    ctx.set('Location', `/api/users/${outcome.user.id}`);
+    ctx.body = outcome.user;
   });
 
   router.post('/login', loginLimiter, async (ctx) => {
