@@ -28,7 +28,7 @@ const OPERATOR_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 const isOperatorPath = (path: string) => OPERATOR_PATHS.has(path.toLowerCase().replace(/\/+$/, ''));
 
 export function createApp(deps: ApiDeps): Koa<ShopState> {
-  const app = new Koa<ShopState>({ proxy: deps.config.TRUST_PROXY });
+  const app = new Koa<ShopState>({ proxy: deps.config.TRUST_PROXY, maxIpsCount: deps.config.TRUST_PROXY_HOPS });
   const metrics = businessMetrics(deps.metrics);
 
   app.use(requestContext(deps.log));

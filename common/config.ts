@@ -78,6 +78,12 @@ export const configSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  /**
+   * With TRUST_PROXY: how many proxies in front of the gateway append to X-Forwarded-For. The
+   * client address is the entry that many hops from the right; entries further left are the
+   * client's own writing and never trusted.
+   */
+  TRUST_PROXY_HOPS: int(1, 1, 10),
   BODY_LIMIT: z
     .string()
     .regex(/^\d+(b|kb|mb)$/i, 'like 100kb')

@@ -47,6 +47,25 @@ describe('limits', () => {
   });
 });
 
+describe('behind a proxy (TRUST_PROXY, one hop)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ domains: [], env: { RATE_LIMIT_MAX: '3', TRUST_PROXY: 'true', TRUST_PROXY_HOPS: '1' } });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('limits the address the proxy saw, whatever the client writes left of it in X-Forwarded-For', async () => {
+    const through = (client: string) => ({ headers: { 'X-Forwarded-For': `${randomUUID()}, 10.9.8.7, ${client}` } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++)
+      statuses.push((await stack.request('GET', '/api/products', through('203.0.113.7'))).status);
+    expect(statuses.filter((s) => s !== 429).length).toBeLessThanOrEqual(3);
+    expect((await stack.request('GET', '/api/products', through('203.0.113.8'))).status).not.toBe(429);
+  });
+});
+
 describe('login limit', () => {
   let stack: Stack;
   beforeAll(async () => {
