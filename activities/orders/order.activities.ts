@@ -12,6 +12,7 @@ import { inTransaction } from '../../db/transaction';
 import { acceptedOrderView, toOrderView } from '../../db/views';
 import {
   type ChargeInput,
+  type ChargeResult,
   type OpenOrderInput,
   type OrderEmailInput,
   OrderFailureType,
@@ -174,7 +175,7 @@ export function createOrderActivities({ dataSource, provider, metrics }: OrderAc
      * provider hiccups are retryable. Heartbeats so that a crash is noticed within the
      * heartbeat timeout and a cancellation (cancel or payment timeout) reaches the wait.
      */
-    async chargePayment(input: ChargeInput): Promise<{ chargeId: string }> {
+    async chargePayment(input: ChargeInput): Promise<ChargeResult> {
       const ctx = Context.current();
       ctx.heartbeat();
       const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);

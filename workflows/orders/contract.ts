@@ -196,6 +196,10 @@ export interface RefundInput {
   currency: string;
 }
 
+export interface ChargeResult {
+  chargeId: string;
+}
+
 export interface RefundResult {
   /** 'refunded': the capture was refunded; 'nothing-captured': the charge key is now closed. */
   outcome: 'refunded' | 'nothing-captured';
