@@ -3,7 +3,6 @@
 // keyed by the order ID, transitions are conditional on the previous status, and the provider
 // deduplicates by idempotency key.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { BusinessMetrics } from '../../common/metrics';
 import { OrderEntity, OrderItemEntity } from '../../db/entities';
@@ -21,13 +20,8 @@ import {
   type RefundInput,
   type RefundResult,
 } from '../../workflows/orders/contract';
-import {
-  NOTIFICATIONS_TASK_QUEUE,
-  type SendEmailInput,
-  orderEmailKey,
-  orderEmailWorkflowId,
-} from '../../workflows/notifications/contract';
 import { FailureType } from '../../workflows/shared/failures';
+import { startEmailWorkflow } from '../notifications/email-start';
 import { chargeKey, type PaymentProvider, PaymentProviderError, refundKey } from './payment-provider';
 
 export interface OrderActivityDeps {
@@ -143,31 +137,12 @@ export function createOrderActivities({ dataSource, provider, metrics }: OrderAc
     },
 
     /**
-     * Hands an order e-mail to the notifications pool: starts its sendEmail workflow under the
-     * deterministic ID of (order, template). REJECT_DUPLICATE keeps a retried attempt from
-     * starting it again even after that workflow has closed (the message key in the outbox is
-     * the second guard). Started from here rather than as a child so the order's history stays
+     * Hands an order e-mail to the notifications pool (its sendEmail workflow, at most once per
+     * order and template). Started from here rather than as a child so the order's history stays
      * short; the request ID still travels (worker client interceptor).
      */
     async startOrderEmail(input: OrderEmailInput): Promise<void> {
-      const { orderId, template, userId, data } = input;
-      try {
-        await Context.current().client.workflow.start('sendEmail', {
-          workflowId: orderEmailWorkflowId(orderId, template),
-          taskQueue: NOTIFICATIONS_TASK_QUEUE,
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          args: [
-            {
-              messageKey: orderEmailKey(orderId, template),
-              template,
-              userId,
-              data: { orderId, ...data },
-            } satisfies SendEmailInput,
-          ],
-        });
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
+      await startEmailWorkflow(Context.current().client, input);
     },
 
     /**
