@@ -39,6 +39,14 @@ async function loadOrder(em: EntityManager, orderId: string): Promise<OrderEntit
   return row ?? null;
 }
 
+/** A provider failure worth retrying, as the workflow's retry policy knows it. */
+const providerUnavailable = (err: PaymentProviderError) =>
+  ApplicationFailure.create({
+    type: OrderFailureType.PaymentProviderUnavailable,
+    message: err.message,
+    nonRetryable: false,
+  });
+
 export function createOrderActivities({ dataSource, provider, metrics }: OrderActivityDeps) {
   return {
     /** Writes the accepted order (PENDING) with its priced lines; a retry finds it written. */
@@ -188,11 +196,7 @@ export function createOrderActivities({ dataSource, provider, metrics }: OrderAc
             attempt: ctx.info.attempt,
             error: err.message,
           });
-          throw ApplicationFailure.create({
-            type: OrderFailureType.PaymentProviderUnavailable,
-            message: err.message,
-            nonRetryable: false,
-          });
+          throw providerUnavailable(err);
         }
         throw err;
       } finally {
@@ -225,11 +229,7 @@ export function createOrderActivities({ dataSource, provider, metrics }: OrderAc
       } catch (err) {
         if (err instanceof PaymentProviderError) {
           metrics?.payments.inc({ kind: 'refund', result: 'error' });
-          throw ApplicationFailure.create({
-            type: OrderFailureType.PaymentProviderUnavailable,
-            message: err.message,
-            nonRetryable: false,
-          });
+          throw providerUnavailable(err);
         }
         throw err;
       }

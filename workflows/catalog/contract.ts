@@ -19,24 +19,21 @@ export const productWorkflowId = (productId: string, op: ProductWriteOp, request
 /** Cache keys of the read path; the write workflows invalidate exactly these. */
 export const productCacheKey = (productId: string): string => `product:${productId}`;
 
-export interface ProductView {
-  id: string;
-  sku: string;
-  name: string;
-  description: string;
-  priceCents: number;
-  currency: string;
-  stock: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
+/** What an admin writes of a product. */
 export interface ProductFields {
   sku: string;
   name: string;
   description: string;
   priceCents: number;
   stock: number;
+}
+
+/** A product as stored: the written fields and what the shop sets (ID, currency, times). */
+export interface ProductView extends ProductFields {
+  id: string;
+  currency: string;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface CreateProductInput {
