@@ -19,6 +19,11 @@ import { toProductView } from '../../db/views';
 import {
   CACHE_STALE_GRACE_SECONDS,
   type DeleteProductResult,
+  type InsertProductInput,
+  type InvalidateProductCacheInput,
+  type InvalidateProductCacheResult,
+  type MarkProductDeletedInput,
+  type PatchProductInput,
   type ProductFields,
   type ProductView,
   RECENT_WRITE_WINDOW_SECONDS,
@@ -32,28 +37,6 @@ export interface ProductActivityDeps {
   dataSource: DataSource;
   cache: Cache;
   config: Pick<Config, 'CURRENCY' | 'CACHE_TTL_SECONDS'>;
-}
-
-export interface InsertProductInput {
-  productId: string;
-  fields: ProductFields;
-}
-
-export interface PatchProductInput {
-  productId: string;
-  patch: Partial<ProductFields>;
-}
-
-export interface MarkProductDeletedInput {
-  productId: string;
-  /** ISO time chosen by the workflow (deterministic), the idempotency stamp of the delete. */
-  deletedAt: string;
-}
-
-export interface InvalidateProductCacheInput {
-  productId: string;
-  /** Epoch ms of the write; when set and every entry older than it has expired, do nothing. */
-  writtenAt?: number;
 }
 
 const skuTaken = (sku: string) =>
@@ -160,7 +143,7 @@ export function createProductActivities({ dataSource, cache, config }: ProductAc
      * Marks the product as written recently (reads go to the primary for a while), then drops
      * its cached copy. Throws while the cache is unreachable, so Temporal retries it.
      */
-    async invalidateProductCache(input: InvalidateProductCacheInput): Promise<{ purged: boolean }> {
+    async invalidateProductCache(input: InvalidateProductCacheInput): Promise<InvalidateProductCacheResult> {
       if (input.writtenAt !== undefined && Date.now() - input.writtenAt > maxEntryLifetimeMs) return { purged: false };
       await cache.set(productWrittenKey(input.productId), randomUUID(), RECENT_WRITE_WINDOW_SECONDS);
       await cache.del(productCacheKey(input.productId));

@@ -8,7 +8,15 @@ import type { Cache } from '../../common/cache';
 import { ProductEntity, StockReservationEntity } from '../../db/entities';
 import { isCheckViolation, isUniqueViolation } from '../../db/errors';
 import { inTransaction } from '../../db/transaction';
-import { type OrderLine, type PriceLinesResult, productCacheKey } from '../../workflows/catalog/contract';
+import {
+  type OrderLine,
+  type PriceLinesResult,
+  type ReleaseStockInput,
+  type ReleaseStockResult,
+  type ReserveStockResult,
+  type StockReservationInput,
+  productCacheKey,
+} from '../../workflows/catalog/contract';
 import { FailureType } from '../../workflows/shared/failures';
 import { onPrimary } from '../../db/replication';
 
@@ -93,7 +101,7 @@ export function createStockActivities({ dataSource, cache }: StockActivityDeps) 
      * Reserves every line or none. A line already in the ledger for this order is skipped, so a
      * retry (or a duplicate delivery) changes nothing. Fails with OutOfStock, non-retryable.
      */
-    async reserveStock(input: { orderId: string; lines: OrderLine[] }): Promise<{ reservedUnits: number }> {
+    async reserveStock(input: StockReservationInput): Promise<ReserveStockResult> {
       const lines = normaliseLines(input.lines);
       let reservedUnits = 0;
       const attempt = () =>
@@ -159,7 +167,7 @@ export function createStockActivities({ dataSource, cache }: StockActivityDeps) 
      * while the customer waits for the 201. Safe to retry: pricing reads, the reservation is
      * idempotent per (order, product).
      */
-    async priceAndReserve(input: { orderId: string; lines: OrderLine[] }): Promise<PriceLinesResult> {
+    async priceAndReserve(input: StockReservationInput): Promise<PriceLinesResult> {
       const priced = await activities.priceLines(input.lines);
       await activities.reserveStock({
         orderId: input.orderId,
@@ -169,7 +177,7 @@ export function createStockActivities({ dataSource, cache }: StockActivityDeps) 
     },
 
     /** Returns every unit this order still holds to stock; a second call releases nothing. */
-    async releaseStock(input: { orderId: string }): Promise<{ releasedUnits: number }> {
+    async releaseStock(input: ReleaseStockInput): Promise<ReleaseStockResult> {
       let releasedUnits = 0;
       const touched: string[] = [];
       await inTransaction(dataSource, async (em: EntityManager) => {

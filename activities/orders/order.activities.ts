@@ -3,7 +3,6 @@
 // keyed by the order ID, transitions are conditional on the previous status, and the provider
 // deduplicates by idempotency key.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { BusinessMetrics } from '../../common/metrics';
 import { OrderEntity, OrderItemEntity } from '../../db/entities';
@@ -12,6 +11,7 @@ import { inTransaction } from '../../db/transaction';
 import { acceptedOrderView, toOrderView } from '../../db/views';
 import {
   type ChargeInput,
+  type ChargeResult,
   type OpenOrderInput,
   type OrderEmailInput,
   OrderFailureType,
@@ -20,13 +20,8 @@ import {
   type RefundInput,
   type RefundResult,
 } from '../../workflows/orders/contract';
-import {
-  NOTIFICATIONS_TASK_QUEUE,
-  type SendEmailInput,
-  orderEmailKey,
-  orderEmailWorkflowId,
-} from '../../workflows/notifications/contract';
 import { FailureType } from '../../workflows/shared/failures';
+import { startEmailWorkflow } from '../notifications/email-start';
 import { chargeKey, type PaymentProvider, PaymentProviderError, refundKey } from './payment-provider';
 
 export interface OrderActivityDeps {
@@ -43,6 +38,14 @@ async function loadOrder(em: EntityManager, orderId: string): Promise<OrderEntit
   const [row] = await em.getRepository(OrderEntity).find({ where: { id: orderId }, relations: { items: true } });
   return row ?? null;
 }
+
+/** A provider failure worth retrying, as the workflow's retry policy knows it. */
+const providerUnavailable = (err: PaymentProviderError) =>
+  ApplicationFailure.create({
+    type: OrderFailureType.PaymentProviderUnavailable,
+    message: err.message,
+    nonRetryable: false,
+  });
 
 export function createOrderActivities({ dataSource, provider, metrics }: OrderActivityDeps) {
   return {
@@ -142,31 +145,12 @@ export function createOrderActivities({ dataSource, provider, metrics }: OrderAc
     },
 
     /**
-     * Hands an order e-mail to the notifications pool: starts its sendEmail workflow under the
-     * deterministic ID of (order, template). REJECT_DUPLICATE keeps a retried attempt from
-     * starting it again even after that workflow has closed (the message key in the outbox is
-     * the second guard). Started from here rather than as a child so the order's history stays
+     * Hands an order e-mail to the notifications pool (its sendEmail workflow, at most once per
+     * order and template). Started from here rather than as a child so the order's history stays
      * short; the request ID still travels (worker client interceptor).
      */
     async startOrderEmail(input: OrderEmailInput): Promise<void> {
-      const { orderId, template, userId, data } = input;
-      try {
-        await Context.current().client.workflow.start('sendEmail', {
-          workflowId: orderEmailWorkflowId(orderId, template),
-          taskQueue: NOTIFICATIONS_TASK_QUEUE,
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          args: [
-            {
-              messageKey: orderEmailKey(orderId, template),
-              template,
-              userId,
-              data: { orderId, ...data },
-            } satisfies SendEmailInput,
-          ],
-        });
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
+      await startEmailWorkflow(Context.current().client, input);
     },
 
     /**
@@ -174,7 +158,7 @@ export function createOrderActivities({ dataSource, provider, metrics }: OrderAc
      * provider hiccups are retryable. Heartbeats so that a crash is noticed within the
      * heartbeat timeout and a cancellation (cancel or payment timeout) reaches the wait.
      */
-    async chargePayment(input: ChargeInput): Promise<{ chargeId: string }> {
+    async chargePayment(input: ChargeInput): Promise<ChargeResult> {
       const ctx = Context.current();
       ctx.heartbeat();
       const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
@@ -212,11 +196,7 @@ export function createOrderActivities({ dataSource, provider, metrics }: OrderAc
             attempt: ctx.info.attempt,
             error: err.message,
           });
-          throw ApplicationFailure.create({
-            type: OrderFailureType.PaymentProviderUnavailable,
-            message: err.message,
-            nonRetryable: false,
-          });
+          throw providerUnavailable(err);
         }
         throw err;
       } finally {
@@ -249,11 +229,7 @@ export function createOrderActivities({ dataSource, provider, metrics }: OrderAc
       } catch (err) {
         if (err instanceof PaymentProviderError) {
           metrics?.payments.inc({ kind: 'refund', result: 'error' });
-          throw ApplicationFailure.create({
-            type: OrderFailureType.PaymentProviderUnavailable,
-            message: err.message,
-            nonRetryable: false,
-          });
+          throw providerUnavailable(err);
         }
         throw err;
       }

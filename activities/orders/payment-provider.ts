@@ -1,14 +1,12 @@
 // The payment-provider port: what the orders domain needs from a payment processor, shaped
 // after Stripe (idempotency keys, test cards). The sandbox provider implements it against the
 // payments table; a real adapter (Stripe PaymentIntents) would implement the same two calls.
+import type { ChargeInput, RefundInput } from '../../workflows/orders/contract';
 
-export interface ChargeRequest {
+/** The chargePayment activity's input with its idempotency key. */
+export interface ChargeRequest extends ChargeInput {
   /** `<orderId>:charge`: every attempt for one order sends the same key. */
   idempotencyKey: string;
-  orderId: string;
-  amountCents: number;
-  currency: string;
-  paymentMethod: string;
 }
 
 /** `replayed`: the answer was stored for an earlier request with the same key. */
@@ -18,13 +16,12 @@ export type ChargeResponse =
   /** The key was closed by a refund call before anything was captured under it. */
   | { status: 'cancelled'; replayed: boolean };
 
-export interface RefundRequest {
+/** A refund in full of what was captured: the refundPayment activity's input without its amount. */
+export interface RefundRequest extends Omit<RefundInput, 'amountCents'> {
   /** `<orderId>:refund`. */
   idempotencyKey: string;
   /** The key the charge was (or might have been) made with. */
   chargeIdempotencyKey: string;
-  orderId: string;
-  currency: string;
 }
 
 export type RefundResponse =

@@ -6,18 +6,10 @@ import { UserEntity } from '../../db/entities';
 import { isUniqueViolation } from '../../db/errors';
 import { toUserView } from '../../db/views';
 import { FailureType } from '../../workflows/shared/failures';
-import type { UserRole, UserView } from '../../workflows/users/contract';
+import type { CreateUserInput, UserView } from '../../workflows/users/contract';
 
 export interface UserActivityDeps {
   dataSource: DataSource;
-}
-
-export interface CreateUserInput {
-  userId: string;
-  email: string;
-  name: string;
-  passwordHash: string;
-  role?: UserRole;
 }
 
 export function createUserActivities({ dataSource }: UserActivityDeps) {

@@ -1,6 +1,8 @@
 // Users domain end to end: real gateway, Temporal dev server, MariaDB, Redis and SMTP.
 import { randomUUID } from 'node:crypto';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { UserEntity } from '../../db/entities';
+import type { SendEmailInput, SendEmailResult } from '../../workflows/notifications/contract';
 import { type Stack, startStack } from '../support/stack';
 
 let stack: Stack;
@@ -53,12 +55,18 @@ describe('POST /api/users/register', () => {
   it('never sends the welcome e-mail twice, even when the send is retried', async () => {
     const { id, email } = await stack.customer();
     await stack.smtp.waitFor((m) => m.to.includes(email));
-    // Run the same e-mail workflow's activity again, as a retry after a crash would.
+    // Run the same e-mail workflow's activity again, as a retry after a crash would (a fresh
+    // attempt: an activity context without heartbeat details).
     const { createEmailActivities } = await import('../../activities/notifications/email.activities');
-    const again = await createEmailActivities({
+    const { deliverEmail } = createEmailActivities({
       dataSource: stack.workerDeps.dataSource,
       mailer: stack.workerDeps.mailer,
-    }).deliverEmail({ messageKey: `welcome:${id}`, template: 'welcome', userId: id, data: { name: 'x' } });
+    });
+    const input: SendEmailInput = { messageKey: `welcome:${id}`, template: 'welcome', userId: id, data: { name: 'x' } };
+    const again = await new MockActivityEnvironment().run<[SendEmailInput], SendEmailResult, typeof deliverEmail>(
+      deliverEmail,
+      input,
+    );
     expect(again.status).toBe('ALREADY_SENT');
     await new Promise((r) => setTimeout(r, 500));
     expect(stack.smtp.to(email)).toHaveLength(1);

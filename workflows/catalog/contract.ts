@@ -19,18 +19,7 @@ export const productWorkflowId = (productId: string, op: ProductWriteOp, request
 /** Cache keys of the read path; the write workflows invalidate exactly these. */
 export const productCacheKey = (productId: string): string => `product:${productId}`;
 
-export interface ProductView {
-  id: string;
-  sku: string;
-  name: string;
-  description: string;
-  priceCents: number;
-  currency: string;
-  stock: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
+/** What an admin writes of a product. */
 export interface ProductFields {
   sku: string;
   name: string;
@@ -39,15 +28,21 @@ export interface ProductFields {
   stock: number;
 }
 
+/** A product as stored: the written fields and what the shop sets (ID, currency, times). */
+export interface ProductView extends ProductFields {
+  id: string;
+  currency: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface CreateProductInput {
   productId: string;
   fields: Omit<ProductFields, 'sku'> & { sku?: string };
   requestId: string;
 }
 
-export interface UpdateProductInput {
-  productId: string;
-  patch: Partial<ProductFields>;
+export interface UpdateProductInput extends PatchProductInput {
   requestId: string;
 }
 
@@ -111,14 +106,61 @@ export const RECENT_WRITE_WINDOW_SECONDS = 10;
  */
 export const CACHE_STALE_GRACE_SECONDS = 3600;
 
-/** Output of the product write activities: the product as stored. */
+export interface PurgeProductCacheInput extends InvalidateProductCacheInput {
+  /** Epoch ms of the write: once every cache entry older than that has expired, purging is moot. */
+  writtenAt: number;
+}
+
+// ---- Activity inputs and results: the activities implement them, the workflows call them ----
+
+/** insertProduct: the product ID chosen by the gateway, the SKU settled by the workflow. */
+export interface InsertProductInput {
+  productId: string;
+  fields: ProductFields;
+}
+
+export interface PatchProductInput {
+  productId: string;
+  patch: Partial<ProductFields>;
+}
+
+export interface MarkProductDeletedInput {
+  productId: string;
+  /** ISO time chosen by the workflow (deterministic), the idempotency stamp of the delete. */
+  deletedAt: string;
+}
+
+/** Output of markProductDeleted and of the deleteProduct workflow. */
 export interface DeleteProductResult {
   productId: string;
   deletedAt: string;
 }
 
-export interface PurgeProductCacheInput {
+export interface InvalidateProductCacheInput {
   productId: string;
-  /** Epoch ms of the write: once every cache entry older than that has expired, purging is moot. */
-  writtenAt: number;
+  /** Epoch ms of the write; when set and every entry older than it has expired, do nothing. */
+  writtenAt?: number;
+}
+
+/** `purged: false`: nothing could still hold pre-write data, so nothing was touched. */
+export interface InvalidateProductCacheResult {
+  purged: boolean;
+}
+
+/** reserveStock and priceAndReserve: the order's lines, reserved under its ID. */
+export interface StockReservationInput {
+  orderId: string;
+  lines: OrderLine[];
+}
+
+export interface ReserveStockResult {
+  reservedUnits: number;
+}
+
+export interface ReleaseStockInput {
+  orderId: string;
+}
+
+export interface ReleaseStockResult {
+  releasedUnits: number;
 }

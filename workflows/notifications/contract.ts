@@ -18,9 +18,54 @@ export interface SendEmailResult {
   messageId: string | null;
 }
 
+// The ID and key scheme: one sendEmail workflow and one message key per e-mail and subject (the
+// user for the welcome, the order for the order e-mails), so a repeated hand-off is recognised.
 export const welcomeEmailWorkflowId = (userId: string): string => `welcome-email-${userId}`;
 export const welcomeEmailKey = (userId: string): string => `welcome:${userId}`;
 
 export const orderEmailWorkflowId = (orderId: string, template: EmailTemplate): string =>
   `email-${template}-${orderId}`;
 export const orderEmailKey = (orderId: string, template: EmailTemplate): string => `${template}:${orderId}`;
+
+export type OrderEmailTemplate = Exclude<EmailTemplate, 'welcome'>;
+
+/** An order e-mail: its data is merged with the order ID into the template's data. */
+export interface OrderEmailHandOff {
+  orderId: string;
+  userId: string;
+  template: OrderEmailTemplate;
+  data: SendEmailInput['data'];
+}
+
+export interface WelcomeEmailHandOff {
+  userId: string;
+  template: 'welcome';
+  data: SendEmailInput['data'];
+}
+
+/** What another domain hands to notifications: which e-mail, to whom, about what. */
+export type EmailHandOff = WelcomeEmailHandOff | OrderEmailHandOff;
+
+/** How sendEmail is started for a hand-off, the same whether a workflow or an activity starts it. */
+export interface EmailStart {
+  workflowId: string;
+  taskQueue: string;
+  args: [SendEmailInput];
+}
+
+export function emailStart(handOff: EmailHandOff): EmailStart {
+  if (handOff.template === 'welcome') {
+    const { userId, data } = handOff;
+    return {
+      workflowId: welcomeEmailWorkflowId(userId),
+      taskQueue: NOTIFICATIONS_TASK_QUEUE,
+      args: [{ messageKey: welcomeEmailKey(userId), template: 'welcome', userId, data }],
+    };
+  }
+  const { orderId, userId, template, data } = handOff;
+  return {
+    workflowId: orderEmailWorkflowId(orderId, template),
+    taskQueue: NOTIFICATIONS_TASK_QUEUE,
+    args: [{ messageKey: orderEmailKey(orderId, template), template, userId, data: { orderId, ...data } }],
+  };
+}

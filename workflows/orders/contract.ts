@@ -3,7 +3,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { OrderLine, PricedLine } from '../catalog/contract';
-import type { EmailTemplate } from '../notifications/contract';
+import type { OrderEmailHandOff } from '../notifications/contract';
 import { FailureType } from '../shared/failures';
 
 export const ORDERS_TASK_QUEUE = 'orders';
@@ -164,13 +164,8 @@ export interface OpenOrderInput {
   createdAt: string;
 }
 
-/** An order e-mail to send: the data is merged with the order ID into the template's data. */
-export interface OrderEmailInput {
-  orderId: string;
-  userId: string;
-  template: EmailTemplate;
-  data: Record<string, string | number | null>;
-}
+/** Input of startOrderEmail: an order e-mail, handed to the notifications domain as it is. */
+export type OrderEmailInput = OrderEmailHandOff;
 
 export interface OrderTransition {
   orderId: string;
@@ -194,6 +189,10 @@ export interface RefundInput {
   orderId: string;
   amountCents: number;
   currency: string;
+}
+
+export interface ChargeResult {
+  chargeId: string;
 }
 
 export interface RefundResult {

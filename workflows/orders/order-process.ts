@@ -15,7 +15,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { PriceLinesResult } from '../catalog/contract';
-import type { EmailTemplate } from '../notifications/contract';
+import type { OrderEmailTemplate } from '../notifications/contract';
 import { FailureType, applicationFailureOf, failureTypeOf } from '../shared/failures';
 import {
   type CancelOrderRequest,
@@ -361,7 +361,7 @@ export class OrderProcess {
     });
   }
 
-  private async email(template: EmailTemplate, data: Record<string, string | number | null>): Promise<void> {
+  private async email(template: OrderEmailTemplate, data: Record<string, string | number | null>): Promise<void> {
     const { orderId, userId } = this.input;
     await local.startOrderEmail({
       orderId,

@@ -8,9 +8,10 @@
 //    so one request can be followed through every worker. An update or signal handler runs with
 //    the request ID of the request that sent it (the cancel request, say), not the one that
 //    started the workflow; the workflow's subject keys (orderId, userId) stay the same.
-// 2. Web UI readability. Activities and child workflows started without a summary get one that
-//    reads as a step ("Charge payment"), and a workflow that does not set its own current details
-//    gets them from its OrderStatus/OrderTotalCents search attributes and the steps in flight.
+// 2. Web UI readability. Activities and child workflows started without a summary get the one
+//    their domain declares (workflows/<domain>/summaries.ts, gathered in summary-registry.ts), or
+//    else one that reads as a step ("Reserve stock"); a workflow that does not set its own current
+//    details gets them from its OrderStatus/OrderTotalCents search attributes and the steps in flight.
 //
 // Node code (client, activity interceptors) imports the codec and the summary helpers from here,
 // so the header format has one definition.
@@ -29,7 +30,8 @@ import {
   type WorkflowInternalsInterceptor,
   type WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
-import { OrderStatusSearchAttribute, OrderTotalCentsSearchAttribute } from '../orders/contract';
+import { activitySummaries, progressSource, workflowSummaries } from './summary-registry';
+import { type SummarySource, humanizeName, plural, shortId } from './summary-text';
 
 /** Correlation keys carried from the HTTP request through workflows and activities. */
 export interface LogContext {
@@ -94,99 +96,49 @@ export function mergeLogContext(outer: LogContext | undefined, inner: LogContext
 
 // ---------------------------------------------------------------------------------------------
 // Summaries: fixed single lines the Web UI and `temporal workflow describe` show instead of bare
-// type names. Explicit summaries passed by the caller always win over these defaults.
+// type names, each domain's own where it declares one (summary-registry.ts), else generic.
+// Explicit summaries passed by the caller always win over these defaults.
 
-/** `chargePayment` → `Charge payment`, `sendEmail` → `Send email`. */
-export function humanizeName(name: string): string {
-  const words = name
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/[_-]+/g, ' ')
-    .trim()
-    .toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
+export { humanizeName, shortId } from './summary-text';
+
+function summarySource(type: string, first: unknown): SummarySource {
+  const input = (first && typeof first === 'object' ? first : {}) as Record<string, unknown>;
+  const str = (k: string) =>
+    typeof input[k] === 'string' && SAFE_VALUE.test(input[k] as string) ? (input[k] as string) : undefined;
+  return { step: humanizeName(type), input, str };
 }
-
-/** First 8 characters of a UUID-like ID: enough to tell orders apart on one screen. */
-export const shortId = (id: string): string => (id.length > 13 ? id.slice(0, 8) : id);
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Default static summary of a workflow start, from its type and first argument (no personal data). */
 export function defaultWorkflowSummary(workflowType: string, args: readonly unknown[] | undefined): string {
-  const input = (args?.[0] && typeof args[0] === 'object' ? args[0] : {}) as Record<string, unknown>;
-  const str = (k: string) =>
-    typeof input[k] === 'string' && SAFE_VALUE.test(input[k] as string) ? (input[k] as string) : undefined;
+  const source = summarySource(workflowType, args?.[0]);
+  const own = workflowSummaries.get(workflowType);
+  if (own) return own(source);
+  const { str } = source;
   const orderId = str('orderId');
-  const userId = str('userId');
   const productId = str('productId');
-  switch (workflowType) {
-    case 'placeOrder': {
-      const lines = Array.isArray(input.lines) ? input.lines : Array.isArray(input.items) ? input.items : undefined;
-      const parts = [`Order ${orderId ? shortId(orderId) : ''}`.trim()];
-      if (lines) parts.push(plural(lines.length, 'line'));
-      if (userId) parts.push(`customer ${shortId(userId)}`);
-      return parts.join(' · ');
-    }
-    case 'registerUser':
-      return userId ? `Register customer ${shortId(userId)}` : 'Register customer';
-    case 'sendEmail': {
-      const template = str('template');
-      return [`Send ${template ? `"${template}" ` : ''}e-mail`, userId ? `to user ${shortId(userId)}` : '']
-        .filter(Boolean)
-        .join(' ');
-    }
-    default: {
-      const key = orderId
-        ? `order ${shortId(orderId)}`
-        : productId
-          ? `product ${shortId(productId)}`
-          : userId
-            ? `user ${shortId(userId)}`
-            : '';
-      return [humanizeName(workflowType), key].filter(Boolean).join(' · ');
-    }
-  }
+  const userId = str('userId');
+  const key = orderId
+    ? `order ${shortId(orderId)}`
+    : productId
+      ? `product ${shortId(productId)}`
+      : userId
+        ? `user ${shortId(userId)}`
+        : '';
+  return [source.step, key].filter(Boolean).join(' · ');
 }
-
-const money = (cents: unknown, currency: unknown) =>
-  typeof cents === 'number'
-    ? `${(cents / 100).toFixed(2)}${typeof currency === 'string' ? ` ${currency}` : ''}`
-    : undefined;
 
 /**
  * Default summary of an activity: its type read as a step ("Reserve stock"), with the few input
- * facts that say which step of the order it is (amounts, statuses, counts; no personal data).
+ * facts that say which step it is (amounts, statuses, counts; no personal data).
  */
 export function defaultActivitySummary(activityType: string, args: readonly unknown[] = []): string {
-  const step = humanizeName(activityType);
-  const input = (args[0] && typeof args[0] === 'object' ? args[0] : {}) as Record<string, unknown>;
+  const source = summarySource(activityType, args[0]);
+  const own = activitySummaries.get(activityType);
+  if (own) return own(source);
+  const { input, step } = source;
   const lines = Array.isArray(args[0]) ? args[0] : Array.isArray(input.lines) ? input.lines : undefined;
-  switch (activityType) {
-    case 'chargePayment':
-    case 'refundPayment': {
-      const amount = money(input.amountCents, input.currency);
-      return amount ? `${activityType === 'chargePayment' ? 'Charge' : 'Refund'} ${amount}` : step;
-    }
-    case 'recordTransition':
-      return typeof input.from === 'string' && typeof input.to === 'string'
-        ? `Record ${input.from} → ${input.to}`
-        : step;
-    case 'deliverEmail':
-      return typeof input.template === 'string' ? `Deliver "${input.template}" e-mail` : step;
-    case 'startOrderEmail':
-      return typeof input.template === 'string' ? `Send "${input.template}" e-mail` : step;
-    default:
-      return lines ? `${step} (${plural(lines.length, 'line')})` : step;
-  }
+  return lines ? `${step} (${plural(lines.length, 'line')})` : step;
 }
-
-const STATUS_WORDS: Record<string, string> = {
-  PENDING: 'Pending: priced and stock reserved, taking payment',
-  PAID: 'Paid: waiting to be shipped or cancelled',
-  SHIPPED: 'Shipped: order complete',
-  CANCELLED: 'Cancelled: stock released, refunded if it was paid',
-  FAILED: 'Failed: stock released, customer notified',
-};
 
 /**
  * Current details (Temporal markdown) for a workflow in words: its order status and total when it
@@ -200,7 +152,7 @@ export function describeProgress(state: {
   requestId?: string;
 }): string {
   const lines: string[] = [];
-  if (state.status) lines.push(`**${STATUS_WORDS[state.status] ?? state.status}**`);
+  if (state.status) lines.push(`**${progressSource.statusWords[state.status] ?? state.status}**`);
   if (typeof state.totalCents === 'number') lines.push(`Total: ${(state.totalCents / 100).toFixed(2)}`);
   if (state.steps?.length) lines.push(`In progress: ${state.steps.join(', ')}`);
   if (state.requestId) lines.push(`Last request: \`${state.requestId}\``);
@@ -304,29 +256,30 @@ export function interceptors(): WorkflowInterceptors {
     );
   };
 
+  /** An activity (remote or local) with the context header and a summary, tracked while in flight. */
+  const scheduleWithContext = <I extends ActivityInput | LocalActivityInput>(
+    input: I,
+    next: (input: I) => Promise<unknown>,
+  ): Promise<unknown> => {
+    const summary = input.options.summary ?? defaultActivitySummary(input.activityType, input.args);
+    return trackStep(summary, () =>
+      next({
+        ...input,
+        headers: withLogContextHeader(input.headers, current()),
+        options: { ...input.options, summary },
+      }),
+    );
+  };
+
   const outbound: WorkflowOutboundCallsInterceptor = {
     scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>) {
-      const summary = input.options.summary ?? defaultActivitySummary(input.activityType, input.args);
-      return trackStep(summary, () =>
-        next({
-          ...input,
-          headers: withLogContextHeader(input.headers, current()),
-          options: { ...input.options, summary },
-        }),
-      );
+      return scheduleWithContext(input, next);
     },
     scheduleLocalActivity(
       input: LocalActivityInput,
       next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>,
     ) {
-      const summary = input.options.summary ?? defaultActivitySummary(input.activityType, input.args);
-      return trackStep(summary, () =>
-        next({
-          ...input,
-          headers: withLogContextHeader(input.headers, current()),
-          options: { ...input.options, summary },
-        }),
-      );
+      return scheduleWithContext(input, next);
     },
     startChildWorkflowExecution(input, next) {
       const staticSummary =
@@ -364,8 +317,8 @@ export function interceptors(): WorkflowInterceptors {
       if (mine === '' || mine === autoDetails) {
         const sa = workflowInfo().typedSearchAttributes;
         const details = describeProgress({
-          status: sa.get(OrderStatusSearchAttribute),
-          totalCents: sa.get(OrderTotalCentsSearchAttribute),
+          status: sa.get(progressSource.statusAttribute),
+          totalCents: sa.get(progressSource.totalCentsAttribute),
           steps: inFlight,
           requestId: lastRequestId,
         });

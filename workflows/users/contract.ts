@@ -6,7 +6,8 @@ export const registerUserWorkflowId = (userId: string): string => `user-${userId
 
 export type UserRole = 'customer' | 'admin';
 
-export interface RegisterUserInput {
+/** A new account: what registration submits and what the createUser activity writes. */
+export interface NewUser {
   userId: string;
   email: string;
   name: string;
@@ -15,7 +16,15 @@ export interface RegisterUserInput {
    * history, which is stored unencrypted and visible in the Web UI.
    */
   passwordHash: string;
+}
+
+export interface RegisterUserInput extends NewUser {
   requestId?: string;
+}
+
+/** Input of the createUser activity; the role defaults to customer. */
+export interface CreateUserInput extends NewUser {
+  role?: UserRole;
 }
 
 export interface UserView {

@@ -1,7 +1,6 @@
-import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { UserActivities } from '../../activities/users/user.activities';
-import type { sendEmail } from '../notifications/send-email.workflow';
-import { NOTIFICATIONS_TASK_QUEUE, welcomeEmailKey, welcomeEmailWorkflowId } from '../notifications/contract';
+import { startEmailChild } from '../notifications/email-child';
 import { FailureType } from '../shared/failures';
 import type { RegisterUserInput, UserView } from './contract';
 
@@ -24,12 +23,7 @@ export async function registerUser(input: RegisterUserInput): Promise<UserView> 
     passwordHash: input.passwordHash,
   });
 
-  // A child with ABANDON: the e-mail is durable from here on, but SMTP never delays sign-up.
-  await startChild<typeof sendEmail>('sendEmail', {
-    workflowId: welcomeEmailWorkflowId(user.id),
-    taskQueue: NOTIFICATIONS_TASK_QUEUE,
-    parentClosePolicy: ParentClosePolicy.ABANDON,
-    args: [{ messageKey: welcomeEmailKey(user.id), template: 'welcome', userId: user.id, data: { name: user.name } }],
-  });
+  // A child (abandoned): the e-mail is durable from here on, but SMTP never delays sign-up.
+  await startEmailChild({ template: 'welcome', userId: user.id, data: { name: user.name } });
   return user;
 }
