@@ -4,63 +4,46 @@
 // and rate limits, e-mails as .eml files); gateway and workers share this process so the
 // in-process cache stays coherent.
 import path from 'node:path';
-import { seedAdmin } from '../db/seed-admin';
-import { createApiDeps } from '../api/api-deps';
-import { createApp } from '../api/app';
-import { configureHttpServer } from '../api/http-server';
-import { MemoryCache } from '../common/cache';
 import { type Config, dataPath, getConfig } from '../common/config';
-import { rootLogger } from '../common/logger';
-import { createRegistry } from '../common/metrics';
-import { connectWorkerConnection } from '../common/temporal';
-import { dbDriver, migrate } from '../db/data-source';
-import { installRuntime, startWorkerHttpServer, startWorkers } from '../workers/run-worker';
-import { allDomains, specsFor } from '../workers/specs';
-import { createWorkerDeps } from '../workers/worker-deps';
+import { type Logger, rootLogger } from '../common/logger';
+import { startShop } from '../common/shop';
+import { runShopProcess } from '../common/shop-process';
+import { allDomains } from '../workers/specs';
 import { type DevServer, startDevServer } from './dev-server';
 // @ts-expect-error: plain ESM helper shared with the dependency-free bootstrap
 import { resolveTemporalCli } from './temporal-cli.mjs';
 
-async function main(): Promise<void> {
+runShopProcess('the shop', rootLogger(), async () => {
   const base = getConfig();
   const log = rootLogger().child({ component: 'shop' });
-  let devServer: DevServer | undefined;
-  let config: Config = base;
-
-  if (!base.TEMPORAL_ADDRESS) {
-    const cli = resolveTemporalCli({ log: (m: string) => log.info(m) }) as string;
-    const dbFile = dataPath(base, 'temporal.sqlite');
-    log.info({ cli, dbFile }, 'starting Temporal dev server');
-    const tlog = log.child({ component: 'temporal-server' });
-    devServer = await startDevServer({ cli, port: 7233, uiPort: 8233, dbFile, onOutput: (line) => tlog.debug(line) });
-    config = { ...base, TEMPORAL_ADDRESS: devServer.address };
-  }
-
-  const sharedCache = config.REDIS_URL ? undefined : new MemoryCache();
-  const registry = createRegistry('worker');
-  installRuntime(config, rootLogger().child({ component: 'worker' }));
-  const workerDeps = await createWorkerDeps(config, rootLogger().child({ component: 'worker' }), registry, {
-    cache: sharedCache,
+  const devServer = base.TEMPORAL_ADDRESS ? undefined : await startEmbeddedTemporal(base, log);
+  const config: Config = devServer ? { ...base, TEMPORAL_ADDRESS: devServer.address } : base;
+  const shop = await startShop({
+    config,
+    log,
+    logs: { api: rootLogger().child({ component: 'api' }), worker: rootLogger().child({ component: 'worker' }) },
+    roles: {
+      workers: { domains: allDomains() },
+      workerHttp: { port: config.WORKER_HTTP_PORT },
+      api: { port: config.PORT },
+    },
+    prepareDatabase: true,
+    dependencies: devServer ? [{ name: 'Temporal dev server', stop: () => devServer.stop() }] : [],
   });
-  const applied = await migrate(workerDeps.dataSource);
-  log.info({ driver: dbDriver(config), applied }, applied.length ? 'migrations applied' : 'database schema up to date');
+  process.stdout.write(banner(config, devServer));
+  return shop;
+});
 
-  if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
-    const admin = await seedAdmin(workerDeps.dataSource, {
-      email: config.ADMIN_EMAIL,
-      password: config.ADMIN_PASSWORD,
-    });
-    log.info({ userId: admin.id }, 'admin account ready');
-  }
+async function startEmbeddedTemporal(config: Config, log: Logger): Promise<DevServer> {
+  const cli = resolveTemporalCli({ log: (m: string) => log.info(m) }) as string;
+  const dbFile = dataPath(config, 'temporal.sqlite');
+  log.info({ cli, dbFile }, 'starting Temporal dev server');
+  const tlog = log.child({ component: 'temporal-server' });
+  return startDevServer({ cli, port: 7233, uiPort: 8233, dbFile, onOutput: (line) => tlog.debug(line) });
+}
 
-  const { connection, namespace } = await connectWorkerConnection(config);
-  const running = await startWorkers(specsFor(allDomains()), workerDeps, connection, namespace);
-  const workerHttp = startWorkerHttpServer(config.WORKER_HTTP_PORT, running, registry, log);
-  const apiDeps = await createApiDeps(config, rootLogger().child({ component: 'api' }), { cache: sharedCache });
-  const server = configureHttpServer(createApp(apiDeps).listen(config.PORT));
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-
-  const lines = [
+function banner(config: Config, devServer: DevServer | undefined): string {
+  return [
     '',
     'Temporal Shop is up:',
     `  API          http://localhost:${config.PORT}/api   (docs: http://localhost:${config.PORT}/api/docs)`,
@@ -72,29 +55,5 @@ async function main(): Promise<void> {
     `  Workers      ${allDomains().join(', ')}`,
     'Press Ctrl-C to stop.',
     '',
-  ];
-  process.stdout.write(lines.join('\n'));
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping the shop');
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await running.shutdown();
-    workerHttp.close();
-    await apiDeps.close();
-    await connection.close();
-    await workerDeps.close();
-    await devServer?.stop();
-    log.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  ].join('\n');
 }
-
-main().catch((err) => {
-  rootLogger().fatal({ err }, 'the shop failed to start');
-  process.exit(1);
-});

@@ -2,23 +2,16 @@
 // worker pools, against the run's Temporal dev server, MariaDB, Redis and an SMTP sink.
 // Optionally as in production on the observability side: one logger for every component, the
 // Temporal SDK's Prometheus exporter and the workers' health and business-metrics endpoint.
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { NativeConnection } from '@temporalio/worker';
 import { seedAdmin } from '../../db/seed-admin';
-import { createApiDeps } from '../../api/api-deps';
-import { createApp } from '../../api/app';
-import { configureHttpServer } from '../../api/http-server';
 import type { ApiDeps } from '../../api/context';
 import { type Config, parseConfig } from '../../common/config';
 import { createLogger, type Logger } from '../../common/logger';
-import { createRegistry } from '../../common/metrics';
-import { connectWorkerConnection } from '../../common/temporal';
-import { installRuntime, type RunningWorkers, startWorkerHttpServer, startWorkers } from '../../workers/run-worker';
-import { allDomains, specsFor } from '../../workers/specs';
+import { startShop } from '../../common/shop';
+import type { RunningWorkers } from '../../workers/run-worker';
+import { allDomains } from '../../workers/specs';
 import type { Domain, WorkerDeps } from '../../workers/worker-spec';
-import { createWorkerDeps } from '../../workers/worker-deps';
 import { SmtpSink } from './smtp-sink';
 import { shopEnv, testEnv } from './test-env';
 
@@ -82,6 +75,8 @@ export interface StackOptions {
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const domains = opts.domains ?? allDomains();
+  if (opts.workerHttp && !domains.length) throw new Error('startStack: workerHttp needs worker pools (domains)');
   const env = testEnv();
   const smtp = new SmtpSink();
   const smtpUrl = await smtp.start();
@@ -93,32 +88,26 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
   const config = parseConfig(shopEnv(env, overrides));
   const log = opts.log ?? createLogger({ test: true }, config.LOG_LEVEL);
-  const workerLog = opts.log ? log.child({ component: 'worker' }) : log;
-  const apiLog = opts.log ? log.child({ component: 'api' }) : log;
-  installRuntime(config, workerLog, { metrics: sdkMetricsBind !== undefined });
-
-  const registry = createRegistry('worker');
-  const workerDeps = await createWorkerDeps(config, workerLog, registry);
-  let connection: NativeConnection | undefined;
-  let workers: RunningWorkers | undefined;
-  let workerHttp: Server | undefined;
-  const domains = opts.domains ?? allDomains();
-  if (opts.workerHttp && !domains.length) throw new Error('startStack: workerHttp needs worker pools (domains)');
-  if (domains.length) {
-    const c = await connectWorkerConnection(config);
-    connection = c.connection;
-    workers = await startWorkers(specsFor(domains), workerDeps, c.connection, c.namespace);
-  }
-  if (opts.workerHttp && workers) {
-    const http = startWorkerHttpServer(0, workers, registry, workerLog);
-    await new Promise<void>((resolve) => (http.listening ? resolve() : http.once('listening', () => resolve())));
-    workerHttp = http;
-  }
-  const apiConfig = opts.apiEnv ? parseConfig(shopEnv(env, { ...overrides, ...opts.apiEnv })) : config;
-  const api = await createApiDeps(apiConfig, apiLog);
-  const server: Server = configureHttpServer(createApp(api).listen(0, '127.0.0.1'));
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The SMTP sink is stopped with the shop, last (also when the start fails).
+  const shop = await startShop({
+    config,
+    log,
+    logs: opts.log ? undefined : { api: log, worker: log },
+    sdkMetrics: sdkMetricsBind !== undefined,
+    roles: {
+      workers: { domains },
+      ...(opts.workerHttp ? { workerHttp: { port: 0 } } : {}),
+      api: {
+        port: 0,
+        host: '127.0.0.1',
+        config: opts.apiEnv ? parseConfig(shopEnv(env, { ...overrides, ...opts.apiEnv })) : config,
+      },
+    },
+    dependencies: [{ name: 'SMTP sink', stop: () => smtp.stop() }],
+  });
+  const api = shop.api as ApiDeps;
+  const workerDeps = shop.workerDeps as WorkerDeps;
+  const baseUrl = shop.apiUrl as string;
 
   const request = async <T = any>(method: string, path: string, o: RequestOptions = {}): Promise<HttpResponse<T>> => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
@@ -144,11 +133,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     baseUrl,
     config,
     api,
-    workers,
-    workerConnection: connection,
+    workers: shop.workers,
+    workerConnection: shop.workerConnection,
     workerDeps,
     sdkMetricsUrl: sdkMetricsBind ? `http://${sdkMetricsBind}/metrics` : undefined,
-    workerHttpUrl: workerHttp ? `http://127.0.0.1:${(workerHttp.address() as AddressInfo).port}` : undefined,
+    workerHttpUrl: shop.workerHttpUrl,
     smtp,
     request,
     async customer(name = 'Test Customer') {
@@ -170,21 +159,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       admin = (await request('POST', '/api/users/login', { body: { email, password } })).body.accessToken as string;
       return admin;
     },
-    async stopWorkers() {
-      await workers?.shutdown();
-      workers = undefined;
-      workerHttp?.close();
-      workerHttp = undefined;
-      await connection?.close();
-      connection = undefined;
-    },
-    async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await stack.stopWorkers();
-      await api.close();
-      await workerDeps.close();
-      await smtp.stop();
-    },
+    stopWorkers: () => shop.stopWorkers(),
+    stop: () => shop.stop(),
   };
   return stack;
 }
