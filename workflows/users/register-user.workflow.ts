@@ -4,12 +4,14 @@ import { startEmailChild } from '../notifications/email-child';
 import { FailureType } from '../shared/failures';
 import type { RegisterUserInput, UserView } from './contract';
 
+// A registration the gateway answered 202 must still complete once the database is back: retried
+// for up to a day, not a fixed number of attempts that a minute-long outage would exhaust.
 const { createUser } = proxyActivities<UserActivities>({
   startToCloseTimeout: '10s',
+  scheduleToCloseTimeout: '24h',
   retry: {
     initialInterval: '200ms',
     maximumInterval: '10s',
-    maximumAttempts: 10,
     nonRetryableErrorTypes: [FailureType.EmailTaken],
   },
 });
