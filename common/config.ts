@@ -65,6 +65,8 @@ export const configSchema = z.object({
   RATE_LIMIT_WINDOW_MS: int(60_000, 1000),
   LOGIN_RATE_LIMIT_MAX: int(10, 1),
   LOGIN_RATE_LIMIT_WINDOW_MS: int(15 * 60_000, 1000),
+  /** Logins per account per window from all addresses together (a botnet gets no more). */
+  LOGIN_ACCOUNT_RATE_LIMIT_MAX: int(30, 1),
   CORS_ORIGINS: z
     .string()
     .default('*')

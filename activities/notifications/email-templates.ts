@@ -1,4 +1,5 @@
 // Pure rendering of the shop's e-mails: template + recipient + data → subject and body.
+import { toPlainText } from '../../common/plain-text';
 import type { EmailTemplate } from '../../workflows/notifications/contract';
 
 export interface RenderedEmail {
@@ -14,7 +15,7 @@ export function renderEmail(
   recipientName: string,
   data: Record<string, string | number | null>,
 ): RenderedEmail {
-  const hello = `Hello ${recipientName},`;
+  const hello = `Hello ${toPlainText(recipientName)},`;
   switch (template) {
     case 'welcome':
       return { subject: 'Welcome to Temporal Shop', text: `${hello}\n\nyour account is ready. Happy shopping!\n` };

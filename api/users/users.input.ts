@@ -1,6 +1,7 @@
 // Request validation of the users routes. Unknown body fields (e.g. role) are stripped.
 import { z } from 'zod';
 import { PASSWORD_MAX_BYTES, PASSWORD_MIN_BYTES } from '../../common/passwords';
+import { PLAIN_TEXT_RULE, isPlainText } from '../../common/plain-text';
 
 const password = z
   .string()
@@ -8,7 +9,10 @@ const password = z
   .refine((p) => Buffer.byteLength(p, 'utf8') <= PASSWORD_MAX_BYTES, `must be at most ${PASSWORD_MAX_BYTES} bytes`);
 const email = z.string().trim().toLowerCase().max(254).email();
 
-export const registerSchema = z.object({ email, password, name: z.string().trim().min(1).max(100) });
+// The name is quoted in the welcome e-mail, which goes to whatever address was given.
+const name = z.string().trim().min(1).max(100).refine(isPlainText, PLAIN_TEXT_RULE);
+
+export const registerSchema = z.object({ email, password, name });
 /** An e-mail as accounts are keyed: trimmed and lower-cased (anything else becomes its string). */
 export const canonicalEmail = (value: unknown): string =>
   String(value ?? '')

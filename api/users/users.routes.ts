@@ -4,7 +4,7 @@ import bcrypt from 'bcrypt';
 import { businessMetrics } from '../../common/metrics';
 import { BCRYPT_COST, PASSWORD_MAX_BYTES } from '../../common/passwords';
 import { toUserView } from '../../db/views';
-import type { ApiDeps, ShopState } from '../context';
+import type { ApiDeps, ShopContext, ShopState } from '../context';
 import { authenticate } from '../middleware/auth';
 import { rateLimit } from '../middleware/rate-limit';
 import { parseBody, parseParams } from '../middleware/validate';
@@ -17,14 +17,24 @@ import { findUser, findUserByEmail } from './users.queries';
 // Compared against when the e-mail is unknown, so both failures cost one bcrypt compare.
 const DUMMY_HASH = bcrypt.hashSync('timing-equaliser-not-a-password', BCRYPT_COST);
 
+/** The account a login names, as login resolves it: no spelling buys a fresh budget. */
+const loginAccount = (ctx: ShopContext) => canonicalEmail((ctx.request as { body?: { email?: unknown } }).body?.email);
+
 export function usersRouter(deps: ApiDeps): Router<ShopState> {
   const router = new Router<ShopState>({ prefix: '/api/users' });
   const loginLimiter = rateLimit({
     name: 'login',
     max: deps.config.LOGIN_RATE_LIMIT_MAX,
     durationMs: deps.config.LOGIN_RATE_LIMIT_WINDOW_MS,
-    // The account as login resolves it (trimmed, lower-cased): no spelling buys a fresh budget.
-    id: (ctx) => `${ctx.ip}:${canonicalEmail((ctx.request as { body?: { email?: unknown } }).body?.email)}`,
+    id: (ctx) => `${ctx.ip}:${loginAccount(ctx)}`,
+    redis: deps.redis,
+    rejections: businessMetrics(deps.metrics).rateLimited,
+  });
+  const accountLoginLimiter = rateLimit({
+    name: 'login-account',
+    max: deps.config.LOGIN_ACCOUNT_RATE_LIMIT_MAX,
+    durationMs: deps.config.LOGIN_RATE_LIMIT_WINDOW_MS,
+    id: loginAccount,
     redis: deps.redis,
     rejections: businessMetrics(deps.metrics).rateLimited,
   });
@@ -43,7 +53,7 @@ export function usersRouter(deps: ApiDeps): Router<ShopState> {
     ctx.body = outcome.user;
   });
 
-  router.post('/login', loginLimiter, async (ctx) => {
+  router.post('/login', loginLimiter, accountLoginLimiter, async (ctx) => {
     const input = parseBody(ctx, loginSchema);
     const user = await findUserByEmail(deps.dataSource, input.email);
     // bcrypt ignores bytes past 72: a longer password would log in on its first 72 bytes alone.

@@ -66,6 +66,34 @@ describe('behind a proxy (TRUST_PROXY, one hop)', () => {
   });
 });
 
+describe('login limit per account', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      domains: ['users', 'notifications'],
+      env: { TRUST_PROXY: 'true', LOGIN_RATE_LIMIT_MAX: '100', LOGIN_ACCOUNT_RATE_LIMIT_MAX: '4' },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('holds for one account however many addresses guess its password', async () => {
+    const { email } = await stack.customer();
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const res = await stack.request('POST', '/api/users/login', {
+        body: { email, password: `guess-${i}-wrong` },
+        headers: { 'X-Forwarded-For': `198.51.100.${i + 1}` },
+      });
+      statuses.push(res.status);
+    }
+    // stack.customer() logged in once: 3 guesses left, then 429 from every address.
+    expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
+    expect(statuses.slice(3)).toEqual([429, 429, 429, 429, 429]);
+  });
+});
+
 describe('login limit', () => {
   let stack: Stack;
   beforeAll(async () => {

@@ -95,6 +95,13 @@ describe('POST /api/users/register', () => {
     ['over-long multibyte password (37 × 2 bytes)', { email: 'x@example.test', password: 'é'.repeat(37), name: 'X' }],
     ['wrong types', { email: 42, password: ['password123'], name: { first: 'X' } }],
     ['empty name', { email: 'x@example.test', password: 'password123', name: '   ' }],
+    [
+      'a name with a line break',
+      { email: 'x@example.test', password: 'password123', name: 'Ada\n\nReset at evil.test' },
+    ],
+    ['a name with a bidi override', { email: 'x@example.test', password: 'password123', name: 'Ada \u202Egnp.exe' }],
+    ['a name with a control character', { email: 'x@example.test', password: 'password123', name: 'Ada\u0007' }],
+    ['a name with a zero-width space', { email: 'x@example.test', password: 'password123', name: 'A\u200Bda' }],
   ])('rejects %s with 400 problem+json', async (_label, body) => {
     const res = await stack.request('POST', '/api/users/register', { body });
     expectProblem(res, 400, 'VALIDATION_FAILED');
