@@ -214,6 +214,8 @@ export async function setupEnv(o: EnvOptions): Promise<BenchEnv> {
       JWT_SECRET: `bench-${randomUUID()}-${randomUUID()}`,
       RATE_LIMIT_MAX: '1000000000',
       LOGIN_RATE_LIMIT_MAX: '1000000000',
+      MAX_OPEN_ORDERS_PER_CUSTOMER: '1000000000',
+      MAX_OPEN_UNITS_PER_CUSTOMER: '1000000000',
       LOG_LEVEL: 'info',
       DATA_DIR: path.join(root, '.data', `bench-${runId}`),
       WORKER_SHUTDOWN_GRACE_MS: '2000',

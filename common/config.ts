@@ -100,6 +100,12 @@ export const configSchema = z.object({
   DB_QUERY_TIMEOUT_MS: int(10_000, 100, 600_000),
   /** A PENDING order whose payment has not completed by then is cancelled (and refunded). */
   ORDER_PAYMENT_TIMEOUT_MS: int(15 * 60_000, 1000),
+  /**
+   * What one customer may hold at once in PENDING orders (placed, not yet paid): each holds its
+   * stock until its payment deadline, so without a bound one account could reserve the shop.
+   */
+  MAX_OPEN_ORDERS_PER_CUSTOMER: int(20, 1),
+  MAX_OPEN_UNITS_PER_CUSTOMER: int(1000, 1),
   CURRENCY: z
     .string()
     .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD')

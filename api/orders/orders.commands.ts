@@ -33,7 +33,7 @@ import type { ApiDeps } from '../context';
 import { ProblemError, problemForFailure } from '../problem';
 import { type Accepted, stillProcessing, withinRouteDeadline } from '../shared/route-deadline';
 import { type OrderRequest, orderIdFor, orderRequestHash } from './idempotency';
-import { findOrder } from './orders.queries';
+import { findOrder, openOrderLoad } from './orders.queries';
 
 /** Business failures of the orders domain → problem+json (the shared table, plus 503). */
 function problemFor(type: string, message: string, details?: unknown): ProblemError {
@@ -88,6 +88,24 @@ export function orderCommands(deps: ApiDeps) {
     throw problemFor(result.rejection.type, result.rejection.message, result.rejection.details);
   }
 
+  /**
+   * A soft bound (concurrent requests of one customer may pass it by a few): enough to stop one
+   * account from reserving the shop's stock with orders that never pay.
+   */
+  async function checkOpenOrderLimit(cmd: PlaceOrderCommand): Promise<void> {
+    const held = await openOrderLoad(deps.dataSource, cmd.userId);
+    const units = cmd.request.items.reduce((sum, line) => sum + line.quantity, 0);
+    const { MAX_OPEN_ORDERS_PER_CUSTOMER: maxOrders, MAX_OPEN_UNITS_PER_CUSTOMER: maxUnits } = deps.config;
+    if (held.orders + 1 > maxOrders || held.units + units > maxUnits)
+      throw new ProblemError(
+        409,
+        'OPEN_ORDER_LIMIT',
+        'Conflict',
+        `At most ${maxOrders} unpaid orders and ${maxUnits} unpaid units at once: pay or cancel one first`,
+        { openOrders: held.orders, openUnits: held.units },
+      );
+  }
+
   return {
     /**
      * Places an order (or answers a repeat of one). Returns once the order is priced and its
@@ -102,6 +120,8 @@ export function orderCommands(deps: ApiDeps) {
         const row = await findOrder(deps.dataSource, orderId, { primary: true });
         if (row) return { order: replay(row, requestHash), replayed: true };
       }
+
+      await checkOpenOrderLimit(cmd);
 
       const input: PlaceOrderInput = {
         orderId,

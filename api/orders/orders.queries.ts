@@ -25,6 +25,21 @@ export async function findOrder(
   return onPrimary(ds, (em) => findOne(em, id));
 }
 
+/** What a customer holds in PENDING orders (read on the primary: it gates a new order). */
+export async function openOrderLoad(ds: DataSource, userId: string): Promise<{ orders: number; units: number }> {
+  return onPrimary(ds, async (em) => {
+    const row = await em
+      .getRepository(OrderEntity)
+      .createQueryBuilder('o')
+      .leftJoin('o.items', 'i')
+      .select('COUNT(DISTINCT o.id)', 'orders')
+      .addSelect('COALESCE(SUM(i.quantity), 0)', 'units')
+      .where('o.userId = :userId AND o.status = :status', { userId, status: 'PENDING' })
+      .getRawOne<{ orders: string | number; units: string | number }>();
+    return { orders: Number(row?.orders ?? 0), units: Number(row?.units ?? 0) };
+  });
+}
+
 /** The page cursor of a list request; a string that is not one of ours is a 400. */
 export function decodeCursor(raw: string): ListCursor {
   const cursor = decodeKeysetCursor(raw);
