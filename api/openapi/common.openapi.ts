@@ -1,38 +1,50 @@
-// Shared OpenAPI components: problem details, security scheme, pagination.
-export const problemResponse = (description: string) => ({
+// What every operation shares: the problem+json error shape, the bearer scheme, and builders of
+// the request-body and response entries of an operation.
+import type { OpenAPIRegistry, ResponseConfig, ZodRequestBody } from '@asteasolutions/zod-to-openapi';
+import type { AnyZodObject, ZodTypeAny } from 'zod';
+import { z } from './zod-openapi';
+
+/** RFC 9457 problem details (api/problem.ts); other members may follow `code`. */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string().openapi({ description: 'Stable machine-readable code, e.g. EMAIL_TAKEN' }),
+    errors: z.array(z.object({ path: z.string(), message: z.string() }).partial()).optional(),
+    errorCount: z.number().int().optional().openapi({ description: 'VALIDATION_FAILED: how many problems in all' }),
+  })
+  .openapi('Problem');
+
+export const problemResponse = (description: string, headers?: AnyZodObject): ResponseConfig => ({
   description,
-  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+  ...(headers ? { headers } : {}),
+  content: { 'application/problem+json': { schema: problemSchema } },
 });
 
-export const jsonResponse = (description: string, schemaRef: string) => ({
+export const jsonResponse = (description: string, schema: ZodTypeAny, headers?: AnyZodObject): ResponseConfig => ({
   description,
-  content: { 'application/json': { schema: { $ref: `#/components/schemas/${schemaRef}` } } },
+  ...(headers ? { headers } : {}),
+  content: { 'application/json': { schema } },
 });
 
-export const jsonBody = (schemaRef: string) => ({
-  required: true,
-  content: { 'application/json': { schema: { $ref: `#/components/schemas/${schemaRef}` } } },
+export const jsonBody = (schema: ZodTypeAny, { required = true } = {}): ZodRequestBody => ({
+  required,
+  content: { 'application/json': { schema } },
 });
+
+/** A response header: its schema, described for the client. */
+export const header = <S extends ZodTypeAny>(schema: S, description?: string): S =>
+  description ? schema.openapi({ param: { description } }) : schema;
 
 export const bearer = [{ bearerAuth: [] }];
 
-export const commonComponents = {
-  securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-  schemas: {
-    Problem: {
-      type: 'object',
-      required: ['type', 'title', 'status', 'detail', 'code'],
-      properties: {
-        type: { type: 'string' },
-        title: { type: 'string' },
-        status: { type: 'integer' },
-        detail: { type: 'string' },
-        code: { type: 'string', description: 'Stable machine-readable code, e.g. EMAIL_TAKEN' },
-        errors: {
-          type: 'array',
-          items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
-        },
-      },
-    },
-  },
-};
+export function registerCommonComponents(registry: OpenAPIRegistry): void {
+  registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  registry.register('Problem', problemSchema);
+  registry.registerComponent('responses', 'TooManyRequests', {
+    description: 'Rate limited',
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+  });
+}

@@ -1,23 +1,32 @@
-// The OpenAPI 3.1 document of the gateway, assembled from one fragment per domain.
-import { commonComponents, problemResponse } from './common.openapi';
-import { productsPaths, productsSchemas } from '../catalog/catalog.openapi';
-import { opsPaths } from '../ops/ops.openapi';
-import { ordersPaths, ordersSchemas } from '../orders/orders.openapi';
-import { usersPaths, usersSchemas } from '../users/users.openapi';
+// The OpenAPI 3.1 document of the gateway, generated from the zod schemas the routes validate
+// with (requests) and the response schemas next to them: each domain registers its operations.
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { registerCatalogOperations } from '../catalog/catalog.openapi';
+import { registerOpsOperations } from '../ops/ops.openapi';
+import { registerOrdersOperations } from '../orders/orders.openapi';
+import { registerUsersOperations } from '../users/users.openapi';
+import { registerCommonComponents } from './common.openapi';
 
 export function openApiDocument() {
-  return {
+  const registry = new OpenAPIRegistry();
+  registerCommonComponents(registry);
+  registerUsersOperations(registry);
+  registerCatalogOperations(registry);
+  registerOrdersOperations(registry);
+  registerOpsOperations(registry);
+  const { webhooks, components, ...doc } = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'Temporal Shop API',
       version: '0.1.0',
       description: 'E-commerce backend on Temporal. Errors are RFC 9457 problem+json.',
     },
-    paths: { ...usersPaths, ...productsPaths, ...ordersPaths, ...opsPaths },
-    components: {
-      ...commonComponents,
-      schemas: { ...commonComponents.schemas, ...usersSchemas, ...productsSchemas, ...ordersSchemas },
-      responses: { TooManyRequests: problemResponse('Rate limited') },
-    },
+  });
+  // The generator always emits these two, empty; the gateway has neither webhooks nor shared parameters.
+  const { parameters, ...usedComponents } = components ?? {};
+  return {
+    ...doc,
+    ...(webhooks && Object.keys(webhooks).length ? { webhooks } : {}),
+    components: { ...usedComponents, ...(parameters && Object.keys(parameters).length ? { parameters } : {}) },
   };
 }

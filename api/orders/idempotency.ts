@@ -5,15 +5,15 @@
 import { createHash } from 'node:crypto';
 import type { OrderLine } from '../../workflows/catalog/contract';
 import { badRequest } from '../problem';
+import { idempotencyKeySchema } from './orders.input';
 
-/** Visible ASCII, 1 to 255 characters (UUIDs, ULIDs and the like all fit). */
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const NAMESPACE = 'temporal-shop/orders/idempotency-key/v1';
 
 /** The validated Idempotency-Key header, or undefined when the client sent none. */
 export function parseIdempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined || header === '') return undefined;
-  if (!KEY_PATTERN.test(header)) throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters');
+  if (!idempotencyKeySchema.safeParse(header).success)
+    throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters');
   return header;
 }
 

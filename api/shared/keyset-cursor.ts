@@ -6,6 +6,9 @@ export interface ListCursor {
   id: string;
 }
 
+/** The longest cursor any list route accepts. */
+export const CURSOR_MAX_LENGTH = 512;
+const CURSOR = new RegExp(`^[A-Za-z0-9_-]{1,${CURSOR_MAX_LENGTH}}$`);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -16,7 +19,7 @@ export function encodeCursor(c: { createdAt: string | Date; id: string }): strin
 
 /** The cursor, or undefined when the string is not one of ours. */
 export function decodeCursor(raw: string): ListCursor | undefined {
-  if (!/^[A-Za-z0-9_-]{1,512}$/.test(raw)) return undefined;
+  if (!CURSOR.test(raw)) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));

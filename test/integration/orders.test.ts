@@ -39,7 +39,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-// Every answer checked here must match the OpenAPI document (api/openapi/orders.openapi.ts).
+// Every answer checked here must match the OpenAPI document (api/orders/orders.output.ts).
 const doc = openApiDocument();
 
 const expectProblem = (res: { status: number; headers: Headers; body: any }, status: number, code?: string) => {
