@@ -2,6 +2,7 @@
 // the request-body and response entries of an operation.
 import type { OpenAPIRegistry, ResponseConfig, ZodRequestBody } from '@asteasolutions/zod-to-openapi';
 import type { AnyZodObject, ZodTypeAny } from 'zod';
+import type { Accepted } from '../shared/route-deadline';
 import { z } from './zod-openapi';
 
 /** RFC 9457 problem details (api/problem.ts); other members may follow `code`. */
@@ -39,6 +40,19 @@ export const header = <S extends ZodTypeAny>(schema: S, description?: string): S
   description ? schema.openapi({ param: { description } }) : schema;
 
 export const bearer = [{ bearerAuth: [] }];
+
+/** Retry-After on a 503: the request may be repeated as it is after that many seconds. */
+export const retryAfter = z.object({ 'Retry-After': header(z.number().int(), 'Seconds to wait before repeating') });
+
+/** A 202: the work was durably started and goes on past the route deadline (ROUTE_DEADLINE_MS). */
+export const acceptedSchema = z
+  .object({
+    status: z.literal('ACCEPTED'),
+    id: z.string().uuid(),
+    workflowId: z.string(),
+    detail: z.string(),
+  })
+  .openapi('Accepted') satisfies z.ZodType<Accepted>;
 
 export function registerCommonComponents(registry: OpenAPIRegistry): void {
   registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });

@@ -1,6 +1,14 @@
 // The /api/orders operations of the OpenAPI document, from the schemas the routes validate with.
 import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
-import { bearer, header, jsonBody, jsonResponse, problemResponse } from '../openapi/common.openapi';
+import {
+  acceptedSchema,
+  bearer,
+  header,
+  jsonBody,
+  jsonResponse,
+  problemResponse,
+  retryAfter,
+} from '../openapi/common.openapi';
 import { z } from '../openapi/zod-openapi';
 import { idParams } from '../shared/id-params';
 import { cancelOrderSchema, idempotencyKeySchema, listOrdersSchema, placeOrderSchema } from './orders.input';
@@ -51,13 +59,21 @@ export function registerOrdersOperations(registry: OpenAPIRegistry): void {
           ),
         }),
       ),
+      '202': jsonResponse(
+        'Without Idempotency-Key, past the route deadline: the order is being placed and appears at Location once priced and reserved',
+        acceptedSchema,
+        z.object({ Location: header(z.string(), '/api/orders/{id}') }),
+      ),
       '400': problemResponse('VALIDATION_FAILED (items, quantities, payment method, Idempotency-Key)'),
       '401': problemResponse('Unauthorized'),
-      '409': problemResponse('OUT_OF_STOCK: nothing was reserved (details.productId names the product)'),
+      '409': problemResponse(
+        'OUT_OF_STOCK: nothing was reserved (details.productId names the product); OPEN_ORDER_LIMIT: too many unpaid orders or units (openOrders, openUnits)',
+      ),
       '422': problemResponse('UNKNOWN_PRODUCT (details.productIds), or IDEMPOTENCY_KEY_REUSED'),
       '429': problemResponse('Rate limited'),
       '503': problemResponse(
-        'SERVICE_UNAVAILABLE: the catalog could not price or reserve in time; nothing was reserved',
+        'SERVICE_UNAVAILABLE: the catalog could not price or reserve in time, nothing was reserved (repeat with the same Idempotency-Key: a new attempt is made); STILL_PROCESSING: with an Idempotency-Key, past the route deadline (repeat it to join the same run); TEMPORAL_UNAVAILABLE',
+        retryAfter,
       ),
     },
   });
@@ -99,7 +115,11 @@ export function registerOrdersOperations(registry: OpenAPIRegistry): void {
     responses: {
       '200': jsonResponse('The order, CANCELLED (payment REFUNDED if it had been captured)', orderSchema),
       ...orderResponses,
-      '409': problemResponse('ORDER_NOT_CANCELLABLE'),
+      '409': problemResponse('ORDER_NOT_CANCELLABLE, or ORDER_PROCESS_CLOSED (an operator stopped its workflow)'),
+      '503': problemResponse(
+        'STILL_PROCESSING: past the route deadline; repeat to join the same cancellation',
+        retryAfter,
+      ),
     },
   });
   registry.registerPath({
@@ -114,7 +134,10 @@ export function registerOrdersOperations(registry: OpenAPIRegistry): void {
       '200': jsonResponse('The order, SHIPPED', orderSchema),
       ...orderResponses,
       '403': problemResponse('Administrator role required'),
-      '409': problemResponse('INVALID_TRANSITION: only PAID orders can be shipped'),
+      '409': problemResponse(
+        'INVALID_TRANSITION: only PAID orders can be shipped; ORDER_PROCESS_CLOSED: an operator stopped its workflow',
+      ),
+      '503': problemResponse('STILL_PROCESSING: past the route deadline; repeat to join the same shipment', retryAfter),
     },
   });
 }

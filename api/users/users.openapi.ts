@@ -1,6 +1,14 @@
 // The /api/users operations of the OpenAPI document, from the schemas the routes validate with.
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { bearer, header, jsonBody, jsonResponse, problemResponse } from '../openapi/common.openapi';
+import {
+  acceptedSchema,
+  bearer,
+  header,
+  jsonBody,
+  jsonResponse,
+  problemResponse,
+  retryAfter,
+} from '../openapi/common.openapi';
 import { z } from '../openapi/zod-openapi';
 import { idParams } from '../shared/id-params';
 import { loginSchema, registerSchema } from './users.input';
@@ -16,9 +24,15 @@ export function registerUsersOperations(registry: OpenAPIRegistry): void {
     request: { body: jsonBody(registerSchema) },
     responses: {
       '201': jsonResponse('Registered', userSchema, z.object({ Location: header(z.string(), '/api/users/{id}') })),
+      '202': jsonResponse(
+        'Accepted past the route deadline (no users worker, the database away): the account is created once it can be; sign in then',
+        acceptedSchema,
+        z.object({ Location: header(z.string(), '/api/users/{id}') }),
+      ),
       '400': problemResponse('Invalid input'),
       '409': problemResponse('EMAIL_TAKEN'),
       '429': problemResponse('Rate limited'),
+      '503': problemResponse('TEMPORAL_UNAVAILABLE or USERS_UNAVAILABLE: nothing was created; retry', retryAfter),
     },
   });
   registry.registerPath({
