@@ -104,6 +104,11 @@ export const configSchema = z.object({
    * What one customer may hold at once in PENDING orders (placed, not yet paid): each holds its
    * stock until its payment deadline, so without a bound one account could reserve the shop.
    */
+  /**
+   * The sandbox provider's test behaviours (pm_card_flaky, pm_card_slow, pm_card_unavailable):
+   * `auto` accepts them except when NODE_ENV=production.
+   */
+  PAYMENT_SANDBOX_BEHAVIOURS: z.enum(['auto', 'allow', 'refuse']).default('auto'),
   MAX_OPEN_ORDERS_PER_CUSTOMER: int(20, 1),
   MAX_OPEN_UNITS_PER_CUSTOMER: int(1000, 1),
   CURRENCY: z

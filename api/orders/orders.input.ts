@@ -1,20 +1,46 @@
 // Request validation of the orders routes. Unknown fields (a price, a total...) are dropped:
 // prices come from the catalog only.
-import { DEFAULT_PAYMENT_METHOD, ORDER_STATUSES, PAYMENT_METHODS } from '../../workflows/orders/contract';
+import type { Config } from '../../common/config';
+import {
+  DEFAULT_PAYMENT_METHOD,
+  ORDER_STATUSES,
+  PAYMENT_METHODS,
+  type PaymentMethod,
+  SANDBOX_ONLY_PAYMENT_METHODS,
+} from '../../workflows/orders/contract';
 import { z } from '../openapi/zod-openapi';
 import { uuid } from '../shared/id-params';
 
 const paymentMethods = Object.values(PAYMENT_METHODS) as [string, ...string[]];
+const MAX_UNITS_PER_PRODUCT = 100;
+
+/** Whether this shop refuses the sandbox provider's test behaviours (see PAYMENT_SANDBOX_BEHAVIOURS). */
+export const refusesSandboxMethod = (config: Config, method: string): boolean =>
+  SANDBOX_ONLY_PAYMENT_METHODS.includes(method as PaymentMethod) &&
+  (config.PAYMENT_SANDBOX_BEHAVIOURS === 'refuse' ||
+    (config.PAYMENT_SANDBOX_BEHAVIOURS === 'auto' && config.NODE_ENV === 'production'));
 
 export const placeOrderSchema = z
   .object({
     items: z
-      .array(z.object({ productId: uuid, quantity: z.number().int().min(1).max(100) }))
+      .array(z.object({ productId: uuid, quantity: z.number().int().min(1).max(MAX_UNITS_PER_PRODUCT) }))
       .min(1)
-      .max(50),
+      .max(50)
+      // Lines of one product are merged into one: the cap holds for their sum.
+      .superRefine((lines, ctx) => {
+        const units = new Map<string, number>();
+        for (const { productId, quantity } of lines) units.set(productId, (units.get(productId) ?? 0) + quantity);
+        for (const [productId, total] of units)
+          if (total > MAX_UNITS_PER_PRODUCT)
+            ctx.addIssue({
+              code: z.ZodIssueCode.custom,
+              message: `at most ${MAX_UNITS_PER_PRODUCT} units of one product in all (product ${productId}: ${total})`,
+            });
+      })
+      .openapi({ description: `At most ${MAX_UNITS_PER_PRODUCT} units of one product, lines of it added up` }),
     paymentMethod: z.enum(paymentMethods).default(DEFAULT_PAYMENT_METHOD).openapi({
       description:
-        'Stripe-style test payment methods: pm_card_visa succeeds, pm_card_chargeDeclined is declined; pm_card_flaky, pm_card_slow and pm_card_unavailable are sandbox behaviours (transient failures, a slow answer, an outage).',
+        'Stripe-style test payment methods: pm_card_visa succeeds, pm_card_chargeDeclined is declined; pm_card_flaky, pm_card_slow and pm_card_unavailable are sandbox behaviours (transient failures, a slow answer, an outage), refused (400) in production unless PAYMENT_SANDBOX_BEHAVIOURS=allow.',
     }),
   })
   .openapi('PlaceOrderRequest');

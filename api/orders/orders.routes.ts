@@ -6,11 +6,11 @@ import { toOrderView } from '../../db/views';
 import type { ApiDeps, ShopContext, ShopState } from '../context';
 import { authenticate, requireAdmin } from '../middleware/auth';
 import { parseBody, parseParams, parseQuery } from '../middleware/validate';
-import { forbidden, notFound } from '../problem';
+import { badRequest, forbidden, notFound } from '../problem';
 import { idParams } from '../shared/id-params';
 import { parseIdempotencyKey } from './idempotency';
 import { orderCommands } from './orders.commands';
-import { cancelOrderSchema, listOrdersSchema, placeOrderSchema } from './orders.input';
+import { cancelOrderSchema, listOrdersSchema, placeOrderSchema, refusesSandboxMethod } from './orders.input';
 import { findOrder, listOrders } from './orders.queries';
 
 export function ordersRouter(deps: ApiDeps): Router<ShopState> {
@@ -28,6 +28,8 @@ export function ordersRouter(deps: ApiDeps): Router<ShopState> {
 
   router.post('/', auth, async (ctx) => {
     const request = parseBody(ctx, placeOrderSchema);
+    if (refusesSandboxMethod(deps.config, request.paymentMethod))
+      throw badRequest(`paymentMethod: ${request.paymentMethod} is a sandbox test behaviour, not accepted here`);
     const idempotencyKey = parseIdempotencyKey(ctx.get('Idempotency-Key') || undefined);
     const outcome = await commands.place({
       userId: ctx.state.user!.sub,

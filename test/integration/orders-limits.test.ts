@@ -53,3 +53,39 @@ it('paid orders do not count', async () => {
     await waitForOrder(stack, c.token, placed.body.id, (o) => o.status === 'PAID');
   }
 });
+
+describe('refused before any workflow runs', () => {
+  let strict: Stack;
+  beforeAll(async () => {
+    strict = await startStack({ domains: ['users', 'notifications'], env: { PAYMENT_SANDBOX_BEHAVIOURS: 'refuse' } });
+  });
+  afterAll(async () => {
+    await strict?.stop();
+  });
+
+  it('lines of one product add up against the per-product cap (60 + 60 of one product is 400)', async () => {
+    const c = await strict.customer();
+    const p = await createProduct(strict, { stock: 500 });
+    const res = await placeOrder(strict, c.token, {
+      items: [
+        { productId: p.id, quantity: 60 },
+        { productId: p.id.toUpperCase(), quantity: 60 },
+      ],
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('VALIDATION_FAILED');
+    expect(res.body.detail).toContain('at most 100 units of one product');
+  });
+
+  it.each(['pm_card_flaky', 'pm_card_slow', 'pm_card_unavailable'])(
+    'refuses the sandbox behaviour %s where PAYMENT_SANDBOX_BEHAVIOURS refuses it',
+    async (method) => {
+      const c = await strict.customer();
+      const p = await createProduct(strict, { stock: 5 });
+      const res = await placeOrder(strict, c.token, oneOf(p.id, 1, method));
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect(res.body.detail).toContain('sandbox');
+    },
+  );
+});

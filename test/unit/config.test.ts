@@ -68,3 +68,15 @@ describe('config', () => {
     expect(c.CORS_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
   });
 });
+
+it('refuses the sandbox payment behaviours in production unless told otherwise', async () => {
+  const { refusesSandboxMethod } = await import('../../api/orders/orders.input');
+  const cfg = (env: Record<string, string>) => parseConfig({ JWT_SECRET: 'x'.repeat(40), ...env });
+  expect(refusesSandboxMethod(cfg({ NODE_ENV: 'production' }), 'pm_card_slow')).toBe(true);
+  expect(refusesSandboxMethod(cfg({ NODE_ENV: 'production' }), 'pm_card_visa')).toBe(false);
+  expect(refusesSandboxMethod(cfg({ NODE_ENV: 'development' }), 'pm_card_slow')).toBe(false);
+  expect(
+    refusesSandboxMethod(cfg({ NODE_ENV: 'production', PAYMENT_SANDBOX_BEHAVIOURS: 'allow' }), 'pm_card_flaky'),
+  ).toBe(false);
+  expect(refusesSandboxMethod(cfg({ PAYMENT_SANDBOX_BEHAVIOURS: 'refuse' }), 'pm_card_unavailable')).toBe(true);
+});

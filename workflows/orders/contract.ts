@@ -135,6 +135,12 @@ export const PAYMENT_METHODS = {
 } as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[keyof typeof PAYMENT_METHODS];
 export const DEFAULT_PAYMENT_METHOD: PaymentMethod = PAYMENT_METHODS.visa;
+/** Test behaviours of the sandbox provider: each can hold an order's stock until its deadline. */
+export const SANDBOX_ONLY_PAYMENT_METHODS: readonly PaymentMethod[] = [
+  PAYMENT_METHODS.flaky,
+  PAYMENT_METHODS.slow,
+  PAYMENT_METHODS.unavailable,
+];
 
 /** Failures that refuse an order request at intake (nothing reserved); anything else there is OrderIntakeFailed. */
 export const INTAKE_REJECTIONS: readonly string[] = [
