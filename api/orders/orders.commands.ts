@@ -5,7 +5,6 @@ import { randomUUID } from 'node:crypto';
 import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { businessMetrics } from '../../common/metrics';
@@ -20,7 +19,6 @@ import {
   OrderFailureType,
   type OrderView,
   type PlaceOrderInput,
-  type PlaceOrderResult,
   SHIP_ORDER_UPDATE_ID,
   cancelOrderUpdate,
   orderWorkflowId,
@@ -80,35 +78,14 @@ export function orderCommands(deps: ApiDeps) {
     return acceptedOrderView(row);
   }
 
-  /**
-   * The answer a closed run left for this key: the accepted order, or its business refusal
-   * (thrown). Undefined when it left none worth keeping (a transient intake failure, a run an
-   * operator terminated during intake): nothing was reserved or charged, and a new run may take
-   * the key, so that a transient failure is never a key's final answer.
-   */
-  async function answerClosed(orderId: string, requestHash: string | null): Promise<OrderView | undefined> {
+  /** The answer for a run that has closed: the accepted order, or the intake refusal again. */
+  async function answerClosed(orderId: string, requestHash: string | null): Promise<OrderView> {
     const row = await findOrder(deps.dataSource, orderId, { primary: true });
     if (row) return replay(row, requestHash);
-    let result: PlaceOrderResult;
-    try {
-      result = await handle(orderId).result();
-    } catch (err) {
-      if (err instanceof WorkflowFailedError) return undefined;
-      throw err;
-    }
+    const result = await handle(orderId).result();
     if (result.outcome !== 'REJECTED') throw new Error(`order ${orderId} completed without an order row`);
     if (result.requestHash !== requestHash) throw keyReused();
-    if (result.rejection.type === OrderFailureType.OrderIntakeFailed) return undefined;
     throw problemFor(result.rejection.type, result.rejection.message, result.rejection.details);
-  }
-
-  const isTransientIntakeFailure = (err: unknown) =>
-    applicationFailureOf(err)?.type === OrderFailureType.OrderIntakeFailed;
-
-  /** The run ID of the order's latest run if it has closed. */
-  async function closedRunId(orderId: string): Promise<string | undefined> {
-    const run = await handle(orderId).describe();
-    return run.status.name === 'RUNNING' ? undefined : run.runId;
   }
 
   /**
@@ -156,21 +133,18 @@ export function orderCommands(deps: ApiDeps) {
         createdAt: new Date().toISOString(),
         paymentTimeoutMs: deps.config.ORDER_PAYMENT_TIMEOUT_MS,
       };
-      /** After `closed` (a run that left no answer worth keeping): a new run may take the key. */
-      const submit = async (closed?: string) => {
+      try {
         const submitted = await withinRouteDeadline(deps, () =>
           deps.temporal.workflow.executeUpdateWithStart(submitOrderUpdate, {
             args: [{ requestHash }],
-            // The server answers an update ID it has seen with that update's outcome, even from a
-            // closed run: a new run needs its own.
-            updateId: closed ? `${submitOrderUpdateId(requestHash)}:after:${closed}` : submitOrderUpdateId(requestHash),
+            updateId: submitOrderUpdateId(requestHash),
             startWorkflowOperation: new WithStartWorkflowOperation<typeof placeOrder>('placeOrder', {
               workflowId: orderWorkflowId(orderId),
               taskQueue: ORDERS_TASK_QUEUE,
               args: [input],
-              // A repeat while the run is open joins it; once it has answered, it is never re-run.
+              // A repeat while the run is open joins it; once it has closed, it is never re-run.
               workflowIdConflictPolicy: 'USE_EXISTING',
-              workflowIdReusePolicy: closed ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
+              workflowIdReusePolicy: 'REJECT_DUPLICATE',
               typedSearchAttributes: [{ key: CustomerIdSearchAttribute, value: cmd.userId }],
               memo: { requestId: cmd.requestId },
               staticSummary: `Order ${orderId}: ${cmd.request.items.length} line(s), ${cmd.request.paymentMethod}`,
@@ -184,40 +158,16 @@ export function orderCommands(deps: ApiDeps) {
           throw stillProcessing('The order is still being placed; repeat the request with the same Idempotency-Key');
         return {
           accepted: {
-            status: 'ACCEPTED' as const,
+            status: 'ACCEPTED',
             id: orderId,
             workflowId: orderWorkflowId(orderId),
             detail: 'The order is accepted for processing; it appears at Location once priced and reserved',
           },
         };
-      };
-      const closedRun = (err: unknown) =>
-        err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError;
-
-      try {
-        try {
-          return await submit();
-        } catch (err) {
-          if (closedRun(err)) {
-            const order = await answerClosed(orderId, requestHash);
-            if (order) return { order, replayed: true };
-          } else if (!(cmd.idempotencyKey && isTransientIntakeFailure(err))) {
-            throw err;
-          }
-        }
-        // A transient intake failure, once its run has released everything, is retried in a new run.
-        const closed = await closedRunId(orderId);
-        if (!closed)
-          throw stillProcessing('The order could not be placed yet; repeat the request with the same Idempotency-Key');
-        try {
-          return await submit(closed);
-        } catch (err) {
-          if (!closedRun(err)) throw err;
-          const order = await answerClosed(orderId, requestHash);
-          if (order) return { order, replayed: true };
-          throw stillProcessing('The order could not be placed yet; repeat the request with the same Idempotency-Key');
-        }
       } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) {
+          return { order: await answerClosed(orderId, requestHash), replayed: true };
+        }
         const failure = applicationFailureOf(err);
         if (
           failure?.type &&
