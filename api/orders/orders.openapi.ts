@@ -72,7 +72,7 @@ export function registerOrdersOperations(registry: OpenAPIRegistry): void {
       '422': problemResponse('UNKNOWN_PRODUCT (details.productIds), or IDEMPOTENCY_KEY_REUSED'),
       '429': problemResponse('Rate limited'),
       '503': problemResponse(
-        'SERVICE_UNAVAILABLE: the catalog could not price or reserve in time, nothing was reserved (repeat with the same Idempotency-Key: a new attempt is made); STILL_PROCESSING: with an Idempotency-Key, past the route deadline (repeat it to join the same run); TEMPORAL_UNAVAILABLE',
+        'SERVICE_UNAVAILABLE: the catalog could not price or reserve in time, nothing was reserved; STILL_PROCESSING: with an Idempotency-Key, past the route deadline (repeat it to join the same run); TEMPORAL_UNAVAILABLE',
         retryAfter,
       ),
     },
