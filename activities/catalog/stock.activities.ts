@@ -1,11 +1,13 @@
 // Pricing and stock reservation, run on the `catalog` task queue for the orders domain.
-// Reservations are idempotent per (order, product) through the stock_reservations ledger and
+// Reservations are idempotent per (order, product) through the stock_reservations ledger,
+// fenced per workflow run (stock_reservation_fences) so a late attempt cannot outlive its release,
 // atomic through conditional UPDATEs inside one transaction, taken in product-ID order so two
 // orders never deadlock; the CHECK (stock >= 0) constraint is the last guard.
 import { ApplicationFailure } from '@temporalio/activity';
 import { In, IsNull, type DataSource, type EntityManager } from 'typeorm';
 import type { Cache } from '../../common/cache';
-import { ProductEntity, StockReservationEntity } from '../../db/entities';
+import { ProductEntity, StockReservationEntity, StockReservationFenceEntity } from '../../db/entities';
+import type { ReservationFenceState } from '../../db/entities/stock-reservation-fence.entity';
 import { isCheckViolation, isUniqueViolation } from '../../db/errors';
 import { inTransaction } from '../../db/transaction';
 import {
@@ -15,6 +17,7 @@ import {
   type ReleaseStockResult,
   type ReserveStockResult,
   type StockReservationInput,
+  StockFailureType,
   productCacheKey,
 } from '../../workflows/catalog/contract';
 import { FailureType } from '../../workflows/shared/failures';
@@ -47,6 +50,45 @@ export function normaliseLines(lines: OrderLine[]): OrderLine[] {
     .map(([productId, quantity]) => ({ productId, quantity }))
     .sort((a, b) => (a.productId < b.productId ? -1 : 1));
 }
+
+/**
+ * The order's ledger rows in the lock order. A plain read: the fence row locked before it
+ * serialises the run's attempts (the read sees what an attempt that held the lock committed),
+ * and locking reads over the key range would take gap locks that make concurrent orders deadlock.
+ */
+function ledgerRows(em: EntityManager, orderId: string): Promise<StockReservationEntity[]> {
+  return em.getRepository(StockReservationEntity).find({ where: { orderId }, order: { productId: 'ASC' } });
+}
+
+/**
+ * Creates the run's fence row if it is missing and locks it; `to` CLOSED also closes it.
+ * Returns the state it had. A reservation and a release of one run wait for each other here.
+ */
+async function lockFence(
+  em: EntityManager,
+  orderId: string,
+  runId: string,
+  to: ReservationFenceState,
+): Promise<ReservationFenceState> {
+  const now = new Date();
+  await em
+    .createQueryBuilder()
+    .insert()
+    .into(StockReservationFenceEntity)
+    .values({ orderId, runId, state: to, createdAt: now, updatedAt: now })
+    .orIgnore()
+    .execute();
+  const fence = await em.getRepository(StockReservationFenceEntity).findOneOrFail({
+    where: { orderId, runId },
+    ...(locksRows(em) ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+  });
+  if (to === 'CLOSED' && fence.state !== 'CLOSED')
+    await em.getRepository(StockReservationFenceEntity).update({ orderId, runId }, { state: 'CLOSED', updatedAt: now });
+  return fence.state;
+}
+
+// SQLite has no row locks (and TypeORM refuses FOR UPDATE there): its writers are serialised.
+const locksRows = (em: EntityManager) => em.connection.options.type !== 'better-sqlite3';
 
 export function createStockActivities({ dataSource, cache }: StockActivityDeps) {
   // Stock changes drop the cached copy but do not set the product's "written recently" marker:
@@ -98,19 +140,37 @@ export function createStockActivities({ dataSource, cache }: StockActivityDeps) 
     },
 
     /**
-     * Reserves every line or none. A line already in the ledger for this order is skipped, so a
-     * retry (or a duplicate delivery) changes nothing. Fails with OutOfStock, non-retryable.
+     * Reserves every line or none, for one workflow run of the order (`runId`). A line the run
+     * already holds is skipped, so a retry (or a duplicate delivery) changes nothing; a line a
+     * failed earlier run of the order released is taken over. Fails with OutOfStock,
+     * non-retryable; with ReservationClosed once the run's release has fenced it off.
      */
     async reserveStock(input: StockReservationInput): Promise<ReserveStockResult> {
       const lines = normaliseLines(input.lines);
+      const runId = input.runId ?? null;
       let reservedUnits = 0;
       const attempt = () =>
         inTransaction(dataSource, async (em: EntityManager) => {
           reservedUnits = 0;
-          const existing = await em.getRepository(StockReservationEntity).findBy({ orderId: input.orderId });
-          const done = new Set(existing.map((r) => r.productId));
+          if (runId && (await lockFence(em, input.orderId, runId, 'OPEN')) === 'CLOSED') {
+            throw ApplicationFailure.create({
+              message: `The stock reservation of order ${input.orderId} (run ${runId}) was already released`,
+              type: StockFailureType.ReservationClosed,
+              nonRetryable: true,
+            });
+          }
+          const ledger = new Map((await ledgerRows(em, input.orderId)).map((r) => [r.productId, r]));
           for (const line of lines) {
-            if (done.has(line.productId)) continue;
+            const row = ledger.get(line.productId);
+            // Before runs were recorded (runId null), any row of the order was this run's.
+            if (row && (runId === null || row.runId === null || row.runId === runId)) continue;
+            if (row?.status === 'RESERVED') {
+              // Another run of this order still holds it: its release comes first (retry).
+              throw ApplicationFailure.create({
+                message: `Product ${line.productId} is still reserved by run ${row.runId} of order ${input.orderId}`,
+                type: StockFailureType.ReservationHeldByOtherRun,
+              });
+            }
             const res = await em
               .createQueryBuilder()
               .update(ProductEntity)
@@ -126,14 +186,16 @@ export function createStockActivities({ dataSource, cache }: StockActivityDeps) 
               });
             }
             const now = new Date();
-            await em.getRepository(StockReservationEntity).insert({
-              orderId: input.orderId,
-              productId: line.productId,
-              quantity: line.quantity,
-              status: 'RESERVED',
-              createdAt: now,
-              updatedAt: now,
-            });
+            const held = { quantity: line.quantity, status: 'RESERVED' as const, runId, updatedAt: now };
+            if (row) {
+              await em
+                .getRepository(StockReservationEntity)
+                .update({ orderId: input.orderId, productId: line.productId, status: 'RELEASED' }, held);
+            } else {
+              await em
+                .getRepository(StockReservationEntity)
+                .insert({ orderId: input.orderId, productId: line.productId, createdAt: now, ...held });
+            }
             reservedUnits += line.quantity;
           }
         });
@@ -142,8 +204,8 @@ export function createStockActivities({ dataSource, cache }: StockActivityDeps) 
           await attempt();
         } catch (err) {
           // A duplicate delivery of this very reservation committed between our ledger read and
-          // our insert (the ledger's primary key refused the second row, and our transaction rolled
-          // back): run again, and the ledger now says there is nothing left to do.
+          // our insert (a primary key refused the second row, and our transaction rolled back):
+          // run again, and the ledger now says there is nothing left to do.
           if (!isUniqueViolation(err)) throw err;
           await attempt();
         }
@@ -170,42 +232,53 @@ export function createStockActivities({ dataSource, cache }: StockActivityDeps) 
     async priceAndReserve(input: StockReservationInput): Promise<PriceLinesResult> {
       const priced = await activities.priceLines(input.lines);
       await activities.reserveStock({
-        orderId: input.orderId,
+        ...input,
         lines: priced.lines.map(({ productId, quantity }) => ({ productId, quantity })),
       });
       return priced;
     },
 
-    /** Returns every unit this order still holds to stock; a second call releases nothing. */
+    /**
+     * Returns every unit the run (or, without `runId`, the order) still holds to stock, and
+     * closes the run's fence first so that no attempt of it still in flight can reserve after
+     * this. A second call releases nothing.
+     */
     async releaseStock(input: ReleaseStockInput): Promise<ReleaseStockResult> {
       let releasedUnits = 0;
-      const touched: string[] = [];
-      await inTransaction(dataSource, async (em: EntityManager) => {
-        const held = await em
-          .getRepository(StockReservationEntity)
-          .find({ where: { orderId: input.orderId, status: 'RESERVED' }, order: { productId: 'ASC' } });
-        for (const r of held) {
-          const flipped = await em
-            .createQueryBuilder()
-            .update(StockReservationEntity)
-            .set({ status: 'RELEASED', updatedAt: new Date() })
-            .where('order_id = :orderId AND product_id = :productId AND status = :status', {
-              orderId: r.orderId,
-              productId: r.productId,
-              status: 'RESERVED',
-            })
-            .execute();
-          if (!flipped.affected) continue; // released concurrently
-          await em
-            .createQueryBuilder()
-            .update(ProductEntity)
-            .set({ stock: () => 'stock + :qty', updatedAt: new Date() })
-            .where('id = :id', { id: r.productId, qty: r.quantity })
-            .execute();
-          releasedUnits += r.quantity;
-          touched.push(r.productId);
-        }
-      });
+      let touched: string[] = [];
+      const attempt = () =>
+        inTransaction(dataSource, async (em: EntityManager) => {
+          releasedUnits = 0;
+          touched = [];
+          if (input.runId) await lockFence(em, input.orderId, input.runId, 'CLOSED');
+          const held = (await ledgerRows(em, input.orderId)).filter(
+            (r) => r.status === 'RESERVED' && (!input.runId || r.runId === null || r.runId === input.runId),
+          );
+          for (const r of held) {
+            const flipped = await em
+              .getRepository(StockReservationEntity)
+              .update(
+                { orderId: r.orderId, productId: r.productId, status: 'RESERVED' },
+                { status: 'RELEASED', updatedAt: new Date() },
+              );
+            if (!flipped.affected) continue; // released concurrently
+            await em
+              .createQueryBuilder()
+              .update(ProductEntity)
+              .set({ stock: () => 'stock + :qty', updatedAt: new Date() })
+              .where('id = :id', { id: r.productId, qty: r.quantity })
+              .execute();
+            releasedUnits += r.quantity;
+            touched.push(r.productId);
+          }
+        });
+      try {
+        await attempt();
+      } catch (err) {
+        // Two releases (or a release and a reservation) created the fence row at once.
+        if (!isUniqueViolation(err)) throw err;
+        await attempt();
+      }
       await invalidate(touched);
       return { releasedUnits };
     },

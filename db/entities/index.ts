@@ -3,6 +3,7 @@ import { OrderItemEntity } from './order-item.entity';
 import { OrderEntity } from './order.entity';
 import { PaymentEntity } from './payment.entity';
 import { ProductEntity } from './product.entity';
+import { StockReservationFenceEntity } from './stock-reservation-fence.entity';
 import { StockReservationEntity } from './stock-reservation.entity';
 import { UserEntity } from './user.entity';
 
@@ -13,6 +14,7 @@ export {
   PaymentEntity,
   ProductEntity,
   StockReservationEntity,
+  StockReservationFenceEntity,
   UserEntity,
 };
 
@@ -20,6 +22,7 @@ export const entities = [
   UserEntity,
   ProductEntity,
   StockReservationEntity,
+  StockReservationFenceEntity,
   OrderEntity,
   OrderItemEntity,
   PaymentEntity,

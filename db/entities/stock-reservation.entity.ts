@@ -3,7 +3,11 @@ import { timestampColumn, uuidColumn } from './columns';
 
 export type ReservationStatus = 'RESERVED' | 'RELEASED';
 
-/** The reservation ledger: one row per (order, product), so reserve/release are idempotent. */
+/**
+ * The reservation ledger: one row per (order, product), so reserve/release are idempotent. The
+ * row names the workflow run that holds it: a later run of the same order (after an intake that
+ * failed and released everything) takes released rows over instead of mistaking them for its own.
+ */
 @Entity({ name: 'stock_reservations' })
 @Index('idx_stock_reservations_product', ['productId'])
 export class StockReservationEntity {
@@ -18,6 +22,10 @@ export class StockReservationEntity {
 
   @Column({ type: 'varchar', length: 16 })
   status: ReservationStatus;
+
+  /** Null for rows written before runs were recorded. */
+  @Column({ name: 'run_id', type: 'varchar', length: 64, nullable: true })
+  runId: string | null;
 
   @Column({ name: 'created_at', ...timestampColumn })
   createdAt: Date;

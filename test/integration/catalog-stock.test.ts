@@ -178,6 +178,53 @@ describe.each<Driver>(['mariadb', 'sqlite'])('stock reservation on %s', (driver)
     expect((await ledger(id)).map((r) => r.status).sort()).toEqual(['RELEASED', 'RELEASED']);
   });
 
+  it('runs of one order: a release fences its run, a later run takes the released lines over', async () => {
+    const id = await product(10);
+    const orderId = randomUUID();
+    const line = { productId: id, quantity: 3 };
+    const [run1, run2] = [randomUUID(), randomUUID()];
+
+    await expect(stock.reserveStock({ orderId, runId: run1, lines: [line] })).resolves.toEqual({ reservedUnits: 3 });
+    await expect(stock.reserveStock({ orderId, runId: run1, lines: [line] })).resolves.toEqual({ reservedUnits: 0 });
+    // Run 2 cannot take what run 1 still holds (retryable: run 1 releases first).
+    await expect(stock.reserveStock({ orderId, runId: run2, lines: [line] })).rejects.toMatchObject({
+      type: 'ReservationHeldByOtherRun',
+      nonRetryable: false,
+    });
+    await expect(stock.releaseStock({ orderId, runId: run1 })).resolves.toEqual({ releasedUnits: 3 });
+    expect(await stockOf(id)).toBe(10);
+    // A late attempt of the released run holds nothing and says so.
+    await expect(stock.reserveStock({ orderId, runId: run1, lines: [line] })).rejects.toMatchObject({
+      type: 'ReservationClosed',
+      nonRetryable: true,
+    });
+    expect(await stockOf(id)).toBe(10);
+
+    // The order's next run really reserves (a rerun that found released rows once reserved nothing).
+    await expect(stock.reserveStock({ orderId, runId: run2, lines: [line] })).resolves.toEqual({ reservedUnits: 3 });
+    expect(await stockOf(id)).toBe(7);
+    expect(await ledger(id)).toMatchObject([{ orderId, status: 'RESERVED', runId: run2, quantity: 3 }]);
+    // Releasing run 1 again touches nothing of run 2.
+    await expect(stock.releaseStock({ orderId, runId: run1 })).resolves.toEqual({ releasedUnits: 0 });
+    await expect(stock.releaseStock({ orderId, runId: run2 })).resolves.toEqual({ releasedUnits: 3 });
+    expect(await stockOf(id)).toBe(10);
+  });
+
+  it('50 concurrent fenced runs for the last 10 units, each then released: stock whole again', async () => {
+    const id = await product(10);
+    const runs = Array.from({ length: 50 }, () => ({ orderId: randomUUID(), runId: randomUUID() }));
+    const results = await Promise.allSettled(
+      runs.map((r) => stock.reserveStock({ ...r, lines: [{ productId: id, quantity: 1 }] })),
+    );
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(failures.map((f) => (f.reason as ApplicationFailure).type)).toEqual(failures.map(() => 'OutOfStock'));
+    expect(results.length - failures.length).toBe(10);
+    expect(await stockOf(id)).toBe(0);
+    const released = await Promise.all(runs.map((r) => stock.releaseStock(r)));
+    expect(released.reduce((n, r) => n + r.releasedUnits, 0)).toBe(10);
+    expect(await stockOf(id)).toBe(10);
+  });
+
   it('refuses empty orders and quantities that are not positive integers, changing nothing', async () => {
     const id = await product(5);
     for (const lines of [
@@ -210,5 +257,65 @@ describe.each<Driver>(['mariadb', 'sqlite'])('stock reservation on %s', (driver)
         { productId: missing, quantity: 1 },
       ]),
     ).rejects.toMatchObject({ type: 'UnknownProduct', details: [{ productIds: [missing] }] });
+  });
+});
+
+// A reservation attempt blocked on a database lock outlives its activity timeout; the workflow
+// meanwhile refuses the order and releases. Without a fence the late commit kept its units for
+// an order that does not exist.
+describe('a reservation attempt held up by a lock (MariaDB)', () => {
+  let ds: DataSource;
+  let stock: StockActivities;
+  beforeAll(async () => {
+    ({ ds } = await setup('mariadb'));
+    stock = createStockActivities({ dataSource: ds, cache: new MemoryCache() });
+  });
+  afterAll(async () => ds?.destroy());
+
+  async function product(units: number): Promise<string> {
+    const id = randomUUID();
+    const now = new Date();
+    await ds.getRepository(ProductEntity).insert({
+      ...{ id, sku: `LCK-${id.slice(0, 13)}`, name: 'Locked', description: '', priceCents: 100, currency: 'USD' },
+      ...{ stock: units, createdAt: now, updatedAt: now, deletedAt: null },
+    });
+    return id;
+  }
+  const stockOf = async (id: string) => (await ds.getRepository(ProductEntity).findOneByOrFail({ id })).stock;
+
+  /** Holds the product row locked from another connection until the returned function is called. */
+  async function lockProduct(id: string): Promise<() => Promise<void>> {
+    const runner = ds.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    await runner.query('SELECT id FROM products WHERE id = ? FOR UPDATE', [id]);
+    return async () => {
+      await runner.commitTransaction();
+      await runner.release();
+    };
+  }
+
+  it('the release waits for the late attempt and gives its units back', async () => {
+    const id = await product(5);
+    const fence = { orderId: randomUUID(), runId: randomUUID() };
+    const unlock = await lockProduct(id);
+    const late = stock.reserveStock({ ...fence, lines: [{ productId: id, quantity: 2 }] });
+    await new Promise((r) => setTimeout(r, 300)); // the attempt is now waiting on the lock
+    const release = stock.releaseStock(fence);
+    await new Promise((r) => setTimeout(r, 300));
+    await unlock();
+    await expect(late).resolves.toEqual({ reservedUnits: 2 });
+    await expect(release).resolves.toEqual({ releasedUnits: 2 });
+    expect(await stockOf(id)).toBe(5);
+  });
+
+  it('an attempt that reaches the database after the release reserves nothing', async () => {
+    const id = await product(5);
+    const fence = { orderId: randomUUID(), runId: randomUUID() };
+    await expect(stock.releaseStock(fence)).resolves.toEqual({ releasedUnits: 0 });
+    await expect(stock.reserveStock({ ...fence, lines: [{ productId: id, quantity: 2 }] })).rejects.toMatchObject({
+      type: 'ReservationClosed',
+    });
+    expect(await stockOf(id)).toBe(5);
   });
 });

@@ -151,7 +151,20 @@ export interface InvalidateProductCacheResult {
 export interface StockReservationInput {
   orderId: string;
   lines: OrderLine[];
+  /** The workflow run reserving: its release fences it (absent in histories from before fencing). */
+  runId?: string;
 }
+
+/**
+ * Failures of the reservation ledger that stay inside the order process (intake turns them into
+ * OrderIntakeFailed): they never reach a client as such.
+ */
+export const StockFailureType = {
+  /** A reservation attempt arriving after its run released everything: it holds nothing. */
+  ReservationClosed: 'ReservationClosed',
+  /** A line still held by another run of the same order (retryable: that run releases first). */
+  ReservationHeldByOtherRun: 'ReservationHeldByOtherRun',
+} as const;
 
 export interface ReserveStockResult {
   reservedUnits: number;
@@ -159,6 +172,8 @@ export interface ReserveStockResult {
 
 export interface ReleaseStockInput {
   orderId: string;
+  /** Release only what this run holds, and fence it; absent: everything the order holds. */
+  runId?: string;
 }
 
 export interface ReleaseStockResult {
