@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { businessMetrics } from '../../common/metrics';
@@ -19,6 +20,7 @@ import {
   OrderFailureType,
   type OrderView,
   type PlaceOrderInput,
+  type PlaceOrderResult,
   SHIP_ORDER_UPDATE_ID,
   cancelOrderUpdate,
   orderWorkflowId,
@@ -54,6 +56,17 @@ const processClosed = () =>
     "This order's process has been stopped by an operator; it can no longer be changed here",
   );
 
+type ClosedRun = { result: PlaceOrderResult } | { failed: WorkflowFailedError; runId: string };
+
+/** How long an unkeyed order's start is looked for when its answer did not come in time. */
+const START_CHECK_MS = 2000;
+
+/** A keyed order's intake failed transiently: what to answer depends on its run. */
+class IntakeFailed extends Error {}
+
+const isClosedRun = (err: unknown) =>
+  err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError;
+
 const keyReused = () =>
   problemFor(FailureType.IdempotencyKeyReused, 'This Idempotency-Key was already used with a different request');
 
@@ -78,14 +91,66 @@ export function orderCommands(deps: ApiDeps) {
     return acceptedOrderView(row);
   }
 
-  /** The answer for a run that has closed: the accepted order, or the intake refusal again. */
-  async function answerClosed(orderId: string, requestHash: string | null): Promise<OrderView> {
+  /**
+   * The answer a closed run left for this key: the accepted order, or its business refusal
+   * (thrown), or — when its intake failed transiently and it released everything — the ID of
+   * that run, after which a new run may take the key: a transient failure is never a key's
+   * final answer.
+   */
+  async function answerClosed(
+    orderId: string,
+    requestHash: string | null,
+    deadline: number,
+  ): Promise<{ order: OrderView } | { failedRunId: string }> {
     const row = await findOrder(deps.dataSource, orderId, { primary: true });
-    if (row) return replay(row, requestHash);
-    const result = await handle(orderId).result();
+    if (row) return { order: replay(row, requestHash) };
+    const closed = await withinRouteDeadline(
+      deps,
+      async (): Promise<ClosedRun | undefined> => {
+        const run = await handle(orderId).describe();
+        if (run.status.name === 'RUNNING') return undefined;
+        try {
+          return {
+            result: await deps.temporal.workflow.getHandle<typeof placeOrder>(run.workflowId, run.runId).result(),
+          };
+        } catch (err) {
+          if (err instanceof WorkflowFailedError) return { failed: err, runId: String(run.runId) };
+          throw err;
+        }
+      },
+      deadline,
+    );
+    // Another request of this key has just started a new run: repeating joins it.
+    if (!closed.inTime || !closed.value)
+      throw stillProcessing('The order is still being placed; repeat the request with the same Idempotency-Key');
+    const outcome = closed.value;
+    if ('failed' in outcome) {
+      const failure = applicationFailureOf(outcome.failed);
+      if (failure?.type !== OrderFailureType.OrderIntakeFailed) throw processClosed();
+      const failedFor = (failure.details?.[0] as { requestHash?: string | null } | undefined)?.requestHash ?? null;
+      if (failedFor !== requestHash) throw keyReused();
+      return { failedRunId: outcome.runId };
+    }
+    const result = outcome.result;
     if (result.outcome !== 'REJECTED') throw new Error(`order ${orderId} completed without an order row`);
     if (result.requestHash !== requestHash) throw keyReused();
     throw problemFor(result.rejection.type, result.rejection.message, result.rejection.details);
+  }
+
+  /**
+   * Whether an order without an Idempotency-Key really started, when its answer did not come:
+   * then it goes on and the client gets 202 + Location; otherwise nothing was placed and a retry
+   * is safe (503). A repeat of an unkeyed request is a second order, so this must not guess.
+   */
+  async function startedUnkeyed(orderId: string, confirmed: boolean): Promise<boolean> {
+    if (confirmed) return true;
+    try {
+      await deps.temporal.connection.withDeadline(Date.now() + START_CHECK_MS, () => handle(orderId).describe());
+      return true;
+    } catch {
+      // Not found, or Temporal still unreachable: the start (one RPC to that server) did not land.
+      return false;
+    }
   }
 
   /**
@@ -133,51 +198,103 @@ export function orderCommands(deps: ApiDeps) {
         createdAt: new Date().toISOString(),
         paymentTimeoutMs: deps.config.ORDER_PAYMENT_TIMEOUT_MS,
       };
-      try {
-        const submitted = await withinRouteDeadline(deps, () =>
-          deps.temporal.workflow.executeUpdateWithStart(submitOrderUpdate, {
-            args: [{ requestHash }],
-            updateId: submitOrderUpdateId(requestHash),
-            startWorkflowOperation: new WithStartWorkflowOperation<typeof placeOrder>('placeOrder', {
-              workflowId: orderWorkflowId(orderId),
-              taskQueue: ORDERS_TASK_QUEUE,
-              args: [input],
-              // A repeat while the run is open joins it; once it has closed, it is never re-run.
-              workflowIdConflictPolicy: 'USE_EXISTING',
-              workflowIdReusePolicy: 'REJECT_DUPLICATE',
-              typedSearchAttributes: [{ key: CustomerIdSearchAttribute, value: cmd.userId }],
-              memo: { requestId: cmd.requestId },
-              staticSummary: `Order ${orderId}: ${cmd.request.items.length} line(s), ${cmd.request.paymentMethod}`,
-            }),
-          }),
+      const deadline = Date.now() + deps.config.ROUTE_DEADLINE_MS;
+      const accepted = (): { accepted: Accepted } => ({
+        accepted: {
+          status: 'ACCEPTED',
+          id: orderId,
+          workflowId: orderWorkflowId(orderId),
+          detail: 'The order is accepted for processing; it appears at Location once priced and reserved',
+        },
+      });
+      const notPlaced = () =>
+        new ProblemError(
+          503,
+          'SERVICE_UNAVAILABLE',
+          'Service unavailable',
+          'Orders cannot be placed right now; nothing was placed. Try again.',
+          {},
+          { 'Retry-After': '5' },
         );
-        if (submitted.inTime) return { order: submitted.value, replayed: false };
-        // With an Idempotency-Key the same request joins this run: repeating it is the way to the
-        // answer. Without one a repeat would be a second order, so say where this one will be.
-        if (cmd.idempotencyKey)
-          throw stillProcessing('The order is still being placed; repeat the request with the same Idempotency-Key');
-        return {
-          accepted: {
-            status: 'ACCEPTED',
-            id: orderId,
-            workflowId: orderWorkflowId(orderId),
-            detail: 'The order is accepted for processing; it appears at Location once priced and reserved',
-          },
-        };
+
+      /** One update-with-start; `afterFailedRun` names the failed run a new run replaces. */
+      const submit = async (afterFailedRun?: string) => {
+        const start = new WithStartWorkflowOperation<typeof placeOrder>('placeOrder', {
+          workflowId: orderWorkflowId(orderId),
+          taskQueue: ORDERS_TASK_QUEUE,
+          args: [input],
+          // A repeat while the run is open joins it; once it has answered, it is never re-run.
+          // Only a run that failed at intake (checked by answerClosed) may be followed by another.
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: afterFailedRun ? 'ALLOW_DUPLICATE_FAILED_ONLY' : 'REJECT_DUPLICATE',
+          typedSearchAttributes: [{ key: CustomerIdSearchAttribute, value: cmd.userId }],
+          memo: { requestId: cmd.requestId },
+          staticSummary: `Order ${orderId}: ${cmd.request.items.length} line(s), ${cmd.request.paymentMethod}`,
+        });
+        let confirmed = false;
+        start.workflowHandle().then(
+          () => (confirmed = true),
+          () => undefined,
+        );
+        try {
+          const submitted = await withinRouteDeadline(
+            deps,
+            () =>
+              deps.temporal.workflow.executeUpdateWithStart(submitOrderUpdate, {
+                args: [{ requestHash }],
+                // The server answers an update ID it has seen with that update's outcome, even
+                // from a closed run: a new run needs its own.
+                updateId: afterFailedRun
+                  ? `${submitOrderUpdateId(requestHash)}:after:${afterFailedRun}`
+                  : submitOrderUpdateId(requestHash),
+                startWorkflowOperation: start,
+              }),
+            deadline,
+          );
+          if (submitted.inTime) return { order: submitted.value, replayed: false };
+          // With an Idempotency-Key the same request joins this run: repeating it is the way to
+          // the answer. Without one a repeat would be a second order, so say where this one is.
+          if (cmd.idempotencyKey)
+            throw stillProcessing('The order is still being placed; repeat the request with the same Idempotency-Key');
+          if (await startedUnkeyed(orderId, confirmed)) return accepted();
+          throw notPlaced();
+        } catch (err) {
+          if (err instanceof ProblemError || isClosedRun(err)) throw err;
+          const failure = applicationFailureOf(err);
+          if (failure?.type && INTAKE_REJECTIONS.includes(failure.type)) {
+            metrics.orders.inc({ outcome: 'rejected' });
+            throw problemFor(failure.type, failure.message, failure.details?.[0]);
+          }
+          if (failure?.type === OrderFailureType.OrderIntakeFailed) {
+            metrics.orders.inc({ outcome: 'rejected' });
+            // Keyed: the server answers a repeat of the update with this same failure, even once
+            // the run has failed; the run's state decides (answerClosed), not this answer.
+            if (cmd.idempotencyKey) throw new IntakeFailed();
+            throw problemFor(failure.type, failure.message);
+          }
+          // Temporal failed after the start may have landed: an unkeyed order must not be
+          // answered "retry" if it is under way.
+          if (!cmd.idempotencyKey && !failure && (await startedUnkeyed(orderId, confirmed))) return accepted();
+          throw err;
+        }
+      };
+
+      try {
+        return await submit();
       } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) {
-          return { order: await answerClosed(orderId, requestHash), replayed: true };
-        }
-        const failure = applicationFailureOf(err);
-        if (
-          failure?.type &&
-          (INTAKE_REJECTIONS.includes(failure.type) || failure.type === OrderFailureType.OrderIntakeFailed)
-        ) {
-          metrics.orders.inc({ outcome: 'rejected' });
-          throw problemFor(failure.type, failure.message, failure.details?.[0]);
-        }
-        throw err;
+        if (!isClosedRun(err) && !(err instanceof IntakeFailed)) throw err;
       }
+      const closed = await answerClosed(orderId, requestHash, deadline);
+      if ('order' in closed) return { order: closed.order, replayed: true };
+      // Its intake failed and released everything: this request starts the key's next run.
+      try {
+        return await submit(closed.failedRunId);
+      } catch (err) {
+        if (!isClosedRun(err) && !(err instanceof IntakeFailed)) throw err;
+      }
+      const again = await answerClosed(orderId, requestHash, deadline);
+      if ('order' in again) return { order: again.order, replayed: true };
+      throw stillProcessing('The order could not be placed yet; repeat the request with the same Idempotency-Key');
     },
 
     /** Cancels with compensation; answers once refund, stock release and e-mail are done. */

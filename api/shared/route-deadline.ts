@@ -28,9 +28,15 @@ function isDeadlineError(err: unknown): boolean {
   return false;
 }
 
-/** Runs `work` (Temporal calls only) under the route deadline. */
-export async function withinRouteDeadline<T>(deps: ApiDeps, work: () => Promise<T>): Promise<Bounded<T>> {
-  const deadline = Date.now() + deps.config.ROUTE_DEADLINE_MS;
+/**
+ * Runs `work` (Temporal calls only) under the route deadline; `deadline` (epoch ms) when the
+ * route makes several calls under one deadline.
+ */
+export async function withinRouteDeadline<T>(
+  deps: ApiDeps,
+  work: () => Promise<T>,
+  deadline = Date.now() + deps.config.ROUTE_DEADLINE_MS,
+): Promise<Bounded<T>> {
   try {
     return { inTime: true, value: await deps.temporal.connection.withDeadline(deadline, work) };
   } catch (err) {

@@ -10,9 +10,11 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { PriceLinesResult } from '../catalog/contract';
 import type { OrderEmailTemplate } from '../notifications/contract';
@@ -48,6 +50,9 @@ import {
   transition,
 } from './order-state';
 
+/** See OrderProcess.fenced. */
+const FENCED_INTAKE_PATCH = 'fenced-intake';
+
 interface ChargeAttempt {
   outcome: ChargeOutcome;
   /** False when a cancel came before the charge was ever scheduled (nothing to refund or close). */
@@ -67,6 +72,12 @@ export class OrderProcess {
   private chargeScope: CancellationScope | null = null;
   private cancelledByOperator = false;
   private readonly paymentTimeoutMs: number;
+  /**
+   * Reservations fenced per run, released on every refusal, and a transient intake failure ends
+   * the run as failed (so the same key may start a new one). Runs begun before that keep their
+   * recorded behaviour on replay.
+   */
+  private fenced = false;
 
   constructor(private readonly input: PlaceOrderInput) {
     this.paymentTimeoutMs = input.paymentTimeoutMs ?? DEFAULT_PAYMENT_TIMEOUT_MS;
@@ -140,7 +151,17 @@ export class OrderProcess {
     const priced = await this.intake();
     if (!priced) {
       await condition(allHandlersFinished);
-      return { outcome: 'REJECTED', rejection: this.rejection!, requestHash: this.input.requestHash };
+      const rejection = this.rejection!;
+      if (this.fenced && rejection.type === OrderFailureType.OrderIntakeFailed) {
+        // Not an answer to keep: the run fails, and the gateway may start a new one for the key.
+        throw ApplicationFailure.create({
+          type: rejection.type,
+          message: rejection.message,
+          nonRetryable: true,
+          details: [{ requestHash: this.input.requestHash }],
+        });
+      }
+      return { outcome: 'REJECTED', rejection, requestHash: this.input.requestHash };
     }
     await this.open(priced);
 
@@ -173,19 +194,26 @@ export class OrderProcess {
   /** Price from the catalog (never from the request) and reserve all or nothing; null if refused. */
   private async intake(): Promise<PriceLinesResult | null> {
     const { orderId, lines } = this.input;
+    this.fenced = patched(FENCED_INTAKE_PATCH);
     try {
-      return await intake.priceAndReserve({ orderId, lines });
+      return await intake.priceAndReserve({ orderId, lines, ...this.runFence() });
     } catch (err) {
       const rejection = toRejection(err);
       this.rejection = rejection;
       this.apply({ type: 'REJECTED' });
       this.publish();
       log.info('order request rejected', { orderId, type: rejection.type });
-      // A reservation that timed out may still have committed: give it back. A business refusal
-      // (OutOfStock...) comes from a rolled-back transaction and holds nothing.
-      if (!INTAKE_REJECTIONS.includes(rejection.type)) await compensation.releaseStock({ orderId });
+      // An attempt that timed out may still commit later, and even a refusal may follow an
+      // earlier attempt that did reserve: close the run's fence and give back whatever it holds.
+      if (this.fenced) await compensation.releaseStock({ orderId, ...this.runFence() });
+      else if (!INTAKE_REJECTIONS.includes(rejection.type)) await compensation.releaseStock({ orderId });
       return null;
     }
+  }
+
+  /** The run the reservation ledger fences (absent for runs begun before fencing). */
+  private runFence(): { runId?: string } {
+    return this.fenced ? { runId: workflowInfo().runId } : {};
   }
 
   /** The order exists: write it, answer submitOrder (201 PENDING). */
@@ -248,7 +276,7 @@ export class OrderProcess {
   /** Declined by the provider: release the stock, record FAILED, e-mail. */
   private async decline(): Promise<void> {
     this.apply({ type: 'DECLINED' }); // from here, cancel and ship are refused
-    await compensation.releaseStock({ orderId: this.input.orderId });
+    await compensation.releaseStock({ orderId: this.input.orderId, ...this.runFence() });
     await this.recordStatus('FAILED', { status: 'DECLINED' }, OrderFailureReason.PaymentDeclined);
     await this.email('order-failed', { reason: OrderFailureReason.PaymentDeclined });
     log.info('order failed: payment declined', { orderId: this.input.orderId });
@@ -297,7 +325,7 @@ export class OrderProcess {
           ? { status: 'REFUNDED', chargeId: refund.chargeId!, refundId: refund.refundId! }
           : { status: 'CANCELLED' };
     }
-    await compensation.releaseStock({ orderId });
+    await compensation.releaseStock({ orderId, ...this.runFence() });
     const systemReason = request.actor === 'system' ? (request.reason ?? null) : null;
     await this.recordStatus('CANCELLED', payment, systemReason);
     // Only the system's reason codes travel on: a customer's free-text reason stays in this history.
