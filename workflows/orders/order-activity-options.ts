@@ -2,7 +2,7 @@
 // needs. Every trip through the Temporal server costs the customer latency and the server CPU,
 // so the order path takes as few as it can (measured in bench/README.md): intake is one catalog
 // activity, the order-row writes and the e-mail hand-offs are local activities of this pool
-// (short, local, idempotent), and only the charge and the stock compensation are scheduled
+// (short, local, idempotent; ordinary ones during an outage), and only the charge and the stock compensation are scheduled
 // through the server.
 import {
   ActivityCancellationType,
@@ -13,7 +13,7 @@ import {
 import type { StockActivities } from '../../activities/catalog/stock.activities';
 import type { OrderActivities } from '../../activities/orders/order.activities';
 import { CATALOG_TASK_QUEUE } from '../catalog/contract';
-import { FailureType } from '../shared/failures';
+import { FailureType, applicationFailureOf } from '../shared/failures';
 import { INTAKE_REJECTIONS, OrderFailureType } from './contract';
 
 /**
@@ -49,10 +49,43 @@ const READ_MODEL_RETRY: RetryPolicy = {
 
 /**
  * The order-row writes and the e-mail hand-off: one short database or Temporal call each, run by
- * this worker inside the workflow task. Past a minute of retries (an outage) the SDK waits on
- * durable timers between attempts.
+ * this worker inside the workflow task. A local activity retried in-process keeps the workflow
+ * task open, and the SDK heartbeats it with new history events all the while: a long database
+ * outage would grow the history until the server terminates the run. So a write is tried
+ * locally for a few seconds only, then scheduled as an ordinary activity on this pool, whose
+ * retries cost no history at all, however long the outage lasts.
  */
-export const local = proxyLocalActivities<OrderActivities>({ startToCloseTimeout: '10s', retry: READ_MODEL_RETRY });
+const localFirst = proxyLocalActivities<OrderActivities>({
+  startToCloseTimeout: '5s',
+  // About 3 s of attempts (an attempt limit: the SDK does not end local retries at a
+  // schedule-to-close timeout while the workflow task is being heartbeaten).
+  retry: { ...READ_MODEL_RETRY, maximumAttempts: 5 },
+});
+const durable = proxyActivities<OrderActivities>({ startToCloseTimeout: '10s', retry: READ_MODEL_RETRY });
+
+type ReadModelActivities = Pick<OrderActivities, 'openOrder' | 'recordTransition' | 'startOrderEmail'>;
+
+function localThenDurable<K extends keyof ReadModelActivities>(name: K): ReadModelActivities[K] {
+  return (async (input: Parameters<ReadModelActivities[K]>[0]) => {
+    const call = (proxy: ReadModelActivities) =>
+      (proxy[name] as (arg: typeof input) => ReturnType<(typeof proxy)[K]>)(input);
+    try {
+      return await call(localFirst);
+    } catch (err) {
+      if (applicationFailureOf(err)?.nonRetryable || isNonRetryableType(err)) throw err;
+      return await call(durable);
+    }
+  }) as ReadModelActivities[K];
+}
+
+const isNonRetryableType = (err: unknown) =>
+  READ_MODEL_RETRY.nonRetryableErrorTypes!.includes(applicationFailureOf(err)?.type ?? '');
+
+export const local: ReadModelActivities = {
+  openOrder: localThenDurable('openOrder'),
+  recordTransition: localThenDurable('recordTransition'),
+  startOrderEmail: localThenDurable('startOrderEmail'),
+};
 
 /**
  * The charge is retried without an attempt limit: the payment deadline (a workflow timer) bounds
