@@ -1,12 +1,44 @@
 // The /api/products operations of the OpenAPI document, from the schemas the routes validate with.
 import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
-import { bearer, header, jsonBody, jsonResponse, problemResponse } from '../openapi/common.openapi';
+import {
+  acceptedSchema,
+  bearer,
+  header,
+  jsonBody,
+  jsonResponse,
+  problemResponse,
+  retryAfter,
+} from '../openapi/common.openapi';
 import { z } from '../openapi/zod-openapi';
+import { idempotencyKeySchema } from '../orders/orders.input';
 import { idParams } from '../shared/id-params';
 import { createProductSchema, listProductsQuery, updateProductSchema } from './catalog.input';
-import { productPageSchema, productSchema, writeAcceptedSchema } from './catalog.output';
+import { productPageSchema, productSchema } from './catalog.output';
 
-const location = z.object({ Location: header(z.string(), '/api/products/{id}') });
+const location = { Location: header(z.string(), '/api/products/{id}') };
+
+const idempotencyKey = z.object({
+  'Idempotency-Key': idempotencyKeySchema.optional().openapi({
+    param: {
+      description:
+        '1 to 255 visible ASCII characters, unique per intended write (a UUID is a good choice). Scoped to the admin account and the write: a create, or the update or delete of one product.',
+    },
+  }),
+});
+
+const replayed = {
+  'Idempotent-Replayed': header(
+    z.enum(['true', 'false']).optional(),
+    'With an Idempotency-Key: true when this is the answer of an earlier request with the same key',
+  ),
+};
+
+const IDEMPOTENCY = [
+  'With an `Idempotency-Key`, every repeat of the request (same admin, key, product and body) gets the first answer',
+  '(`Idempotent-Replayed: true`) and writes nothing again, also while the first is still running; the same key with',
+  'a different body is refused with 422 IDEMPOTENCY_KEY_REUSED. A write that was refused or failed (503',
+  'CATALOG_UNAVAILABLE) is no answer to keep: a repeat runs it again. Without a key, each request is a write of its own.',
+].join(' ');
 
 const xCache = z.object({
   'X-Cache': header(
@@ -16,23 +48,28 @@ const xCache = z.object({
 });
 
 const unavailable = problemResponse(
-  'DATABASE_UNAVAILABLE (a read found the database unreachable and nothing cached), CATALOG_UNAVAILABLE (a write could not complete) or TEMPORAL_UNAVAILABLE; retry after Retry-After seconds',
-  z.object({ 'Retry-After': z.number().int() }),
+  'DATABASE_UNAVAILABLE (a read found the database unreachable and nothing cached) or TEMPORAL_UNAVAILABLE; retry after Retry-After seconds',
+  retryAfter,
 );
 
 const accepted = jsonResponse(
-  'ACCEPTED: the write is durable but did not complete within the wait bound (e.g. no catalog worker is running); it completes once workers are back. Location names the product.',
-  writeAcceptedSchema,
-  location,
+  'Without Idempotency-Key, past the route deadline (ROUTE_DEADLINE_MS; e.g. no catalog worker is running): the write is durable and completes once workers are back. Location names the product.',
+  acceptedSchema,
+  z.object(location),
 );
 
+const keyReused = problemResponse('IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with a different body');
+
 const adminErrors: Record<string, ResponseConfig> = {
-  '400': problemResponse('VALIDATION_FAILED'),
+  '400': problemResponse('VALIDATION_FAILED (the body, the ID or the Idempotency-Key)'),
   '401': problemResponse('UNAUTHORIZED: no valid bearer token'),
   '403': problemResponse('FORBIDDEN: not an administrator'),
   '415': problemResponse('UNSUPPORTED_MEDIA_TYPE'),
   '429': problemResponse('Rate limited'),
-  '503': unavailable,
+  '503': problemResponse(
+    'CATALOG_UNAVAILABLE: the write could not complete (nothing to keep: repeat it); STILL_PROCESSING: with an Idempotency-Key, past the route deadline (repeat it to join the same write); TEMPORAL_UNAVAILABLE',
+    retryAfter,
+  ),
 };
 
 export function registerCatalogOperations(registry: OpenAPIRegistry): void {
@@ -60,13 +97,15 @@ export function registerCatalogOperations(registry: OpenAPIRegistry): void {
     tags: ['products'],
     operationId: 'createProduct',
     summary: 'Create a product (admin; runs the createProduct workflow)',
+    description: `With an Idempotency-Key the product ID is derived from the admin account and the key. ${IDEMPOTENCY}`,
     security: bearer,
-    request: { body: jsonBody(createProductSchema) },
+    request: { headers: idempotencyKey, body: jsonBody(createProductSchema) },
     responses: {
-      '201': jsonResponse('Created', productSchema, location),
+      '201': jsonResponse('Created', productSchema, z.object({ ...location, ...replayed })),
       '202': accepted,
       ...adminErrors,
       '409': problemResponse('SKU_TAKEN'),
+      '422': keyReused,
     },
   });
   registry.registerPath({
@@ -92,16 +131,16 @@ export function registerCatalogOperations(registry: OpenAPIRegistry): void {
     tags: ['products'],
     operationId: 'updateProduct',
     summary: 'Partially update a product (admin; runs the updateProduct workflow)',
-    description:
-      'Only the fields given change. `stock` sets the on-hand count (units already reserved by orders are not in it). A retry with the same X-Request-Id while the first attempt still runs attaches to it instead of writing again.',
+    description: `Only the fields given change. \`stock\` sets the on-hand count (units already reserved by orders are not in it). ${IDEMPOTENCY}`,
     security: bearer,
-    request: { params: idParams, body: jsonBody(updateProductSchema) },
+    request: { params: idParams, headers: idempotencyKey, body: jsonBody(updateProductSchema) },
     responses: {
-      '200': jsonResponse('The updated product', productSchema),
+      '200': jsonResponse('The updated product', productSchema, z.object(replayed)),
       '202': accepted,
       ...adminErrors,
       '404': problemResponse('NOT_FOUND: unknown or deleted product'),
       '409': problemResponse('SKU_TAKEN'),
+      '422': keyReused,
     },
   });
   registry.registerPath({
@@ -110,12 +149,11 @@ export function registerCatalogOperations(registry: OpenAPIRegistry): void {
     tags: ['products'],
     operationId: 'deleteProduct',
     summary: 'Delete a product (admin; runs the deleteProduct workflow)',
-    description:
-      'A soft delete: the product leaves the catalog and cannot be ordered; orders that reference it keep its name and price. Its SKU stays reserved.',
+    description: `A soft delete: the product leaves the catalog and cannot be ordered; orders that reference it keep its name and price. Its SKU stays reserved. ${IDEMPOTENCY}`,
     security: bearer,
-    request: { params: idParams },
+    request: { params: idParams, headers: idempotencyKey },
     responses: {
-      '204': { description: 'Deleted' },
+      '204': { description: 'Deleted', headers: z.object(replayed) },
       '202': accepted,
       ...adminErrors,
       '404': problemResponse('NOT_FOUND: unknown or already deleted product'),

@@ -2,7 +2,6 @@
 // each schema to the type the handlers answer with, so the two cannot drift apart unnoticed.
 import type { ProductView } from '../../workflows/catalog/contract';
 import { z } from '../openapi/zod-openapi';
-import type { WriteAccepted } from './catalog.commands';
 
 export const productSchema = z
   .object({
@@ -32,14 +31,3 @@ export const productPageSchema = z
   })
   .strict()
   .openapi('ProductPage');
-
-export const writeAcceptedSchema = z
-  .object({
-    status: z.literal('ACCEPTED'),
-    workflowId: z
-      .string()
-      .openapi({ description: 'The write workflow (product-{id}-{op}-{requestId}), visible in the Temporal Web UI' }),
-    detail: z.string(),
-  })
-  .strict()
-  .openapi('WriteAccepted') satisfies z.ZodType<WriteAccepted>;

@@ -1,5 +1,6 @@
 // /api/products: the catalog. Writes (admin only) run the product write workflows and answer
-// with their result (or 202, see catalog.commands.ts); reads go through the read model
+// with their result (or, past the route deadline, 202 or 503: see catalog.commands.ts); with an
+// Idempotency-Key a repeat gets the first answer (Idempotent-Replayed: true). Reads go through the read model
 // (cache-aside in front of the read replicas, X-Cache: HIT|MISS|STALE).
 //
 // Read-your-writes: an admin's reads (any valid admin token) skip cached copies and go to the
@@ -10,8 +11,9 @@ import type { ApiDeps, ShopContext, ShopState } from '../context';
 import { authenticate, requireAdmin } from '../middleware/auth';
 import { parseBody, parseParams, parseQuery } from '../middleware/validate';
 import { notFound } from '../problem';
+import { parseIdempotencyKey } from '../orders/idempotency';
 import { idParams } from '../shared/id-params';
-import { type WriteOutcome, catalogCommands, unavailable } from './catalog.commands';
+import { type WriteCaller, type WriteOutcome, catalogCommands, unavailable } from './catalog.commands';
 import { createProductSchema, listProductsQuery, LIST_LIMIT_DEFAULT, updateProductSchema } from './catalog.input';
 import { CatalogUnavailableError } from './product-read-model';
 import { productReadModelFor } from './read-model-registry';
@@ -33,13 +35,14 @@ async function read<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /** 202 with the accepted write, or the completed write's own answer. */
-function answer<T>(ctx: ShopContext, outcome: WriteOutcome<T>, done: (result: T) => void) {
+function answer<T>(ctx: ShopContext, caller: WriteCaller, outcome: WriteOutcome<T>, done: (result: T) => void) {
   if ('accepted' in outcome) {
     ctx.status = 202;
-    ctx.set('Location', `/api/products/${outcome.productId}`);
+    ctx.set('Location', `/api/products/${outcome.accepted.id}`);
     ctx.body = outcome.accepted;
     return;
   }
+  if (caller.idempotencyKey) ctx.set('Idempotent-Replayed', String(outcome.replayed));
   done(outcome.result);
 }
 
@@ -49,7 +52,12 @@ export function productsRouter(deps: ApiDeps): Router<ShopState> {
   const commands = catalogCommands(deps);
   const optionalAuth = authenticate(deps.tokens, { required: false });
   const adminOnly = [authenticate(deps.tokens, { required: true }), requireAdmin()] as const;
-  const caller = (ctx: ShopContext) => ({ requestId: ctx.state.requestId, log: ctx.state.log });
+  const caller = (ctx: ShopContext): WriteCaller => ({
+    adminId: ctx.state.user!.sub,
+    requestId: ctx.state.requestId,
+    log: ctx.state.log,
+    idempotencyKey: parseIdempotencyKey(ctx.get('Idempotency-Key') || undefined),
+  });
 
   router.get('/', optionalAuth, async (ctx) => {
     const query = parseQuery(ctx, listProductsQuery);
@@ -71,7 +79,8 @@ export function productsRouter(deps: ApiDeps): Router<ShopState> {
 
   router.post('/', ...adminOnly, async (ctx) => {
     const fields = parseBody(ctx, createProductSchema);
-    answer(ctx, await commands.create(fields, caller(ctx)), (product) => {
+    const who = caller(ctx);
+    answer(ctx, who, await commands.create(fields, who), (product) => {
       ctx.status = 201;
       ctx.set('Location', `/api/products/${product.id}`);
       ctx.body = product;
@@ -81,14 +90,16 @@ export function productsRouter(deps: ApiDeps): Router<ShopState> {
   router.put('/:id', ...adminOnly, async (ctx) => {
     const { id } = parseParams(ctx, idParams);
     const patch = parseBody(ctx, updateProductSchema);
-    answer(ctx, await commands.update(id, patch, caller(ctx)), (product) => {
+    const who = caller(ctx);
+    answer(ctx, who, await commands.update(id, patch, who), (product) => {
       ctx.body = product;
     });
   });
 
   router.delete('/:id', ...adminOnly, async (ctx) => {
     const { id } = parseParams(ctx, idParams);
-    answer(ctx, await commands.delete(id, caller(ctx)), () => {
+    const who = caller(ctx);
+    answer(ctx, who, await commands.delete(id, who), () => {
       ctx.status = 204;
     });
   });

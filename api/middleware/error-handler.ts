@@ -36,7 +36,7 @@ const unavailable = (code: string, what: string) =>
     503,
     code,
     'Service unavailable',
-    `${what} is temporarily unavailable; retry shortly (with the same Idempotency-Key for orders)`,
+    `${what} is temporarily unavailable; retry shortly (with the same Idempotency-Key, if the request had one)`,
     {},
     { 'Retry-After': '5' },
   );

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { Redis } from 'ioredis';
+import { productWriteIdFor } from '../../api/catalog/catalog.commands';
 import { productReadModelFor } from '../../api/catalog/read-model-registry';
 import { productCacheKey, productCachePurgeWorkflowId } from '../../workflows/catalog/contract';
 import { type HttpResponse, type Stack, startStack } from '../support/stack';
@@ -186,8 +187,14 @@ describe('Redis cut off through a proxy (gateway and workers)', () => {
     expect((await stack.request('GET', '/api/products?limit=3')).status).toBe(200);
 
     // A write while Redis is down: the database changes, the invalidation cannot happen now.
+    // Under an Idempotency-Key, so the test knows the write's ID, which names its purge.
+    const key = `outage-${randomUUID()}`;
     const put = await timed(() =>
-      stack.request('PUT', `/api/products/${p.id}`, { token: admin, body: { name: 'Renamed during the outage' } }),
+      stack.request('PUT', `/api/products/${p.id}`, {
+        token: admin,
+        body: { name: 'Renamed during the outage' },
+        headers: { 'Idempotency-Key': key },
+      }),
     );
     expect(put.value.status).toBe(200);
     expect(put.ms).toBeLessThan(5000);
@@ -198,7 +205,7 @@ describe('Redis cut off through a proxy (gateway and workers)', () => {
     // Redis still holds the old copy, and a purge workflow is retrying to remove it.
     expect(await direct.get(productCacheKey(p.id))).toContain(p.name);
     const purge = stack.api.temporal.workflow.getHandle(
-      productCachePurgeWorkflowId(p.id, put.value.headers.get('x-request-id')!),
+      productCachePurgeWorkflowId(p.id, productWriteIdFor(stack.api.tokens.verify(admin)!.sub, key)),
     );
     expect((await purge.describe()).status.name).toBe('RUNNING');
 

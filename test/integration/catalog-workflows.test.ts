@@ -9,7 +9,6 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createProductActivities, type ProductActivities } from '../../activities/catalog/product.activities';
-import { productWriteSettings } from '../../api/catalog/catalog.commands';
 import { connectWorkerConnection } from '../../common/temporal';
 import { ProductEntity } from '../../db/entities';
 import {
@@ -24,15 +23,17 @@ import type { deleteProduct } from '../../workflows/catalog/delete-product.workf
 import type { updateProduct } from '../../workflows/catalog/update-product.workflow';
 import { startWorkers } from '../../workers/run-worker';
 import { specsFor } from '../../workers/specs';
-import { type Stack, startStack } from '../support/stack';
+import { type HttpResponse, type Stack, startStack } from '../support/stack';
 import { testEnv } from '../support/test-env';
 
 let stack: Stack;
 let connection: NativeConnection;
 let namespace: string;
+/** The gateway's wait for a write (ROUTE_DEADLINE_MS), short here: no catalog worker runs by default. */
+const ROUTE_DEADLINE_MS = 2000;
 
 beforeAll(async () => {
-  stack = await startStack({ domains: [] });
+  stack = await startStack({ domains: [], env: { ROUTE_DEADLINE_MS: String(ROUTE_DEADLINE_MS) } });
   ({ connection, namespace } = await connectWorkerConnection(stack.config));
 });
 afterAll(async () => {
@@ -214,67 +215,83 @@ it('business failures invalidate nothing; other failures of a write still invali
   });
 });
 
-it('with no catalog worker running, a write is answered 202 Accepted and completes once a worker starts', async () => {
+it('with no catalog worker running, a write answers at the route deadline: 202 + Location without a key, 503 + Retry-After with one; both complete once a worker starts', async () => {
   const admin = await stack.adminToken();
-  const saved = productWriteSettings.waitMs;
-  productWriteSettings.waitMs = 1500;
-  try {
-    const created = await stack.request('POST', '/api/products', {
+  const timed = async (work: () => Promise<HttpResponse>) => {
+    const started = Date.now();
+    const res = await work();
+    expect(Date.now() - started).toBeLessThan(ROUTE_DEADLINE_MS + 3000);
+    return res;
+  };
+  const expectStillProcessing = (res: HttpResponse) => {
+    expect(res.status).toBe(503);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(res.body.code).toBe('STILL_PROCESSING');
+  };
+
+  const created = await timed(() =>
+    stack.request('POST', '/api/products', {
       token: admin,
       body: { name: 'Queued product', priceCents: 10, stock: 1 },
-    });
-    expect(created.status).toBe(202);
-    expect(created.body).toEqual({
-      status: 'ACCEPTED',
-      workflowId: expect.stringMatching(/^product-[0-9a-f-]{36}-create-/),
-      detail: expect.any(String),
-    });
-    const location = created.headers.get('location')!;
-    const productId = location.split('/').pop()!;
-    expect(created.body.workflowId).toBe(productWorkflowId(productId, 'create', created.headers.get('x-request-id')!));
-    expect((await stack.request('GET', location)).status).toBe(404); // not written yet
+    }),
+  );
+  expect(created.status).toBe(202);
+  const productId = created.body.id;
+  expect(created.body).toEqual({
+    status: 'ACCEPTED',
+    id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    workflowId: productWorkflowId(productId, 'create', productId),
+    detail: expect.any(String),
+  });
+  const location = created.headers.get('location')!;
+  expect(location).toBe(`/api/products/${productId}`);
+  expect((await stack.request('GET', location)).status).toBe(404); // not written yet
 
-    // An update of an existing product, retried by the client with the same X-Request-Id:
-    // the retry attaches to the pending workflow instead of starting another.
-    const existing = randomUUID();
-    const now = new Date();
-    await rows().insert({
-      id: existing,
-      sku: `Q-${existing.slice(0, 13)}`,
-      name: 'Existing',
-      description: '',
-      priceCents: 1,
-      currency: 'USD',
-      stock: 1,
-      createdAt: now,
-      updatedAt: now,
-      deletedAt: null,
-    });
-    const headers = { 'X-Request-Id': `retry-${randomUUID()}` };
-    const [u1, u2] = await Promise.all(
-      [1, 2].map(() =>
-        stack.request('PUT', `/api/products/${existing}`, { token: admin, body: { stock: 4 }, headers }),
-      ),
+  // Keyed writes: a repeat joins the same run, so the answer is "repeat it" (and so it is, twice).
+  const createKey = { 'Idempotency-Key': `queued-${randomUUID()}` };
+  const keyedBody = { name: 'Queued keyed product', priceCents: 10, stock: 1 };
+  for (let i = 0; i < 2; i++)
+    expectStillProcessing(
+      await timed(() => stack.request('POST', '/api/products', { token: admin, body: keyedBody, headers: createKey })),
     );
-    expect([u1.status, u2.status]).toEqual([202, 202]);
-    expect(u1.body.workflowId).toBe(u2.body.workflowId);
+  const existing = randomUUID();
+  const now = new Date();
+  await rows().insert({
+    id: existing,
+    sku: `Q-${existing.slice(0, 13)}`,
+    name: 'Existing',
+    description: '',
+    priceCents: 1,
+    currency: 'USD',
+    stock: 1,
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+  });
+  const updateKey = { 'Idempotency-Key': `queued-${randomUUID()}` };
+  const update = () =>
+    stack.request('PUT', `/api/products/${existing}`, { token: admin, body: { stock: 4 }, headers: updateKey });
+  const [u1, u2] = await Promise.all([timed(update), timed(update)]);
+  expectStillProcessing(u1);
+  expectStillProcessing(u2);
 
-    const running = await startWorkers(specsFor(['catalog']), stack.workerDeps, connection, namespace);
-    try {
-      const product = await stack.api.temporal.workflow.getHandle(created.body.workflowId).result();
-      expect(product).toMatchObject({ id: productId, name: 'Queued product' });
-      expect(await stack.api.temporal.workflow.getHandle(u1.body.workflowId).result()).toMatchObject({
-        id: existing,
-        stock: 4,
-      });
-      const read = await stack.request('GET', location, { token: admin });
-      expect(read.status).toBe(200);
-      expect(read.body).toMatchObject({ id: productId, name: 'Queued product' });
-    } finally {
-      await running.shutdown();
-    }
+  const running = await startWorkers(specsFor(['catalog']), stack.workerDeps, connection, namespace);
+  try {
+    const product = await stack.api.temporal.workflow.getHandle(created.body.workflowId).result();
+    expect(product).toMatchObject({ id: productId, name: 'Queued product' });
+    const read = await stack.request('GET', location, { token: admin });
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ id: productId, name: 'Queued product' });
+
+    const keyed = await stack.request('POST', '/api/products', { token: admin, body: keyedBody, headers: createKey });
+    expect(keyed.status).toBe(201);
+    expect(await rows().countBy({ name: keyedBody.name })).toBe(1);
+    const updated = await update();
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ id: existing, stock: 4 });
   } finally {
-    productWriteSettings.waitMs = saved;
+    await running.shutdown();
   }
 });
 

@@ -8,7 +8,7 @@ import { createStockActivities } from '../../activities/catalog/stock.activities
 import { productReadModelFor } from '../../api/catalog/read-model-registry';
 import { openApiDocument } from '../../api/openapi';
 import { ProductEntity } from '../../db/entities';
-import { PRODUCT_LIMITS, productCacheKey } from '../../workflows/catalog/contract';
+import { PRODUCT_LIMITS, productCacheKey, productWorkflowId } from '../../workflows/catalog/contract';
 import { expectSchema } from '../support/openapi-schema';
 import { type HttpResponse, type Stack, startStack } from '../support/stack';
 
@@ -100,9 +100,7 @@ describe('POST /api/products', () => {
     const row = await products().findOneByOrFail({ id: res.body.id });
     expect(row).toMatchObject({ name: 'Blue Mug', currency: 'USD', deletedAt: null, sku: res.body.sku });
 
-    const handle = stack.api.temporal.workflow.getHandle(
-      `product-${res.body.id}-create-${res.headers.get('x-request-id')}`,
-    );
+    const handle = stack.api.temporal.workflow.getHandle(productWorkflowId(res.body.id, 'create', res.body.id));
     expect((await handle.describe()).type).toBe('createProduct');
   });
 

@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { productWriteIdFor } from '../../api/catalog/catalog.commands';
 import { productCachePurgeWorkflowId, productWorkflowId } from '../../workflows/catalog/contract';
 import { registerUserWorkflowId } from '../../workflows/users/contract';
 import { welcomeEmailWorkflowId } from '../../workflows/notifications/contract';
@@ -50,35 +51,44 @@ async function main(): Promise<void> {
     }
 
     const admin = await stack.adminToken();
-    const rid = (op: string) => `replay-${op}-${randomUUID()}`;
-    const create = rid('create');
+    // Each write under an Idempotency-Key, so its workflow ID (from the admin and the key) is known.
+    const adminId = stack.api.tokens.verify(admin)!.sub;
+    const key = (op: string) => `replay-${op}-${randomUUID()}`;
+    const writeId = (k: string) => productWriteIdFor(adminId, k);
+    const keyed = (k: string) => ({ 'Idempotency-Key': k });
+    const create = key('create');
     const p = await stack.request('POST', '/api/products', {
       token: admin,
-      headers: { 'X-Request-Id': create },
+      headers: keyed(create),
       body: { name: 'Replay', description: 'x', priceCents: 100, stock: 5 },
     });
-    await save(stack, 'catalog', 'create-product', productWorkflowId(p.body.id, 'create', create));
-    const update = rid('update');
+    await save(stack, 'catalog', 'create-product', productWorkflowId(p.body.id, 'create', writeId(create)));
+    const update = key('update');
     await stack.request('PUT', `/api/products/${p.body.id}`, {
       token: admin,
-      headers: { 'X-Request-Id': update },
+      headers: keyed(update),
       body: { priceCents: 200 },
     });
-    await save(stack, 'catalog', 'update-product', productWorkflowId(p.body.id, 'update', update));
+    await save(stack, 'catalog', 'update-product', productWorkflowId(p.body.id, 'update', writeId(update)));
     // Redis cut during a write: the write answers, a purge workflow finishes the invalidation later.
     proxy.cut('reset');
-    const purge = rid('update');
+    const purge = key('update');
     await stack.request('PUT', `/api/products/${p.body.id}`, {
       token: admin,
-      headers: { 'X-Request-Id': purge },
+      headers: keyed(purge),
       body: { stock: 7 },
     });
     proxy.restore();
-    await save(stack, 'catalog', 'update-product-cache-unreachable', productWorkflowId(p.body.id, 'update', purge));
-    await save(stack, 'catalog', 'purge-product-cache', productCachePurgeWorkflowId(p.body.id, purge));
-    const del = rid('delete');
-    await stack.request('DELETE', `/api/products/${p.body.id}`, { token: admin, headers: { 'X-Request-Id': del } });
-    await save(stack, 'catalog', 'delete-product', productWorkflowId(p.body.id, 'delete', del));
+    await save(
+      stack,
+      'catalog',
+      'update-product-cache-unreachable',
+      productWorkflowId(p.body.id, 'update', writeId(purge)),
+    );
+    await save(stack, 'catalog', 'purge-product-cache', productCachePurgeWorkflowId(p.body.id, writeId(purge)));
+    const del = key('delete');
+    await stack.request('DELETE', `/api/products/${p.body.id}`, { token: admin, headers: keyed(del) });
+    await save(stack, 'catalog', 'delete-product', productWorkflowId(p.body.id, 'delete', writeId(del)));
   } finally {
     await stack.stop();
     await proxy.close();

@@ -13,8 +13,14 @@ export const PRODUCT_WRITE_REFUSALS: readonly string[] = [
 
 export type ProductWriteOp = 'create' | 'update' | 'delete';
 
-export const productWorkflowId = (productId: string, op: ProductWriteOp, requestId: string): string =>
-  `product-${productId}-${op}-${requestId}`;
+/**
+ * The workflow of one product write. `writeId` is the write's identity, chosen by the gateway:
+ * derived from the admin account and the Idempotency-Key (so a repeat addresses the same
+ * workflow), or fresh per request without a key; a create's is its product ID. Never the
+ * X-Request-Id: that traces a request, and two different writes may share it.
+ */
+export const productWorkflowId = (productId: string, op: ProductWriteOp, writeId: string): string =>
+  `product-${productId}-${op}-${writeId}`;
 
 /** Cache keys of the read path; the write workflows invalidate exactly these. */
 export const productCacheKey = (productId: string): string => `product:${productId}`;
@@ -36,19 +42,39 @@ export interface ProductView extends ProductFields {
   updatedAt: string;
 }
 
-export interface CreateProductInput {
+/** What every product write workflow is given besides its own fields. */
+export interface ProductWriteInput {
+  requestId: string;
+  /**
+   * The write's identity (see productWorkflowId); names its cache purge too. Absent in runs
+   * started before it existed, whose purge was named by the request ID.
+   */
+  writeId?: string;
+}
+
+export interface CreateProductInput extends ProductWriteInput {
   productId: string;
   fields: Omit<ProductFields, 'sku'> & { sku?: string };
-  requestId: string;
 }
 
-export interface UpdateProductInput extends PatchProductInput {
-  requestId: string;
-}
+export interface UpdateProductInput extends PatchProductInput, ProductWriteInput {}
 
-export interface DeleteProductInput {
+export interface DeleteProductInput extends ProductWriteInput {
   productId: string;
+}
+
+/** The purge of a write's cache entry is named by the write, so two writes never share one. */
+export const productWriteKey = (input: ProductWriteInput): string => input.writeId ?? input.requestId;
+
+/**
+ * The memo of a product write workflow: the request hash binds an Idempotency-Key to its
+ * request (another body under the same key is refused); `startedBy` is a nonce of the request
+ * that started the run, so a repeat knows it is one (Idempotent-Replayed).
+ */
+export interface ProductWriteMemo {
   requestId: string;
+  requestHash?: string;
+  startedBy?: string;
 }
 
 export interface OrderLine {
@@ -85,8 +111,8 @@ export const generatedSku = (productId: string): string =>
   `SKU-${productId.replace(/-/g, '').slice(0, 12).toUpperCase()}`;
 
 /** Abandoned child that keeps retrying a cache invalidation the write workflow could not finish. */
-export const productCachePurgeWorkflowId = (productId: string, requestId: string): string =>
-  `product-${productId}-purge-${requestId}`;
+export const productCachePurgeWorkflowId = (productId: string, writeId: string): string =>
+  `product-${productId}-purge-${writeId}`;
 
 /**
  * "Written recently" marker of a product, set by every product write (never by stock changes).

@@ -1,11 +1,11 @@
-import { type CreateProductInput, type ProductView, generatedSku } from './contract';
+import { type CreateProductInput, type ProductView, generatedSku, productWriteKey } from './contract';
 import { writeThenInvalidate } from './product-cache';
 import { productWrites } from './product-writes';
 
 /** Creates a product with the ID chosen by the gateway (a generated SKU when none is given). */
 export async function createProduct(input: CreateProductInput): Promise<ProductView> {
   const fields = { ...input.fields, sku: input.fields.sku ?? generatedSku(input.productId) };
-  return writeThenInvalidate(input.productId, input.requestId, () =>
+  return writeThenInvalidate(input.productId, productWriteKey(input), () =>
     productWrites.insertProduct({ productId: input.productId, fields }),
   );
 }

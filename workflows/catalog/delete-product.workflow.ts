@@ -1,4 +1,4 @@
-import type { DeleteProductInput, DeleteProductResult } from './contract';
+import { type DeleteProductInput, type DeleteProductResult, productWriteKey } from './contract';
 import { writeThenInvalidate } from './product-cache';
 import { productWrites } from './product-writes';
 
@@ -9,7 +9,7 @@ import { productWrites } from './product-writes';
  */
 export async function deleteProduct(input: DeleteProductInput): Promise<DeleteProductResult> {
   const deletedAt = new Date().toISOString();
-  return writeThenInvalidate(input.productId, input.requestId, () =>
+  return writeThenInvalidate(input.productId, productWriteKey(input), () =>
     productWrites.markProductDeleted({ productId: input.productId, deletedAt }),
   );
 }

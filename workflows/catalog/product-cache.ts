@@ -17,7 +17,7 @@ const quick = proxyActivities<ProductActivities>({
 });
 
 /** Invalidates now, or hands the invalidation to a durable purge workflow. Never throws a cache error. */
-export async function invalidateAfterWrite(productId: string, requestId: string): Promise<void> {
+export async function invalidateAfterWrite(productId: string, writeKey: string): Promise<void> {
   const writtenAt = Date.now();
   try {
     await quick.invalidateProductCache({ productId });
@@ -27,12 +27,13 @@ export async function invalidateAfterWrite(productId: string, requestId: string)
   }
   try {
     await startChild(purgeProductCache, {
-      workflowId: productCachePurgeWorkflowId(productId, requestId),
+      workflowId: productCachePurgeWorkflowId(productId, writeKey),
       parentClosePolicy: ParentClosePolicy.ABANDON,
       args: [{ productId, writtenAt }],
     });
   } catch (err) {
-    // A purge of this product for this request is already retrying; it runs after our write.
+    // A purge for this very write is already retrying (the write ran again under its
+    // Idempotency-Key after a failed run): it has not purged yet, so it purges after this write.
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
 }
@@ -41,19 +42,15 @@ export async function invalidateAfterWrite(productId: string, requestId: string)
  * Runs a write, then invalidates the cache. A write that failed for a reason other than a
  * business outcome (a timeout, say) may still have committed, so it is invalidated too.
  */
-export async function writeThenInvalidate<T>(
-  productId: string,
-  requestId: string,
-  write: () => Promise<T>,
-): Promise<T> {
+export async function writeThenInvalidate<T>(productId: string, writeKey: string, write: () => Promise<T>): Promise<T> {
   let result: T;
   try {
     result = await write();
   } catch (err) {
     if (!isCancellation(err) && !PRODUCT_WRITE_REFUSALS.includes(failureTypeOf(err) ?? ''))
-      await invalidateAfterWrite(productId, requestId);
+      await invalidateAfterWrite(productId, writeKey);
     throw err;
   }
-  await invalidateAfterWrite(productId, requestId);
+  await invalidateAfterWrite(productId, writeKey);
   return result;
 }

@@ -1,10 +1,10 @@
-import type { ProductView, UpdateProductInput } from './contract';
+import { type ProductView, type UpdateProductInput, productWriteKey } from './contract';
 import { writeThenInvalidate } from './product-cache';
 import { productWrites } from './product-writes';
 
 /** Applies a partial update to a live product; ProductNotFound for an unknown or deleted one. */
 export async function updateProduct(input: UpdateProductInput): Promise<ProductView> {
-  return writeThenInvalidate(input.productId, input.requestId, () =>
+  return writeThenInvalidate(input.productId, productWriteKey(input), () =>
     productWrites.patchProduct({ productId: input.productId, patch: input.patch }),
   );
 }
