@@ -24,7 +24,7 @@ import {
 import { FailureType } from '../../workflows/shared/failures';
 import type { ApiDeps } from '../context';
 import { toProblemError } from '../middleware/error-handler';
-import { orderIdFor } from '../orders/idempotency';
+import { idForKey } from '../shared/idempotency-key';
 import { ProblemError, problemForFailure } from '../problem';
 import { type Accepted, stillProcessing, withinRouteDeadline } from '../shared/route-deadline';
 
@@ -52,7 +52,7 @@ export interface WriteCaller {
  * its own, so a product write never shares an ID with an order placed under the same key.
  */
 export const productWriteIdFor = (adminId: string, idempotencyKey: string): string =>
-  orderIdFor(`catalog:${adminId}`, idempotencyKey);
+  idForKey(`catalog:${adminId}`, idempotencyKey);
 
 /**
  * Of the validated request (defaults filled in, SKU upper-cased, keys in schema order), so the

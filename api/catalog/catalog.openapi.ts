@@ -10,7 +10,7 @@ import {
   retryAfter,
 } from '../openapi/common.openapi';
 import { z } from '../openapi/zod-openapi';
-import { idempotencyKeySchema } from '../orders/orders.input';
+import { idempotencyKeySchema } from '../shared/idempotency-key';
 import { idParams } from '../shared/id-params';
 import { createProductSchema, listProductsQuery, updateProductSchema } from './catalog.input';
 import { productPageSchema, productSchema } from './catalog.output';

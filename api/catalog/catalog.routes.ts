@@ -11,7 +11,7 @@ import type { ApiDeps, ShopContext, ShopState } from '../context';
 import { authenticate, requireAdmin } from '../middleware/auth';
 import { parseBody, parseParams, parseQuery } from '../middleware/validate';
 import { notFound } from '../problem';
-import { parseIdempotencyKey } from '../orders/idempotency';
+import { parseIdempotencyKey } from '../shared/idempotency-key';
 import { idParams } from '../shared/id-params';
 import { type WriteCaller, type WriteOutcome, catalogCommands, unavailable } from './catalog.commands';
 import { createProductSchema, listProductsQuery, LIST_LIMIT_DEFAULT, updateProductSchema } from './catalog.input';

@@ -4,37 +4,10 @@
 // the key (422 IDEMPOTENCY_KEY_REUSED).
 import { createHash } from 'node:crypto';
 import type { OrderLine } from '../../workflows/catalog/contract';
-import { badRequest } from '../problem';
-import { idempotencyKeySchema } from './orders.input';
+import { idForKey } from '../shared/idempotency-key';
 
-const NAMESPACE = 'temporal-shop/orders/idempotency-key/v1';
-
-/** The validated Idempotency-Key header, or undefined when the client sent none. */
-export function parseIdempotencyKey(header: string | undefined): string | undefined {
-  if (header === undefined || header === '') return undefined;
-  if (!idempotencyKeySchema.safeParse(header).success)
-    throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters');
-  return header;
-}
-
-/**
- * A name-based UUID (RFC 9562 version 8, SHA-256 of namespace, user and key): the same user and
- * key always give the same order ID; different users never collide.
- */
-export function orderIdFor(userId: string, idempotencyKey: string): string {
-  const digest = createHash('sha256')
-    .update(NAMESPACE)
-    .update('\0')
-    .update(userId)
-    .update('\0')
-    .update(idempotencyKey)
-    .digest();
-  const b = Buffer.from(digest.subarray(0, 16));
-  b[6] = (b[6] & 0x0f) | 0x80; // version 8
-  b[8] = (b[8] & 0x3f) | 0x80; // RFC 9562 variant
-  const hex = b.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
+/** The order a customer's Idempotency-Key stands for (the customer's ID is the key's scope). */
+export const orderIdFor = (userId: string, idempotencyKey: string): string => idForKey(userId, idempotencyKey);
 
 export interface OrderRequest {
   items: OrderLine[];

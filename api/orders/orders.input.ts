@@ -60,10 +60,3 @@ export const listOrdersSchema = z.object({
     .openapi({ param: { description: 'Admins: orders of this user. Customers: only their own ID is allowed.' } }),
   status: z.enum(ORDER_STATUSES).optional(),
 });
-
-/** The Idempotency-Key header: visible ASCII, 1 to 255 characters (UUIDs, ULIDs and the like all fit). */
-export const idempotencyKeySchema = z
-  .string()
-  .min(1)
-  .max(255)
-  .regex(/^[\x21-\x7e]*$/);

@@ -11,7 +11,8 @@ import {
 } from '../openapi/common.openapi';
 import { z } from '../openapi/zod-openapi';
 import { idParams } from '../shared/id-params';
-import { cancelOrderSchema, idempotencyKeySchema, listOrdersSchema, placeOrderSchema } from './orders.input';
+import { idempotencyKeySchema } from '../shared/idempotency-key';
+import { cancelOrderSchema, listOrdersSchema, placeOrderSchema } from './orders.input';
 import { orderPageSchema, orderSchema } from './orders.output';
 
 const orderResponses: Record<string, ResponseConfig> = {

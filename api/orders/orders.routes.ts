@@ -8,7 +8,7 @@ import { authenticate, requireAdmin } from '../middleware/auth';
 import { parseBody, parseParams, parseQuery } from '../middleware/validate';
 import { badRequest, forbidden, notFound } from '../problem';
 import { idParams } from '../shared/id-params';
-import { parseIdempotencyKey } from './idempotency';
+import { parseIdempotencyKey } from '../shared/idempotency-key';
 import { orderCommands } from './orders.commands';
 import { cancelOrderSchema, listOrdersSchema, placeOrderSchema, refusesSandboxMethod } from './orders.input';
 import { findOrder, listOrders } from './orders.queries';

@@ -1,7 +1,8 @@
 // Idempotency keys → order IDs, and the canonical request hash that tells a repeat from a
 // different request reusing a key.
 import fc from 'fast-check';
-import { canonicalOrderRequest, orderIdFor, orderRequestHash, parseIdempotencyKey } from '../../api/orders/idempotency';
+import { canonicalOrderRequest, orderIdFor, orderRequestHash } from '../../api/orders/idempotency';
+import { parseIdempotencyKey } from '../../api/shared/idempotency-key';
 import { ProblemError } from '../../api/problem';
 
 const UUID_V8 = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
