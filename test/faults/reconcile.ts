@@ -339,7 +339,7 @@ export function judgeExchanges(
     } else {
       if (x.elapsedMs > deadlineMs)
         wrong.push(
-          `${what} answered ${x.status} after ${Math.round(x.elapsedMs)} ms, past the ${deadlineMs} ms deadline`,
+          `${what} answered ${x.status}${x.code ? ` ${x.code}` : ''} after ${Math.round(x.elapsedMs)} ms, past the ${deadlineMs} ms deadline`,
         );
       const op = matchOperation(contracts, x.method, x.path);
       const present = new Set(x.headers.map((h) => h.toLowerCase()));

@@ -468,7 +468,8 @@ async function main(): Promise<void> {
         `[faults] ${unanswered.length} keys without a final answer; asking again ${KEY_PROBE_AFTER_MS / 1000} s after the release`,
       );
       await sleep(Math.max(0, releasedAt + KEY_PROBE_AFTER_MS - Date.now()));
-      await Promise.all(unanswered.map((r) => keyedAttempt(w, r)));
+      // Staggered: the probe asks for a verdict and should not itself be a burst the gateway must absorb.
+      await Promise.all(unanswered.map(async (r, i) => (await sleep(i * 150), keyedAttempt(w, r))));
     }
     const keyed = keyedRequests.map((r) => r.client);
     phase = 'settle';
@@ -558,11 +559,13 @@ async function main(): Promise<void> {
     const historyJudgement = judgeHistories(histories);
     // What the server says of each poisoned key's run: the lead's diagnosis starts here.
     const byId = new Map(histories.map((h) => [h.workflowId, h]));
+    const orderStatus = new Map(snapshot.orders.map((o) => [o.id, o.status]));
     const poisonedRuns: Record<string, number> = {};
     for (const r of keyedRequests.filter((k) => !k.client.final)) {
-      const h = byId.get(orderWorkflowId(orderIdFor(r.userId, r.client.key)));
-      const what =
-        `${h?.status ?? 'no workflow'}, answered ${r.client.attempts.at(-1)} ${r.client.lastCode ?? ''}`.trim();
+      const orderId = orderIdFor(r.userId, r.client.key);
+      const run = byId.get(orderWorkflowId(orderId))?.status ?? 'no workflow';
+      const order = orderStatus.has(orderId) ? `order ${orderStatus.get(orderId)}` : 'no order';
+      const what = `run ${run}, ${order}, last answer ${r.client.attempts.at(-1)} ${r.client.lastCode ?? ''}`.trim();
       poisonedRuns[what] = (poisonedRuns[what] ?? 0) + 1;
     }
 

@@ -174,6 +174,11 @@ describe('judgeExchanges', () => {
 
   it.each<[string, Partial<Exchange>, RegExp]>([
     ['a late answer', { elapsedMs: 10_001 }, /past the 10000 ms deadline/],
+    [
+      'a late 503, naming its code',
+      { status: 503, headers: ['retry-after'], code: 'STILL_PROCESSING', elapsedMs: 10_500 },
+      /answered 503 STILL_PROCESSING after 10500 ms, past the 10000 ms deadline/,
+    ],
     ['no answer', { status: undefined, headers: [], elapsedMs: 30_000, error: 'aborted' }, /no answer/],
     ['a 503 without Retry-After', { status: 503, headers: [] }, /without retry-after/],
     ['a 202 without Location', { status: 202, headers: [] }, /without location/],
