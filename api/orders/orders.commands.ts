@@ -177,6 +177,8 @@ export function orderCommands(deps: ApiDeps) {
      * stock reserved; throws the refusal (409 OUT_OF_STOCK, 422 UNKNOWN_PRODUCT...) otherwise.
      */
     async place(cmd: PlaceOrderCommand): Promise<{ order: OrderView; replayed: boolean } | { accepted: Accepted }> {
+      // One deadline for the whole request, the database lookups before Temporal included.
+      const deadline = Date.now() + deps.config.ROUTE_DEADLINE_MS;
       const orderId = cmd.idempotencyKey ? orderIdFor(cmd.userId, cmd.idempotencyKey) : randomUUID();
       const requestHash = cmd.idempotencyKey ? orderRequestHash(cmd.request) : null;
 
@@ -198,7 +200,6 @@ export function orderCommands(deps: ApiDeps) {
         createdAt: new Date().toISOString(),
         paymentTimeoutMs: deps.config.ORDER_PAYMENT_TIMEOUT_MS,
       };
-      const deadline = Date.now() + deps.config.ROUTE_DEADLINE_MS;
       const accepted = (): { accepted: Accepted } => ({
         accepted: {
           status: 'ACCEPTED',
@@ -249,7 +250,8 @@ export function orderCommands(deps: ApiDeps) {
                   : submitOrderUpdateId(requestHash),
                 startWorkflowOperation: start,
               }),
-            deadline,
+            // Unkeyed, the time to confirm the start comes out of the deadline, not on top of it.
+            cmd.idempotencyKey ? deadline : deadline - START_CHECK_MS,
           );
           if (submitted.inTime) return { order: submitted.value, replayed: false };
           // With an Idempotency-Key the same request joins this run: repeating it is the way to
