@@ -28,12 +28,15 @@ import { connectWorkerConnection } from './temporal';
  */
 export const SHUTDOWN_MARGIN_MS = 15_000;
 
-/** The longest stop() of a shop built with this configuration takes. */
-export const shutdownBoundMs = (config: Pick<Config, 'WORKER_SHUTDOWN_GRACE_MS'>): number =>
-  config.WORKER_SHUTDOWN_GRACE_MS + SHUTDOWN_MARGIN_MS;
+/**
+ * How long the gateway waits for in-flight requests before it drops its connections: every
+ * request answers within its route deadline, so draining a little longer drops none.
+ */
+export const httpDrainMs = (config: Pick<Config, 'ROUTE_DEADLINE_MS'>): number => config.ROUTE_DEADLINE_MS + 1_000;
 
-/** How long the gateway waits for in-flight requests before it drops its connections. */
-const HTTP_DRAIN_MS = 5_000;
+/** The longest stop() of a shop built with this configuration takes. */
+export const shutdownBoundMs = (config: Pick<Config, 'WORKER_SHUTDOWN_GRACE_MS' | 'ROUTE_DEADLINE_MS'>): number =>
+  httpDrainMs(config) + config.WORKER_SHUTDOWN_GRACE_MS + SHUTDOWN_MARGIN_MS;
 
 export interface ShopRoles {
   /** The gateway, on this port (0: any free port) and host (default: every interface). */
@@ -197,7 +200,7 @@ export async function startShop(o: StartShopOptions): Promise<Shop> {
       shop.apiUrl = `http://${host ?? 'localhost'}:${actual}`;
       // First to stop: in-flight requests (an order placement waits for the orders pool) finish
       // while the workers are still there.
-      steps.push({ name: 'gateway', run: () => closeServer(server, HTTP_DRAIN_MS) });
+      steps.push({ name: 'gateway', run: () => closeServer(server, httpDrainMs(apiConfig)) });
       apiLog.info({ port: actual }, `gateway listening on ${shop.apiUrl}`);
     }
   } catch (err) {

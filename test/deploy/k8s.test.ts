@@ -7,6 +7,7 @@
 // a configuration the app itself accepts (read replicas included).
 import { execFileSync } from 'node:child_process';
 import { parseConfig } from '../../common/config';
+import { httpDrainMs } from '../../common/shop';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../workflows/orders/contract';
 import { DOMAINS } from '../../workers/worker-spec';
 import {
@@ -261,6 +262,13 @@ describe.each(Object.keys(OVERLAYS) as Overlay[])('k8s %s', (overlay) => {
       expect(container.lifecycle.preStop).toBeDefined();
       expect(deployment.spec.replicas).toBeUndefined(); // the HPA owns it
       expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+    });
+
+    it('gets longer to terminate than its preStop sleep plus the drain of in-flight requests (ROUTE_DEADLINE_MS)', () => {
+      const env = containerEnv(objects, container, EXTERNAL_SECRETS);
+      const sleep = Number(container.lifecycle.preStop.exec.command[1]) * 1000;
+      const drain = httpDrainMs(parseConfig({ ...env, JWT_SECRET: 'x'.repeat(32), NODE_ENV: 'test' }));
+      expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(sleep + drain);
     });
 
     it('is scaled by an HPA on CPU', () => {
