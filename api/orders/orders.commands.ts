@@ -329,11 +329,14 @@ export function orderCommands(deps: ApiDeps) {
 
     /** Ships a PAID order; the run completes. */
     async ship(row: OrderEntity): Promise<OrderView> {
-      const check = (r: OrderEntity) => {
+      const decide = (r: OrderEntity): OrderView | undefined => {
         const d = decideShip(stateOfStatus(r.status as OrderView['status']));
+        if (d.verdict === 'unchanged') return toOrderView(r);
         if (d.verdict === 'reject') throw decisionProblem(d);
+        return undefined;
       };
-      check(row);
+      const early = decide(row);
+      if (early) return early;
       try {
         const shipped = await withinRouteDeadline(deps, () =>
           handle(row.id).executeUpdate(shipOrderUpdate, { args: [], updateId: SHIP_ORDER_UPDATE_ID }),
@@ -343,8 +346,8 @@ export function orderCommands(deps: ApiDeps) {
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
         const final = await findOrder(deps.dataSource, row.id, { primary: true });
-        if (final) check(final);
-        if (final?.status === 'SHIPPED') return toOrderView(final);
+        const answer = final && decide(final);
+        if (answer) return answer;
         throw processClosed();
       }
     },

@@ -70,8 +70,9 @@ export function ordersRouter(deps: ApiDeps): Router<ShopState> {
     const { id } = parseParams(ctx, idParams);
     const { reason } = parseBody(ctx, cancelOrderSchema, { optional: true });
     const row = await visibleOrder(ctx, id, { primary: true });
-    const actor = ctx.state.user!.role === 'admin' ? 'admin' : 'customer';
-    ctx.body = await commands.cancel(row, { actor, ...(reason ? { reason } : {}) });
+    const me = ctx.state.user!;
+    const who = me.role === 'admin' ? { actor: 'admin' as const } : { actor: 'customer' as const, customerId: me.sub };
+    ctx.body = await commands.cancel(row, { ...who, ...(reason ? { reason } : {}) });
   });
 
   router.put('/:id/ship', auth, requireAdmin(), async (ctx) => {

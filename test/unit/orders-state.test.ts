@@ -106,9 +106,9 @@ describe('request decisions (what the update validators answer)', () => {
     ['PENDING', 'reject'],
     ['PAID', 'accept'],
     ['CANCELLED', 'reject'],
-    ['SHIPPED', 'reject'],
+    ['SHIPPED', 'unchanged'],
     ['FAILED', 'reject'],
-  ])('ship in %s → %s (InvalidTransition)', (phase, verdict) => {
+  ])('ship in %s → %s (InvalidTransition when rejected)', (phase, verdict) => {
     const d = decideShip({ phase, action: null });
     expect(d.verdict).toBe(verdict);
     if (d.verdict === 'reject') expect(d.failureType).toBe(FailureType.InvalidTransition);

@@ -68,8 +68,14 @@ export interface PlaceOrderInput {
 }
 
 export interface CancelOrderRequest {
-  /** Who asked: the owner or an admin (the gateway has checked which), or the workflow itself. */
+  /**
+   * Who asked: the owner or an admin (the gateway has checked which), or the workflow itself.
+   * `system` is the workflow's own (payment deadline, charge failure, operator cancellation):
+   * the update refuses it, since a system reason code reaches the customer's e-mail.
+   */
   actor: 'customer' | 'admin' | 'system';
+  /** With actor `customer`: the customer's user ID, which must be the order's. */
+  customerId?: string;
   reason?: string;
 }
 

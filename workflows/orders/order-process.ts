@@ -110,7 +110,7 @@ export class OrderProcess {
       },
       {
         validator: (request) => {
-          validateCancelRequest(request);
+          validateCancelRequest(request, this.input.userId);
           const decision = decideCancel(this.state);
           if (decision.verdict === 'reject') throw decisionFailure(decision);
         },
@@ -410,15 +410,16 @@ function validateSubmit(request: { requestHash: string | null } | undefined, req
   }
 }
 
-function validateCancelRequest(request: CancelOrderRequest | undefined): void {
+function validateCancelRequest(request: CancelOrderRequest | undefined, userId: string): void {
   if (
     !request ||
-    !['customer', 'admin', 'system'].includes(request.actor) ||
+    !['customer', 'admin'].includes(request.actor) ||
+    (request.actor === 'customer' && request.customerId !== userId) ||
     (request.reason !== undefined && (typeof request.reason !== 'string' || request.reason.length > 200))
   ) {
     throw ApplicationFailure.create({
       type: FailureType.ValidationFailed,
-      message: 'cancelOrder expects {actor: customer|admin|system, reason?: string (≤ 200)}',
+      message: "cancelOrder expects {actor: customer (with the order's customerId) | admin, reason?: string (≤ 200)}",
       nonRetryable: true,
     });
   }

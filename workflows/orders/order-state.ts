@@ -128,6 +128,9 @@ export function decideCancel(state: OrderState): Decision {
 
 export function decideShip(state: OrderState): Decision {
   const { phase, action } = state;
+  // A repeated ship (a client retrying after a lost answer) gets the shipped order, as a
+  // repeated cancel gets the cancelled one.
+  if (phase === 'SHIPPED') return { verdict: 'unchanged' };
   if (phase === 'PAID') {
     if (!action) return { verdict: 'accept' };
     if (action.kind === 'ship') return { verdict: 'join' };
