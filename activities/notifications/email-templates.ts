@@ -34,5 +34,10 @@ export function renderEmail(
         subject: `Order ${data.orderId} could not be completed`,
         text: `${hello}\n\nwe could not complete order ${data.orderId} (${data.reason ?? 'unknown reason'}). You have not been charged.\n`,
       };
+    case 'cart-reminder':
+      return {
+        subject: 'Your cart is waiting',
+        text: `${hello}\n\nyou left ${data.units ?? 'some'} item(s) in your cart. They are still there when you come back.\n`,
+      };
   }
 }

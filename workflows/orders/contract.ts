@@ -106,6 +106,8 @@ export const CustomerIdSearchAttribute = defineSearchAttributeKey('CustomerId', 
 /** The order status, or REJECTED for a request refused at intake (never an order). */
 export const OrderStatusSearchAttribute = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 export const OrderTotalCentsSearchAttribute = defineSearchAttributeKey('OrderTotalCents', SearchAttributeType.INT);
+/** Lines in a customer's cart (cart-<userId> workflows, workflows/carts); with CustomerId. */
+export const CartItemCountSearchAttribute = defineSearchAttributeKey('CartItemCount', SearchAttributeType.INT);
 
 /** How the temporal CLI spells each search attribute type (`--search-attribute Name:Type`). */
 const CLI_TYPE_NAMES = { KEYWORD: 'Keyword', INT: 'Int' } as const;
@@ -117,6 +119,7 @@ export const ORDER_SEARCH_ATTRIBUTES = {
   ...cliEntry(CustomerIdSearchAttribute),
   ...cliEntry(OrderStatusSearchAttribute),
   ...cliEntry(OrderTotalCentsSearchAttribute),
+  ...cliEntry(CartItemCountSearchAttribute),
 };
 
 /**
