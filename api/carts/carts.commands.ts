@@ -42,6 +42,15 @@ function cartProblem(err: unknown): unknown {
     return new ProblemError(409, 'CART_EMPTY', 'Cart is empty', 'Add products to the cart before checking out');
   if (failure?.type === CartFailureType.CartLineLimit)
     return new ProblemError(409, 'CART_LINE_LIMIT', 'Cart is full', failure.message);
+  if (failure?.type === CartFailureType.CatalogUnavailable)
+    return new ProblemError(
+      503,
+      'SERVICE_UNAVAILABLE',
+      'Service unavailable',
+      failure.message,
+      {},
+      { 'Retry-After': '5' },
+    );
   return err;
 }
 

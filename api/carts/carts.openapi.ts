@@ -118,6 +118,10 @@ export function registerCartsOperations(registry: OpenAPIRegistry): void {
       ),
       '422': problemResponse('IDEMPOTENCY_KEY_REUSED: the key was used for a checkout of other lines'),
       ...cartResponses,
+      '503': problemResponse(
+        'SERVICE_UNAVAILABLE: the catalog could not check or reserve the lines in time (nothing ordered, cart unchanged); STILL_PROCESSING: with an Idempotency-Key, past the route deadline (repeat it); TEMPORAL_UNAVAILABLE',
+        retryAfter,
+      ),
     },
   });
 }

@@ -166,7 +166,14 @@ export class CartProcess {
     if (earlier) return { lines: earlier.lines, replayOf: earlier.orderId };
     const lines = this.state.lines;
     // Priced and checked on the catalog as it is now (the primary), not as the cart last saw it.
-    const quote = await catalog.quoteCart({ productIds: lines.map((l) => l.productId) });
+    const quote = await catalog.quoteCart({ productIds: lines.map((l) => l.productId) }).catch((err) => {
+      log.warn('checkout could not quote the catalog', { error: String(err) });
+      throw ApplicationFailure.create({
+        type: CartFailureType.CatalogUnavailable,
+        message: 'The catalog could not check the cart in time; nothing was ordered. Try again.',
+        nonRetryable: true,
+      });
+    });
     const view = priceCart({ lines, updatedAt: this.state.updatedAt }, quote, '');
     const unavailable = view.items.filter((i) => !i.available);
     if (unavailable.length) {

@@ -112,6 +112,8 @@ export const completeCheckoutUpdateId = (orderId: string): string => `complete-$
 export const CartFailureType = {
   CartEmpty: 'CartEmpty',
   CartLineLimit: 'CartLineLimit',
+  /** Checkout could not quote the catalog within its deadline: nothing ordered, safe to repeat. */
+  CatalogUnavailable: 'CartCatalogUnavailable',
 } as const;
 
 // ---- The catalog quote (an activity on the catalog queue) ----
