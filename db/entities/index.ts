@@ -1,5 +1,6 @@
 import { EmailMessageEntity } from './email-message.entity';
 import { OrderItemEntity } from './order-item.entity';
+import { OrderShippingAddressEntity } from './order-shipping-address.entity';
 import { OrderEntity } from './order.entity';
 import { PaymentEntity } from './payment.entity';
 import { ProductEntity } from './product.entity';
@@ -10,6 +11,7 @@ export {
   EmailMessageEntity,
   OrderItemEntity,
   OrderEntity,
+  OrderShippingAddressEntity,
   PaymentEntity,
   ProductEntity,
   StockReservationEntity,
@@ -22,6 +24,7 @@ export const entities = [
   StockReservationEntity,
   OrderEntity,
   OrderItemEntity,
+  OrderShippingAddressEntity,
   PaymentEntity,
   EmailMessageEntity,
 ];
