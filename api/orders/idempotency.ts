@@ -4,6 +4,7 @@
 // the key (422 IDEMPOTENCY_KEY_REUSED).
 import { createHash } from 'node:crypto';
 import type { OrderLine } from '../../workflows/catalog/contract';
+import type { ShippingAddress } from '../../workflows/orders/contract';
 import { badRequest } from '../problem';
 import { idempotencyKeySchema } from './orders.input';
 
@@ -39,6 +40,7 @@ export function orderIdFor(userId: string, idempotencyKey: string): string {
 export interface OrderRequest {
   items: OrderLine[];
   paymentMethod: string;
+  shippingAddress?: ShippingAddress;
 }
 
 /**
@@ -52,7 +54,11 @@ export function canonicalOrderRequest(req: OrderRequest): string {
   const items = [...byProduct]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([productId, quantity]) => ({ productId, quantity }));
-  return JSON.stringify({ items, paymentMethod: req.paymentMethod });
+  // Without an address, the same text as before addresses existed: keys already used keep their hash.
+  const address = req.shippingAddress
+    ? Object.fromEntries(Object.entries(req.shippingAddress).sort(([a], [b]) => (a < b ? -1 : 1)))
+    : undefined;
+  return JSON.stringify({ items, paymentMethod: req.paymentMethod, ...(address ? { shippingAddress: address } : {}) });
 }
 
 export const orderRequestHash = (req: OrderRequest): string =>

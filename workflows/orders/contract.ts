@@ -38,6 +38,19 @@ export interface OrderItemView {
   quantity: number;
 }
 
+/** Where an order ships (personal data: kept by the gateway by order ID, never in a workflow's history). */
+export interface ShippingAddress {
+  name: string;
+  line1: string;
+  line2?: string;
+  city: string;
+  postalCode: string;
+  region?: string;
+  /** ISO 3166-1 alpha-2, upper case. */
+  country: string;
+  phone?: string;
+}
+
 export interface OrderView {
   id: string;
   userId: string;
@@ -47,6 +60,8 @@ export interface OrderView {
   currency: string;
   payment: { status: PaymentStatus; chargeId?: string; refundId?: string } | null;
   failureReason?: string;
+  /** Attached by the gateway from its table (absent for an order placed without one). */
+  shippingAddress?: ShippingAddress;
   createdAt: string;
   updatedAt: string;
 }
