@@ -6,7 +6,7 @@
 // its lines leave the cart (completeCheckout, once per order ID).
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { OrderView } from '../../workflows/orders/contract';
+import type { OrderView, ShippingAddress } from '../../workflows/orders/contract';
 import {
   CART_WORKFLOW_TYPE,
   CARTS_TASK_QUEUE,
@@ -156,6 +156,7 @@ export function cartCommands(deps: ApiDeps) {
       userId: string;
       requestId: string;
       paymentMethod: string;
+      shippingAddress: ShippingAddress;
       idempotencyKey?: string;
     }): Promise<CheckoutOutcome> {
       const { userId, idempotencyKey } = cmd;
@@ -165,7 +166,7 @@ export function cartCommands(deps: ApiDeps) {
         outcome = await orders.place({
           userId,
           requestId: cmd.requestId,
-          request: { items: start.lines, paymentMethod: cmd.paymentMethod },
+          request: { items: start.lines, paymentMethod: cmd.paymentMethod, shippingAddress: cmd.shippingAddress },
           // Its own key space: a checkout key never answers with an order placed by POST /api/orders.
           ...(idempotencyKey ? { idempotencyKey: `cart:${idempotencyKey}` } : {}),
         });

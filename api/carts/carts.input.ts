@@ -2,6 +2,7 @@
 import { CART_LIMITS } from '../../workflows/carts/contract';
 import { DEFAULT_PAYMENT_METHOD, PAYMENT_METHODS } from '../../workflows/orders/contract';
 import { z } from '../openapi/zod-openapi';
+import { shippingAddressSchema } from '../orders/orders.input';
 import { uuid } from '../shared/id-params';
 
 const paymentMethods = Object.values(PAYMENT_METHODS) as [string, ...string[]];
@@ -24,5 +25,6 @@ export const checkoutSchema = z
     paymentMethod: z.enum(paymentMethods).default(DEFAULT_PAYMENT_METHOD).openapi({
       description: 'As for POST /api/orders (pm_card_visa by default)',
     }),
+    shippingAddress: shippingAddressSchema,
   })
   .openapi('CheckoutRequest');

@@ -93,7 +93,7 @@ export function registerCartsOperations(registry: OpenAPIRegistry): void {
           param: { description: '1 to 255 visible ASCII characters, unique per intended checkout' },
         }),
       }),
-      body: jsonBody(checkoutSchema, { required: false }),
+      body: jsonBody(checkoutSchema),
     },
     responses: {
       '201': jsonResponse(
@@ -112,7 +112,7 @@ export function registerCartsOperations(registry: OpenAPIRegistry): void {
         acceptedSchema,
         z.object({ Location: header(z.string(), '/api/orders/{id}') }),
       ),
-      '400': problemResponse('VALIDATION_FAILED (payment method, Idempotency-Key)'),
+      '400': problemResponse('VALIDATION_FAILED (shipping address, payment method, Idempotency-Key)'),
       '409': problemResponse(
         'OUT_OF_STOCK: details.lines are the lines not available in the quantity asked (cart unchanged, nothing reserved); CART_EMPTY; OPEN_ORDER_LIMIT',
       ),

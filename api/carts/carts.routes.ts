@@ -2,6 +2,7 @@
 // no request can name another customer's cart). Customers only: an admin account has no cart.
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
+import { withShippingAddress } from '../../db/shipping-addresses';
 import type { ApiDeps, ShopState } from '../context';
 import { authenticate } from '../middleware/auth';
 import { parseBody, parseParams } from '../middleware/validate';
@@ -41,7 +42,7 @@ export function cartsRouter(deps: ApiDeps): Router<ShopState> {
   });
 
   router.post('/checkout', auth, customersOnly, async (ctx) => {
-    const request = parseBody(ctx, checkoutSchema, { optional: true });
+    const request = parseBody(ctx, checkoutSchema);
     if (refusesSandboxMethod(deps.config, request.paymentMethod))
       throw badRequest(`paymentMethod: ${request.paymentMethod} is a sandbox test behaviour, not accepted here`);
     const idempotencyKey = parseIdempotencyKey(ctx.get('Idempotency-Key') || undefined);
@@ -49,6 +50,7 @@ export function cartsRouter(deps: ApiDeps): Router<ShopState> {
       userId: ctx.state.user!.sub,
       requestId: ctx.state.requestId,
       paymentMethod: request.paymentMethod,
+      shippingAddress: request.shippingAddress,
       idempotencyKey,
     });
     if ('accepted' in outcome) {
@@ -60,7 +62,7 @@ export function cartsRouter(deps: ApiDeps): Router<ShopState> {
     ctx.status = 201;
     ctx.set('Location', `/api/orders/${outcome.order.id}`);
     if (idempotencyKey) ctx.set('Idempotent-Replayed', String(outcome.replayed));
-    ctx.body = outcome.order;
+    ctx.body = await withShippingAddress(deps.dataSource, outcome.order);
   });
 
   return router;

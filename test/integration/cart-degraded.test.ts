@@ -21,7 +21,10 @@ it('answers checkout 503 + Retry-After, never 500, and leaves the cart as it was
   const before = (await stack.request('GET', '/api/cart', { token: c.token })).body;
   expect(before.items).toHaveLength(1);
 
-  const res = await stack.request('POST', '/api/cart/checkout', { token: c.token });
+  const res = await stack.request('POST', '/api/cart/checkout', {
+    token: c.token,
+    body: { shippingAddress: { name: 'A', line1: '1 Road', city: 'Town', postalCode: '1000', country: 'BE' } },
+  });
   expect([res.status, res.body.code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
   expect(res.headers.get('content-type')).toContain('application/problem+json');
   expect(res.headers.get('retry-after')).toBe('5');

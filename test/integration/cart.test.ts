@@ -41,10 +41,17 @@ type Cart = {
 const getCart = (s: Stack, token: string) => s.request<Cart>('GET', '/api/cart', { token });
 const setItem = (s: Stack, token: string, productId: string, quantity: number) =>
   s.request<Cart>('PUT', `/api/cart/items/${productId}`, { token, body: { quantity } });
-const checkout = (s: Stack, token: string, opts: { key?: string; body?: unknown } = {}) =>
+const ADDRESS = {
+  name: 'Ada Lovelace',
+  line1: '12 St James Square',
+  city: 'London',
+  postalCode: 'SW1Y 4JH',
+  country: 'gb',
+};
+const checkout = (s: Stack, token: string, opts: { key?: string; body?: Record<string, unknown> } = {}) =>
   s.request('POST', '/api/cart/checkout', {
     token,
-    ...(opts.body ? { body: opts.body } : {}),
+    body: { shippingAddress: ADDRESS, ...opts.body },
     headers: opts.key ? { 'Idempotency-Key': opts.key } : {},
   });
 
@@ -55,6 +62,15 @@ const expectProblem = (res: HttpResponse, status: number, code: string) => {
 };
 
 const ordersOf = (s: Stack, userId: string) => s.workerDeps.dataSource.getRepository(OrderEntity).findBy({ userId });
+
+/** Every payload of a history (inputs, results, update arguments), decoded to text. */
+function payloadText(node: unknown): string {
+  if (!node || typeof node !== 'object') return '';
+  if (node instanceof Uint8Array) return Buffer.from(node).toString('utf8');
+  return Object.values(node as Record<string, unknown>)
+    .map(payloadText)
+    .join(' ');
+}
 
 const cartHandle = (userId: string) => stack.api.temporal.workflow.getHandle(cartWorkflowId(userId));
 
@@ -199,6 +215,8 @@ describe('checkout', () => {
     expectSchema('Order', res.body);
     expect(res.headers.get('location')).toBe(`/api/orders/${res.body.id}`);
     expect(res.body).toMatchObject({ userId: c.id, status: 'PENDING', totalCents: 1200 + 600 });
+    const shipTo = { ...ADDRESS, country: 'GB' };
+    expect(res.body.shippingAddress).toEqual(shipTo);
     expect(
       res.body.items.map((i: { productId: string; quantity: number }) => [i.productId, i.quantity]).sort(),
     ).toEqual(
@@ -210,7 +228,19 @@ describe('checkout', () => {
     expect(await stockOf(stack, a.id)).toBe(4);
     expect((await getCart(stack, c.token)).body.items).toEqual([]);
     expect((await cartHandle(c.id).describe()).typedSearchAttributes.get(CartItemCountSearchAttribute)).toBe(0);
-    await waitForStatus(stack, c.token, res.body.id, 'PAID');
+    const paid = await waitForStatus(stack, c.token, res.body.id, 'PAID');
+    expect(paid.shippingAddress).toEqual(shipTo);
+    const listed = await stack.request('GET', '/api/orders', { token: c.token });
+    expect(listed.body.items[0].shippingAddress).toEqual(shipTo);
+    const mail = await stack.smtp.waitFor(
+      (m) => m.to.includes(c.email) && m.header('Subject') === `Order ${res.body.id} confirmed`,
+    );
+    expect(mail.raw).toContain('It ships to:');
+    expect(mail.raw).toContain('SW1Y 4JH London');
+    // The address is personal data: it never enters a workflow's history.
+    const history = payloadText(await stack.api.temporal.workflow.getHandle(`order-${res.body.id}`).fetchHistory());
+    expect(history).toContain(res.body.id);
+    expect(history).not.toContain('St James');
 
     // Nothing left to order.
     expectProblem(await checkout(stack, c.token), 409, 'CART_EMPTY');
@@ -268,10 +298,21 @@ describe('checkout', () => {
     expect([await stockOf(stack, a.id), await stockOf(stack, b.id)]).toEqual([3, 0]);
   });
 
-  it('validates the payment method', async () => {
+  it('validates the payment method and requires a shipping address', async () => {
     const c = await stack.customer();
     const a = await createProduct(stack, { stock: 5 });
     await setItem(stack, c.token, a.id, 1);
+    expectProblem(await stack.request('POST', '/api/cart/checkout', { token: c.token }), 400, 'VALIDATION_FAILED');
+    expectProblem(
+      await checkout(stack, c.token, { body: { shippingAddress: { ...ADDRESS, country: 'GBR' } } }),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expectProblem(
+      await checkout(stack, c.token, { body: { shippingAddress: { ...ADDRESS, line1: ' ' } } }),
+      400,
+      'VALIDATION_FAILED',
+    );
     expectProblem(await checkout(stack, c.token, { body: { paymentMethod: 'cash' } }), 400, 'VALIDATION_FAILED');
     expectProblem(
       await stack.request('POST', '/api/cart/checkout', { token: c.token, headers: { 'Idempotency-Key': 'é' } }),
@@ -333,4 +374,45 @@ describe('over time (short cart settings)', () => {
     expect(res.body.items.map((i) => i.productId)).toEqual([b.id]);
     expect((await handle.describe()).status.name).toBe('RUNNING');
   }, 60_000);
+});
+
+describe('the shipping address on POST /api/orders', () => {
+  const place = (token: string, body: Record<string, unknown>, key?: string) =>
+    stack.request('POST', '/api/orders', { token, body, headers: key ? { 'Idempotency-Key': key } : {} });
+
+  it('is optional there, stored and shown when given, and part of a keyed request', async () => {
+    const c = await stack.customer();
+    const a = await createProduct(stack, { stock: 10, priceCents: 100 });
+    const items = [{ productId: a.id, quantity: 1 }];
+
+    const without = await place(c.token, { items });
+    expect(without.status).toBe(201);
+    expect(without.body).not.toHaveProperty('shippingAddress');
+
+    const address = { ...ADDRESS, line2: 'Flat 2', region: 'Westminster', phone: '+44 20 7946 0000' };
+    const key = randomUUID();
+    const res = await place(c.token, { items, shippingAddress: address }, key);
+    expect(res.status).toBe(201);
+    expectSchema('Order', res.body);
+    expect(res.body.shippingAddress).toEqual({ ...address, country: 'GB' });
+    const got = await stack.request('GET', `/api/orders/${res.body.id}`, { token: c.token });
+    expect(got.body.shippingAddress).toEqual({ ...address, country: 'GB' });
+    // The same key: the same answer; another address under it is another request.
+    const again = await place(c.token, { items, shippingAddress: address }, key);
+    expect([again.status, again.body.id, again.headers.get('idempotent-replayed')]).toEqual([201, res.body.id, 'true']);
+    expect(again.body).toEqual(res.body);
+    expectProblem(
+      await place(c.token, { items, shippingAddress: { ...address, city: 'Paris' } }, key),
+      422,
+      'IDEMPOTENCY_KEY_REUSED',
+    );
+    expect(
+      (await stack.request('GET', `/api/orders/${res.body.id}`, { token: c.token })).body.shippingAddress.city,
+    ).toBe('London');
+    expectProblem(
+      await place(c.token, { items, shippingAddress: { ...address, phone: 'call me' } }),
+      400,
+      'VALIDATION_FAILED',
+    );
+  });
 });

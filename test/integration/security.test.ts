@@ -109,7 +109,11 @@ async function fixture(method: string, path: string): Promise<{ path: string; bo
         path: path.replace('{productId}', await newProduct()),
         body: method === 'PUT' ? { quantity: 1 } : undefined,
       };
-    return { path, ownedId: held };
+    const body =
+      path === '/api/cart/checkout'
+        ? { shippingAddress: { name: 'Sec', line1: '1 Road', city: 'Town', postalCode: '1000', country: 'BE' } }
+        : undefined;
+    return { path, body, ownedId: held };
   }
   if (path === '/api/users/register')
     return { path, body: { email: `sec-${randomUUID()}@example.test`, password: 'password123', name: 'Sec' } };

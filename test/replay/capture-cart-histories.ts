@@ -39,12 +39,14 @@ async function main(): Promise<void> {
     await put(c.token, a.id, 2);
     await put(c.token, b.id, 3);
     await put(c.token, a.id, 1);
-    const refused = await stack.request('POST', '/api/cart/checkout', { token: c.token });
+    const shippingAddress = { name: 'Replay', line1: '1 Road', city: 'Town', postalCode: '1000', country: 'BE' };
+    const refused = await stack.request('POST', '/api/cart/checkout', { token: c.token, body: { shippingAddress } });
     if (refused.status !== 409) throw new Error(`expected 409, got ${refused.status}`);
     await put(c.token, b.id, 0);
     await stack.smtp.waitFor((m) => m.to.includes(c.email) && m.header('Subject') === 'Your cart is waiting');
     const placed = await stack.request('POST', '/api/cart/checkout', {
       token: c.token,
+      body: { shippingAddress },
       headers: { 'Idempotency-Key': 'replay-checkout' },
     });
     if (placed.status !== 201) throw new Error(`expected 201, got ${placed.status}`);
