@@ -112,9 +112,11 @@ export function cartCommands(deps: ApiDeps) {
 
   /** The lines, priced as the catalog has them now. */
   async function view(snapshot: CartSnapshot): Promise<CartView> {
+    // A line the replica does not know (a product just created) is not shown as gone.
     const quote = await quoteProducts(
       deps.dataSource,
       snapshot.lines.map((l) => l.productId),
+      { primaryOnMiss: true },
     );
     return priceCart(snapshot, quote, deps.config.CURRENCY);
   }
@@ -137,7 +139,7 @@ export function cartCommands(deps: ApiDeps) {
     /** Sets a line (0 removes it). A product that is not in the catalog cannot be added. */
     async setItem(userId: string, productId: string, quantity: number): Promise<CartSnapshot> {
       if (quantity > 0) {
-        const { products } = await quoteProducts(deps.dataSource, [productId]);
+        const { products } = await quoteProducts(deps.dataSource, [productId], { primaryOnMiss: true });
         if (!products.length)
           throw problemForFailure(FailureType.UnknownProduct, `Unknown product: ${productId}`, {
             productIds: [productId],
