@@ -13,6 +13,7 @@ import { httpMetrics } from './middleware/metrics';
 import { rateLimit } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
 import { ProblemError } from './problem';
+import { cartsRouter } from './carts/carts.routes';
 import { productsRouter } from './catalog/catalog.routes';
 import { docsRouter } from './ops/docs.routes';
 import { healthRouter } from './ops/health.routes';
@@ -21,7 +22,14 @@ import { usersRouter } from './users/users.routes';
 
 /** Every router of the gateway, in mounting order (the OpenAPI coverage test enumerates them). */
 export function apiRouters(deps: ApiDeps): Router<ShopState>[] {
-  return [healthRouter(deps), docsRouter(), usersRouter(deps), productsRouter(deps), ordersRouter(deps)];
+  return [
+    healthRouter(deps),
+    docsRouter(),
+    usersRouter(deps),
+    productsRouter(deps),
+    ordersRouter(deps),
+    cartsRouter(deps),
+  ];
 }
 
 const OPERATOR_PATHS = new Set(['/healthz', '/readyz', '/metrics']);

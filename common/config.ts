@@ -111,6 +111,12 @@ export const configSchema = z.object({
   PAYMENT_SANDBOX_BEHAVIOURS: z.enum(['auto', 'allow', 'refuse']).default('auto'),
   MAX_OPEN_ORDERS_PER_CUSTOMER: int(20, 1),
   MAX_OPEN_UNITS_PER_CUSTOMER: int(1000, 1),
+  /** A non-empty cart untouched this long gets one reminder e-mail (per cart content). */
+  CART_REMINDER_AFTER_MS: int(86_400_000, 1000),
+  /** A cart untouched this long ends (its workflow completes; the next use starts an empty one). */
+  CART_EXPIRY_MS: int(30 * 86_400_000, 1000),
+  /** A cart workflow continues as new once its history reaches this many events (bounded history). */
+  CART_MAX_HISTORY_EVENTS: int(2000, 20, 40_000),
   CURRENCY: z
     .string()
     .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD')

@@ -1,5 +1,6 @@
 import { createProductActivities } from '../activities/catalog/product.activities';
 import { createStockActivities } from '../activities/catalog/stock.activities';
+import { createCartQuoteActivities } from '../activities/carts/cart-quote.activities';
 import { CATALOG_TASK_QUEUE } from '../workflows/catalog/contract';
 import type { WorkerSpec } from './worker-spec';
 
@@ -10,5 +11,6 @@ export const catalogWorker: WorkerSpec = {
   createActivities: ({ dataSource, cache, config }) => ({
     ...createProductActivities({ dataSource, cache, config }),
     ...createStockActivities({ dataSource, cache }),
+    ...createCartQuoteActivities({ dataSource }),
   }),
 };

@@ -1,3 +1,4 @@
+import { createCartReminderActivities } from '../activities/carts/cart-reminder.activities';
 import { createOrderActivities } from '../activities/orders/order.activities';
 import { SandboxPaymentProvider } from '../activities/orders/sandbox-payment-provider';
 import { businessMetrics } from '../common/metrics';
@@ -10,12 +11,15 @@ export const ordersWorker: WorkerSpec = {
   workflowsPath: require.resolve('../workflows/orders'),
   // The sandbox is the one payment provider shipped; a real one implements the same port
   // (activities/orders/payment-provider.ts) and is chosen here.
-  createActivities: ({ dataSource, metrics }) =>
-    createOrderActivities({
+  createActivities: ({ dataSource, metrics }) => ({
+    ...createOrderActivities({
       dataSource,
       provider: new SandboxPaymentProvider(dataSource),
       metrics: businessMetrics(metrics),
     }),
+    // The cart (workflows/carts) runs on this queue too.
+    ...createCartReminderActivities(),
+  }),
   // Payment calls wait on the provider (I/O-bound, up to seconds for pm_card_slow).
   tuning: { maxConcurrentActivityTaskExecutions: 100 },
 };

@@ -10,6 +10,7 @@ import type { DataSource } from 'typeorm';
 import type { Mailer } from '../../common/mailer';
 import { EmailMessageEntity, UserEntity } from '../../db/entities';
 import { isUniqueViolation } from '../../db/errors';
+import { shippingAddressesOf } from '../../db/shipping-addresses';
 import type { SendEmailInput, SendEmailResult } from '../../workflows/notifications/contract';
 import { renderEmail } from './email-templates';
 
@@ -64,7 +65,12 @@ export function createEmailActivities({ dataSource, mailer, onSent }: EmailActiv
       const user = await dataSource.getRepository(UserEntity).findOneBy({ id: input.userId });
       if (!user) return { messageKey: input.messageKey, status: 'SKIPPED', messageId: null };
 
-      const { subject, text } = renderEmail(input.template, user.name, input.data);
+      // Looked up by order ID here, so the address never travels through a workflow's history.
+      const shippingAddress =
+        input.template === 'order-paid' && typeof input.data.orderId === 'string'
+          ? (await shippingAddressesOf(dataSource, [input.data.orderId])).get(input.data.orderId)
+          : undefined;
+      const { subject, text } = renderEmail(input.template, user.name, input.data, { shippingAddress });
       const messageId = messageIdFor(input.messageKey);
       await messages().increment({ messageKey: input.messageKey }, 'attempts', 1);
       try {

@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document of the gateway, generated from the zod schemas the routes validate
 // with (requests) and the response schemas next to them: each domain registers its operations.
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { registerCartsOperations } from '../carts/carts.openapi';
 import { registerCatalogOperations } from '../catalog/catalog.openapi';
 import { registerOpsOperations } from '../ops/ops.openapi';
 import { registerOrdersOperations } from '../orders/orders.openapi';
@@ -13,6 +14,7 @@ export function openApiDocument() {
   registerUsersOperations(registry);
   registerCatalogOperations(registry);
   registerOrdersOperations(registry);
+  registerCartsOperations(registry);
   registerOpsOperations(registry);
   const { webhooks, components, ...doc } = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

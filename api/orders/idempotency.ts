@@ -4,6 +4,7 @@
 // the key (422 IDEMPOTENCY_KEY_REUSED).
 import { createHash } from 'node:crypto';
 import type { OrderLine } from '../../workflows/catalog/contract';
+import type { ShippingAddress } from '../../workflows/orders/contract';
 import { idForKey } from '../shared/idempotency-key';
 
 /** The order a customer's Idempotency-Key stands for (the customer's ID is the key's scope). */
@@ -12,6 +13,7 @@ export const orderIdFor = (userId: string, idempotencyKey: string): string => id
 export interface OrderRequest {
   items: OrderLine[];
   paymentMethod: string;
+  shippingAddress?: ShippingAddress;
 }
 
 /**
@@ -25,7 +27,11 @@ export function canonicalOrderRequest(req: OrderRequest): string {
   const items = [...byProduct]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([productId, quantity]) => ({ productId, quantity }));
-  return JSON.stringify({ items, paymentMethod: req.paymentMethod });
+  // Without an address, the same text as before addresses existed: keys already used keep their hash.
+  const address = req.shippingAddress
+    ? Object.fromEntries(Object.entries(req.shippingAddress).sort(([a], [b]) => (a < b ? -1 : 1)))
+    : undefined;
+  return JSON.stringify({ items, paymentMethod: req.paymentMethod, ...(address ? { shippingAddress: address } : {}) });
 }
 
 export const orderRequestHash = (req: OrderRequest): string =>

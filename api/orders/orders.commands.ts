@@ -10,6 +10,7 @@ import {
 } from '@temporalio/client';
 import { businessMetrics } from '../../common/metrics';
 import type { OrderEntity } from '../../db/entities';
+import { saveShippingAddress } from '../../db/shipping-addresses';
 import { acceptedOrderView, toOrderView } from '../../db/views';
 import {
   CANCEL_ORDER_UPDATE_ID,
@@ -189,6 +190,8 @@ export function orderCommands(deps: ApiDeps) {
       }
 
       await checkOpenOrderLimit(cmd);
+      // Before the start: the order's views and e-mails find it by order ID (it is never in history).
+      if (cmd.request.shippingAddress) await saveShippingAddress(deps.dataSource, orderId, cmd.request.shippingAddress);
 
       const input: PlaceOrderInput = {
         orderId,

@@ -20,6 +20,31 @@ export const refusesSandboxMethod = (config: Config, method: string): boolean =>
   (config.PAYMENT_SANDBOX_BEHAVIOURS === 'refuse' ||
     (config.PAYMENT_SANDBOX_BEHAVIOURS === 'auto' && config.NODE_ENV === 'production'));
 
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+/** A structured postal address; unknown fields are dropped. */
+export const shippingAddressSchema = z
+  .object({
+    name: text(100),
+    line1: text(200),
+    line2: text(200).optional(),
+    city: text(100),
+    postalCode: text(20),
+    region: text(100).optional(),
+    country: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z]{2}$/, 'an ISO 3166-1 alpha-2 code such as DE')
+      .transform((c) => c.toUpperCase())
+      .openapi({ description: 'ISO 3166-1 alpha-2', example: 'DE' }),
+    phone: z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9][0-9 ()./-]{3,30}$/, 'digits, spaces and + ( ) . / - only')
+      .optional(),
+  })
+  .openapi('ShippingAddress');
+
 export const placeOrderSchema = z
   .object({
     items: z
@@ -42,6 +67,9 @@ export const placeOrderSchema = z
       description:
         'Stripe-style test payment methods: pm_card_visa succeeds, pm_card_chargeDeclined is declined; pm_card_flaky, pm_card_slow and pm_card_unavailable are sandbox behaviours (transient failures, a slow answer, an outage), refused (400) in production unless PAYMENT_SANDBOX_BEHAVIOURS=allow.',
     }),
+    shippingAddress: shippingAddressSchema
+      .optional()
+      .openapi({ description: 'Where the order ships (optional here; required at cart checkout)' }),
   })
   .openapi('PlaceOrderRequest');
 export const cancelOrderSchema = z

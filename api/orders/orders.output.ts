@@ -1,6 +1,11 @@
 // The answers of the orders routes, as the OpenAPI document describes them. `satisfies` ties each
 // schema to the view type the handlers build, so the two cannot drift apart unnoticed.
-import { ORDER_STATUSES, PAYMENT_STATUSES, type OrderView } from '../../workflows/orders/contract';
+import {
+  ORDER_STATUSES,
+  PAYMENT_STATUSES,
+  type OrderView,
+  type ShippingAddress,
+} from '../../workflows/orders/contract';
 import { z } from '../openapi/zod-openapi';
 
 export const orderItemSchema = z
@@ -11,6 +16,19 @@ export const orderItemSchema = z
     quantity: z.number().int(),
   })
   .openapi('OrderItem');
+
+export const shippingAddressViewSchema = z
+  .object({
+    name: z.string(),
+    line1: z.string(),
+    line2: z.string().optional(),
+    city: z.string(),
+    postalCode: z.string(),
+    region: z.string().optional(),
+    country: z.string().openapi({ description: 'ISO 3166-1 alpha-2' }),
+    phone: z.string().optional(),
+  })
+  .openapi('ShippingAddressView') satisfies z.ZodType<ShippingAddress>;
 
 export const orderSchema = z
   .object({
@@ -27,6 +45,7 @@ export const orderSchema = z
       description:
         'PAYMENT_DECLINED (FAILED); PAYMENT_TIMEOUT, PAYMENT_ERROR or WORKFLOW_CANCELLED (cancelled by the system)',
     }),
+    shippingAddress: shippingAddressViewSchema.optional(),
     createdAt: z.string().datetime(),
     updatedAt: z.string().datetime(),
   })

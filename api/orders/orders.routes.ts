@@ -2,6 +2,7 @@
 // (updates of the order's workflow). Owners see their own orders, admins all; another user's
 // order answers 404, exactly like a missing one, so order IDs cannot be probed.
 import Router from '@koa/router';
+import { shippingAddressesOf, withShippingAddress } from '../../db/shipping-addresses';
 import { toOrderView } from '../../db/views';
 import type { ApiDeps, ShopContext, ShopState } from '../context';
 import { authenticate, requireAdmin } from '../middleware/auth';
@@ -47,7 +48,7 @@ export function ordersRouter(deps: ApiDeps): Router<ShopState> {
     ctx.status = 201;
     ctx.set('Location', `/api/orders/${order.id}`);
     if (idempotencyKey) ctx.set('Idempotent-Replayed', String(replayed));
-    ctx.body = order;
+    ctx.body = await withShippingAddress(deps.dataSource, order);
   });
 
   router.get('/', auth, async (ctx) => {
@@ -58,12 +59,23 @@ export function ordersRouter(deps: ApiDeps): Router<ShopState> {
       ...q,
       userId: me.role === 'admin' ? q.userId : me.sub,
     });
-    ctx.body = { items: rows.map(toOrderView), nextCursor };
+    const addresses = await shippingAddressesOf(
+      deps.dataSource,
+      rows.map((r) => r.id),
+    );
+    ctx.body = {
+      items: rows.map((r) => {
+        const view = toOrderView(r);
+        const shippingAddress = addresses.get(r.id);
+        return shippingAddress ? { ...view, shippingAddress } : view;
+      }),
+      nextCursor,
+    };
   });
 
   router.get('/:id', auth, async (ctx) => {
     const { id } = parseParams(ctx, idParams);
-    ctx.body = toOrderView(await visibleOrder(ctx, id));
+    ctx.body = await withShippingAddress(deps.dataSource, toOrderView(await visibleOrder(ctx, id)));
   });
 
   router.put('/:id/cancel', auth, async (ctx) => {
@@ -72,13 +84,16 @@ export function ordersRouter(deps: ApiDeps): Router<ShopState> {
     const row = await visibleOrder(ctx, id, { primary: true });
     const me = ctx.state.user!;
     const who = me.role === 'admin' ? { actor: 'admin' as const } : { actor: 'customer' as const, customerId: me.sub };
-    ctx.body = await commands.cancel(row, { ...who, ...(reason ? { reason } : {}) });
+    ctx.body = await withShippingAddress(
+      deps.dataSource,
+      await commands.cancel(row, { ...who, ...(reason ? { reason } : {}) }),
+    );
   });
 
   router.put('/:id/ship', auth, requireAdmin(), async (ctx) => {
     const { id } = parseParams(ctx, idParams);
     const row = await visibleOrder(ctx, id, { primary: true });
-    ctx.body = await commands.ship(row);
+    ctx.body = await withShippingAddress(deps.dataSource, await commands.ship(row));
   });
 
   return router;

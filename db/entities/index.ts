@@ -1,5 +1,6 @@
 import { EmailMessageEntity } from './email-message.entity';
 import { OrderItemEntity } from './order-item.entity';
+import { OrderShippingAddressEntity } from './order-shipping-address.entity';
 import { OrderEntity } from './order.entity';
 import { PaymentEntity } from './payment.entity';
 import { ProductEntity } from './product.entity';
@@ -11,6 +12,7 @@ export {
   EmailMessageEntity,
   OrderItemEntity,
   OrderEntity,
+  OrderShippingAddressEntity,
   PaymentEntity,
   ProductEntity,
   StockReservationEntity,
@@ -25,6 +27,7 @@ export const entities = [
   StockReservationFenceEntity,
   OrderEntity,
   OrderItemEntity,
+  OrderShippingAddressEntity,
   PaymentEntity,
   EmailMessageEntity,
 ];

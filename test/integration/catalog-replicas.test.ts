@@ -188,3 +188,25 @@ it('a replica that goes down is replaced by the primary, and used again once it 
   }
   expect(backOnReplica).toBe(true);
 }, 30_000);
+
+it('a product the lagging replica does not have yet can be put in a cart (found on the primary)', async () => {
+  const id = randomUUID();
+  const now = new Date();
+  await stack.workerDeps.dataSource.getRepository(ProductEntity).insert({
+    id,
+    sku: `REP-${id.slice(0, 13)}`,
+    name: 'Fresh',
+    description: '',
+    priceCents: 100,
+    currency: 'USD',
+    stock: 5,
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+  });
+  // Not replicated: the replica has never heard of it.
+  expect(await replicaRow(id)).toBeUndefined();
+  const c = await stack.customer();
+  const res = await stack.request('PUT', `/api/cart/items/${id}`, { token: c.token, body: { quantity: 1 } });
+  expect([res.status, res.body.items?.[0]?.name, res.body.items?.[0]?.available]).toEqual([200, 'Fresh', true]);
+});

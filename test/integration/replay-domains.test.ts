@@ -1,6 +1,7 @@
 // Replay for every other workflow type: the committed histories of test/replay/histories/<domain>
-// (captured by test/replay/capture-domain-histories.ts) replay against each domain's prebuilt bundle.
-// The negative control replays registerUser histories against an incompatible variant.
+// (captured by test/replay/capture-domain-histories.ts; carts by capture-cart-histories.ts) replay
+// against each domain's prebuilt bundle. The negative controls replay registerUser and cart
+// histories against incompatible variants.
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
@@ -49,7 +50,11 @@ const expected: Record<string, string[]> = {
   users: ['registerUser'],
   notifications: ['sendEmail'],
   catalog: ['createProduct', 'deleteProduct', 'purgeProductCache', 'updateProduct'],
+  carts: ['cart'],
 };
+
+/** The bundle a domain's workflows ship in, when it is not its own (the cart runs in the orders pool). */
+const BUNDLE: Record<string, string> = { carts: 'orders' };
 
 describe.each(Object.keys(expected))('%s', (domain) => {
   const histories = load(domain);
@@ -64,7 +69,7 @@ describe.each(Object.keys(expected))('%s', (domain) => {
   it('replays every history against the prebuilt bundle', async () => {
     const results = await replay(
       {
-        workflowBundle: { codePath: path.join(testEnv().bundleDir, `${domain}.js`) },
+        workflowBundle: { codePath: path.join(testEnv().bundleDir, `${BUNDLE[domain] ?? domain}.js`) },
         logger: silent,
       } as ReplayWorkerOptions,
       histories,
@@ -77,6 +82,17 @@ it('detects an incompatible change to registerUser (negative control)', async ()
   const histories = load('users');
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../replay/negative/register-user-altered.workflow'),
+    logger: silent,
+  });
+  const results = await replay({ workflowBundle: { code }, logger: silent } as ReplayWorkerOptions, histories);
+  for (const h of histories)
+    expect([h.workflowId, results[h.workflowId] instanceof DeterminismViolationError]).toEqual([h.workflowId, true]);
+}, 60_000);
+
+it('detects an incompatible change to the cart (negative control)', async () => {
+  const histories = load('carts');
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../replay/negative/cart-altered.workflow'),
     logger: silent,
   });
   const results = await replay({ workflowBundle: { code }, logger: silent } as ReplayWorkerOptions, histories);

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { type DevServer, freePort, startDevServer } from '../../scripts/dev-server';
+import { cartWorkflowId } from '../../workflows/carts/contract';
 import { OrderStatusSearchAttribute, orderWorkflowId } from '../../workflows/orders/contract';
 import { eventually } from '../support/eventually';
 import { RUNBOOK_FILE } from '../support/obs-ops';
@@ -352,6 +353,37 @@ describe('task-queue backlogs', () => {
     expect(out.match(/Task Queue Statistics:/g)?.length).toBe(4);
     expect(out.match(/ApproximateBacklogCount/g)?.length).toBe(4);
     expect(out.match(/Pollers:/g)?.length).toBe(4);
+  });
+});
+
+describe('finding abandoned carts', () => {
+  it('lists the open carts that hold something, and shows one cart as the workflow holds it', async () => {
+    const dave = await stack.customer('Dave');
+    const erin = await stack.customer('Erin');
+    const put = (c: Customer, quantity: number) =>
+      stack.request('PUT', `/api/cart/items/${productId}`, { token: c.token, body: { quantity } });
+    expect((await put(dave, 2)).status).toBe(200);
+    expect((await put(erin, 1)).status).toBe(200);
+    expect((await stack.request('DELETE', '/api/cart', { token: erin.token })).status).toBe(200);
+    await eventually(async () => {
+      for await (const wf of stack.api.temporal.workflow.list({
+        query: `WorkflowId='${cartWorkflowId(erin.id)}' AND CartItemCount = 0`,
+      }))
+        return wf;
+      return undefined;
+    }, 'the cleared cart listed as empty');
+    await eventually(async () => {
+      for await (const wf of stack.api.temporal.workflow.list({
+        query: `WorkflowId='${cartWorkflowId(dave.id)}' AND CartItemCount = 1`,
+      }))
+        return wf;
+      return undefined;
+    }, 'the cart listed with its line');
+
+    const out = await ok('find-abandoned-carts', { CUSTOMER_ID: dave.id });
+    expect(out).toContain(cartWorkflowId(dave.id));
+    expect(out).not.toContain(cartWorkflowId(erin.id));
+    expect(out).toContain(`{"lines":[{"productId":"${productId}","quantity":2}]`);
   });
 });
 

@@ -24,6 +24,11 @@ const RULES: Record<string, AccessRule> = {
   'GET /api/orders/{id}': 'owner',
   'PUT /api/orders/{id}/cancel': 'owner',
   'PUT /api/orders/{id}/ship': 'admin',
+  'GET /api/cart': 'customer',
+  'PUT /api/cart/items/{productId}': 'customer',
+  'DELETE /api/cart/items/{productId}': 'customer',
+  'DELETE /api/cart': 'customer',
+  'POST /api/cart/checkout': 'customer',
   'GET /healthz': 'public',
   'GET /readyz': 'public',
   'GET /metrics': 'public',
@@ -94,6 +99,22 @@ async function fixture(method: string, path: string): Promise<{ path: string; bo
     return { path, body: { name: 'Created', description: 'x', priceCents: 100, stock: 1 } };
   if (method === 'POST' && path === '/api/orders')
     return { path, body: { items: [{ productId: await newProduct(), quantity: 1 }] } };
+  if (path.startsWith('/api/cart')) {
+    // The owner's cart holds a product of its own: no other token may ever see it.
+    const held = await newProduct();
+    const put = await stack.request('PUT', `/api/cart/items/${held}`, { token: owner.token, body: { quantity: 1 } });
+    if (put.status !== 200) throw new Error(`cart fixture: ${put.status} ${JSON.stringify(put.body)}`);
+    if (path === '/api/cart/items/{productId}')
+      return {
+        path: path.replace('{productId}', await newProduct()),
+        body: method === 'PUT' ? { quantity: 1 } : undefined,
+      };
+    const body =
+      path === '/api/cart/checkout'
+        ? { shippingAddress: { name: 'Sec', line1: '1 Road', city: 'Town', postalCode: '1000', country: 'BE' } }
+        : undefined;
+    return { path, body, ownedId: held };
+  }
   if (path === '/api/users/register')
     return { path, body: { email: `sec-${randomUUID()}@example.test`, password: 'password123', name: 'Sec' } };
   if (path === '/api/users/login') return { path, body: { email: owner.email, password: owner.password } };

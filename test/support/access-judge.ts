@@ -1,6 +1,7 @@
 // The verdict of one cell of the access matrix: what a caller may get from an operation with a
 // given rule. Separate from the HTTP so its negative controls can show it catches leaks.
-export type AccessRule = 'public' | 'user' | 'owner' | 'admin';
+/** customer: a customer account's own resource found through the token alone (the cart); admins have none. */
+export type AccessRule = 'public' | 'user' | 'owner' | 'admin' | 'customer';
 export type Caller = 'anonymous' | 'owner' | 'other' | 'admin';
 
 /** Returns why the response is a violation, or undefined when it is what the rule allows. */
@@ -16,6 +17,12 @@ export function judge(
   if (rule === 'public') return denied ? `public operation refused (${status})` : undefined;
   if (caller === 'anonymous') return status === 401 ? undefined : `anonymous caller not refused (${status})`;
   if (rule === 'admin' && caller !== 'admin') return status === 403 ? undefined : `non-admin not refused (${status})`;
+  if (rule === 'customer') {
+    if (caller === 'admin') return status === 403 ? undefined : `admin not refused (${status})`;
+    if (denied) return `customer refused (${status})`;
+    if (caller === 'other' && ownedId && body.includes(ownedId)) return "another customer's cart leaked";
+    return undefined;
+  }
   if (rule === 'owner' && caller === 'other') {
     if (status !== 403 && status !== 404) return `another customer's resource not refused (${status})`;
     if (ownedId && body.includes(ownedId)) return "another customer's resource leaked in the error body";

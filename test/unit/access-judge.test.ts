@@ -8,6 +8,9 @@ it('accepts what each rule allows', () => {
   expect(judge('owner', 'other', 404, '{"code":"NOT_FOUND"}', 'o-1')).toBeUndefined();
   expect(judge('owner', 'owner', 200, '{"id":"o-1"}', 'o-1')).toBeUndefined();
   expect(judge('owner', 'admin', 200, '{"id":"o-1"}', 'o-1')).toBeUndefined();
+  expect(judge('customer', 'owner', 200, '{"items":[{"productId":"p-1"}]}', 'p-1')).toBeUndefined();
+  expect(judge('customer', 'other', 200, '{"items":[]}', 'p-1')).toBeUndefined();
+  expect(judge('customer', 'admin', 403, '{}')).toBeUndefined();
 });
 
 it.each([
@@ -20,6 +23,12 @@ it.each([
   ['an anonymous caller reads a private resource', () => judge('user', 'anonymous', 200, '{}')],
   ['a public operation requires a login', () => judge('public', 'anonymous', 401, '{}')],
   ['a server error', () => judge('public', 'admin', 500, '{}')],
+  [
+    "BOLA: another customer's token reaches my cart",
+    () => judge('customer', 'other', 200, '{"items":[{"productId":"p-1"}]}', 'p-1'),
+  ],
+  ['an admin gets a cart', () => judge('customer', 'admin', 200, '{"items":[]}')],
+  ['a customer is refused their cart', () => judge('customer', 'owner', 403, '{}')],
 ])('flags %s', (_name, verdict) => {
   expect(verdict()).toEqual(expect.any(String));
 });

@@ -7,7 +7,7 @@ const expected: Record<string, string[]> = {
   users: ['registerUser'],
   notifications: ['sendEmail'],
   catalog: ['createProduct', 'deleteProduct', 'purgeProductCache', 'updateProduct'],
-  orders: ['placeOrder'],
+  orders: ['cart', 'placeOrder'],
 };
 
 describe.each(Object.values(workerSpecs).map((s) => [s!.domain, s!] as const))('%s workflows', (domain, spec) => {

@@ -2,7 +2,7 @@
 // looks the recipient up, so no personal data sits in workflow inputs or history.
 export const NOTIFICATIONS_TASK_QUEUE = 'notifications';
 
-export type EmailTemplate = 'welcome' | 'order-paid' | 'order-cancelled' | 'order-failed';
+export type EmailTemplate = 'welcome' | 'order-paid' | 'order-cancelled' | 'order-failed' | 'cart-reminder';
 
 export interface SendEmailInput {
   /** Business dedup key: the same key is sent at most once, whatever retries happen. */
@@ -27,7 +27,7 @@ export const orderEmailWorkflowId = (orderId: string, template: EmailTemplate): 
   `email-${template}-${orderId}`;
 export const orderEmailKey = (orderId: string, template: EmailTemplate): string => `${template}:${orderId}`;
 
-export type OrderEmailTemplate = Exclude<EmailTemplate, 'welcome'>;
+export type OrderEmailTemplate = Exclude<EmailTemplate, 'welcome' | 'cart-reminder'>;
 
 /** An order e-mail: its data is merged with the order ID into the template's data. */
 export interface OrderEmailHandOff {
@@ -43,8 +43,23 @@ export interface WelcomeEmailHandOff {
   data: SendEmailInput['data'];
 }
 
+/**
+ * The abandoned-cart reminder: `contentKey` names one content of one cart (the cart's ID and its
+ * content version), so each content is reminded of at most once.
+ */
+export interface CartReminderHandOff {
+  userId: string;
+  template: 'cart-reminder';
+  contentKey: string;
+  data: SendEmailInput['data'];
+}
+
+export const cartReminderWorkflowId = (userId: string, contentKey: string): string =>
+  `email-cart-reminder-${userId}-${contentKey}`;
+export const cartReminderKey = (userId: string, contentKey: string): string => `cart-reminder:${userId}:${contentKey}`;
+
 /** What another domain hands to notifications: which e-mail, to whom, about what. */
-export type EmailHandOff = WelcomeEmailHandOff | OrderEmailHandOff;
+export type EmailHandOff = WelcomeEmailHandOff | OrderEmailHandOff | CartReminderHandOff;
 
 /** How sendEmail is started for a hand-off, the same whether a workflow or an activity starts it. */
 export interface EmailStart {
@@ -60,6 +75,14 @@ export function emailStart(handOff: EmailHandOff): EmailStart {
       workflowId: welcomeEmailWorkflowId(userId),
       taskQueue: NOTIFICATIONS_TASK_QUEUE,
       args: [{ messageKey: welcomeEmailKey(userId), template: 'welcome', userId, data }],
+    };
+  }
+  if (handOff.template === 'cart-reminder') {
+    const { userId, contentKey, data } = handOff;
+    return {
+      workflowId: cartReminderWorkflowId(userId, contentKey),
+      taskQueue: NOTIFICATIONS_TASK_QUEUE,
+      args: [{ messageKey: cartReminderKey(userId, contentKey), template: 'cart-reminder', userId, data }],
     };
   }
   const { orderId, userId, template, data } = handOff;

@@ -38,6 +38,19 @@ export interface OrderItemView {
   quantity: number;
 }
 
+/** Where an order ships (personal data: kept by the gateway by order ID, never in a workflow's history). */
+export interface ShippingAddress {
+  name: string;
+  line1: string;
+  line2?: string;
+  city: string;
+  postalCode: string;
+  region?: string;
+  /** ISO 3166-1 alpha-2, upper case. */
+  country: string;
+  phone?: string;
+}
+
 export interface OrderView {
   id: string;
   userId: string;
@@ -47,6 +60,8 @@ export interface OrderView {
   currency: string;
   payment: { status: PaymentStatus; chargeId?: string; refundId?: string } | null;
   failureReason?: string;
+  /** Attached by the gateway from its table (absent for an order placed without one). */
+  shippingAddress?: ShippingAddress;
   createdAt: string;
   updatedAt: string;
 }
@@ -112,6 +127,8 @@ export const CustomerIdSearchAttribute = defineSearchAttributeKey('CustomerId', 
 /** The order status, or REJECTED for a request refused at intake (never an order). */
 export const OrderStatusSearchAttribute = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 export const OrderTotalCentsSearchAttribute = defineSearchAttributeKey('OrderTotalCents', SearchAttributeType.INT);
+/** Lines in a customer's cart (cart-<userId> workflows, workflows/carts); with CustomerId. */
+export const CartItemCountSearchAttribute = defineSearchAttributeKey('CartItemCount', SearchAttributeType.INT);
 
 /** How the temporal CLI spells each search attribute type (`--search-attribute Name:Type`). */
 const CLI_TYPE_NAMES = { KEYWORD: 'Keyword', INT: 'Int' } as const;
@@ -123,6 +140,7 @@ export const ORDER_SEARCH_ATTRIBUTES = {
   ...cliEntry(CustomerIdSearchAttribute),
   ...cliEntry(OrderStatusSearchAttribute),
   ...cliEntry(OrderTotalCentsSearchAttribute),
+  ...cliEntry(CartItemCountSearchAttribute),
 };
 
 /**

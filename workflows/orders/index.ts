@@ -1,2 +1,4 @@
 // The orders worker's workflow bundle entry point.
 export { placeOrder } from './place-order.workflow';
+// The cart runs on the orders queue (workflows/carts/contract.ts says why).
+export { cart } from '../carts';

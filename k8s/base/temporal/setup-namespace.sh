@@ -36,7 +36,7 @@ else
 fi
 
 # name:type pairs; keep in sync with ORDER_SEARCH_ATTRIBUTES (test/deploy checks it).
-for pair in CustomerId:Keyword OrderStatus:Keyword OrderTotalCents:Int; do
+for pair in CustomerId:Keyword OrderStatus:Keyword OrderTotalCents:Int CartItemCount:Int; do
   name=${pair%%:*}
   type=${pair#*:}
   # A namespace just created can take a moment to accept search attributes: retry.

@@ -1,0 +1,266 @@
+// One customer's cart as an entity workflow: the state, the message handlers that change it,
+// and the loop that acts on time (the abandoned-cart reminder, idle expiry) and keeps the
+// history bounded (continue-as-new, carrying the state). Validators refuse bad input before it
+// reaches history; handlers change state synchronously (one workflow task each), so concurrent
+// updates from two clients are applied one after the other and none is lost.
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { CartQuoteActivities } from '../../activities/carts/cart-quote.activities';
+import type { CartReminderActivities } from '../../activities/carts/cart-reminder.activities';
+import { CATALOG_TASK_QUEUE } from '../catalog/contract';
+import { CartItemCountSearchAttribute, CustomerIdSearchAttribute } from '../orders/contract';
+import { FailureType } from '../shared/failures';
+import { priceCart, sameLines, withQuantity, withoutOrdered } from './cart-view';
+import {
+  CART_CHECKOUT_MEMORY,
+  CART_LIMITS,
+  CartFailureType,
+  type CartInput,
+  type CartLine,
+  type CartResult,
+  type CartSnapshot,
+  type CartState,
+  type CheckoutRequest,
+  type CheckoutStart,
+  type CompleteCheckoutRequest,
+  type SetCartItemRequest,
+  checkoutUpdate,
+  clearCartUpdate,
+  completeCheckoutUpdate,
+  getCartQuery,
+  setCartItemUpdate,
+} from './contract';
+
+/** Checkout waits on this while the customer waits for the HTTP answer: bounded like order intake. */
+const catalog = proxyActivities<CartQuoteActivities>({
+  taskQueue: CATALOG_TASK_QUEUE,
+  startToCloseTimeout: '5s',
+  scheduleToCloseTimeout: '20s',
+  retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '2s' },
+});
+
+/** The reminder hand-off: one Temporal call, retried through an outage. */
+const local = proxyLocalActivities<CartReminderActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const invalid = (message: string) =>
+  ApplicationFailure.create({ type: FailureType.ValidationFailed, message, nonRetryable: true });
+
+export class CartProcess {
+  private state: CartState;
+
+  constructor(private readonly input: CartInput) {
+    const now = new Date().toISOString();
+    this.state = input.state ?? {
+      cartKey: uuid4(),
+      lines: [],
+      version: 0,
+      updatedAt: null,
+      touchedAt: now,
+      remindedVersion: null,
+      checkouts: [],
+    };
+  }
+
+  setup(): void {
+    setHandler(getCartQuery, () => this.snapshot());
+
+    setHandler(
+      setCartItemUpdate,
+      (request) => {
+        const productId = request.productId.toLowerCase();
+        this.change(withQuantity(this.state.lines, productId, request.quantity));
+        return this.snapshot();
+      },
+      { validator: (request) => this.validateSetItem(request) },
+    );
+
+    setHandler(clearCartUpdate, () => {
+      this.change([]);
+      return this.snapshot();
+    });
+
+    setHandler(checkoutUpdate, async (request) => await this.checkout(request), {
+      validator: (request) => {
+        if (request?.idempotencyKey !== undefined && typeof request.idempotencyKey !== 'string')
+          throw invalid('checkout expects {idempotencyKey?: string}');
+        if (!this.state.lines.length && !this.checkoutByKey(request?.idempotencyKey))
+          throw ApplicationFailure.create({
+            type: CartFailureType.CartEmpty,
+            message: 'The cart is empty',
+            nonRetryable: true,
+          });
+      },
+    });
+
+    setHandler(
+      completeCheckoutUpdate,
+      (request) => {
+        this.touch();
+        if (this.state.checkouts.some((c) => c.orderId === request.orderId)) return this.snapshot();
+        this.state.checkouts = [
+          ...this.state.checkouts,
+          { orderId: request.orderId, idempotencyKey: request.idempotencyKey ?? null, lines: request.lines },
+        ].slice(-CART_CHECKOUT_MEMORY);
+        this.change(withoutOrdered(this.state.lines, request.lines));
+        return this.snapshot();
+      },
+      { validator: (request) => validateComplete(request) },
+    );
+  }
+
+  /** Reminder, expiry and continue-as-new; returns only when the cart has expired. */
+  async run(): Promise<CartResult> {
+    const { settings } = this.input;
+    this.publish();
+    for (;;) {
+      const touchedAt = this.state.touchedAt;
+      const idleFor = Date.now() - Date.parse(touchedAt);
+      const reminderDue = this.state.lines.length > 0 && this.state.remindedVersion !== this.state.version;
+      // At least 1 ms: a timer of 0 would be no timeout at all.
+      const wait = Math.max(
+        1,
+        Math.min(settings.expiryMs - idleFor, reminderDue ? settings.reminderAfterMs - idleFor : Infinity),
+      );
+      const woken = await condition(() => this.state.touchedAt !== touchedAt || this.historyFull(), wait);
+
+      if (this.historyFull()) {
+        // Let in-flight updates answer first: an update still running would be lost with this run.
+        await condition(allHandlersFinished);
+        log.info('cart history bounded: continuing as new', { historyLength: workflowInfo().historyLength });
+        await continueAsNew<(input: CartInput) => Promise<CartResult>>({ ...this.input, state: this.state });
+      }
+      if (woken) continue;
+
+      const idle = Date.now() - Date.parse(this.state.touchedAt);
+      if (idle >= settings.expiryMs) {
+        if (!allHandlersFinished()) continue;
+        const lines = this.state.lines;
+        // A query on the closed run must not show the expired lines as a live cart.
+        this.state = { ...this.state, lines: [] };
+        log.info('cart expired', { lines: lines.length });
+        return { outcome: 'EXPIRED', lines };
+      }
+      if (reminderDue && idle >= settings.reminderAfterMs) await this.remind();
+    }
+  }
+
+  private async checkout(request: CheckoutRequest): Promise<CheckoutStart> {
+    this.touch();
+    const earlier = this.checkoutByKey(request.idempotencyKey);
+    if (earlier) return { lines: earlier.lines, replayOf: earlier.orderId };
+    const lines = this.state.lines;
+    // Priced and checked on the catalog as it is now (the primary), not as the cart last saw it.
+    const quote = await catalog.quoteCart({ productIds: lines.map((l) => l.productId) }).catch((err) => {
+      log.warn('checkout could not quote the catalog', { error: String(err) });
+      throw ApplicationFailure.create({
+        type: CartFailureType.CatalogUnavailable,
+        message: 'The catalog could not check the cart in time; nothing was ordered. Try again.',
+        nonRetryable: true,
+      });
+    });
+    const view = priceCart({ lines, updatedAt: this.state.updatedAt }, quote, '');
+    const unavailable = view.items.filter((i) => !i.available);
+    if (unavailable.length) {
+      throw ApplicationFailure.create({
+        type: FailureType.OutOfStock,
+        message: `Not available in the quantity asked: ${unavailable.map((i) => i.productId).join(', ')}`,
+        nonRetryable: true,
+        details: [{ lines: unavailable }],
+      });
+    }
+    return { lines, quote };
+  }
+
+  private async remind(): Promise<void> {
+    const { lines, version, cartKey } = this.state;
+    await local.startCartReminder({
+      userId: this.input.userId,
+      contentKey: `${cartKey}-${version}`,
+      lines: lines.length,
+      units: lines.reduce((sum, l) => sum + l.quantity, 0),
+    });
+    // A change while the hand-off ran is a new content: it gets its own reminder.
+    if (this.state.version === version) this.state.remindedVersion = version;
+  }
+
+  private validateSetItem(request: SetCartItemRequest | undefined): void {
+    if (
+      !request ||
+      typeof request.productId !== 'string' ||
+      !UUID.test(request.productId.toLowerCase()) ||
+      !Number.isSafeInteger(request.quantity) ||
+      request.quantity < 0 ||
+      request.quantity > CART_LIMITS.maxUnitsPerLine
+    )
+      throw invalid(`setCartItem expects {productId: UUID, quantity: 0..${CART_LIMITS.maxUnitsPerLine}}`);
+    const productId = request.productId.toLowerCase();
+    const isNew = !this.state.lines.some((l) => l.productId === productId);
+    if (isNew && request.quantity > 0 && this.state.lines.length >= CART_LIMITS.maxLines)
+      throw ApplicationFailure.create({
+        type: CartFailureType.CartLineLimit,
+        message: `A cart holds at most ${CART_LIMITS.maxLines} different products`,
+        nonRetryable: true,
+      });
+  }
+
+  private checkoutByKey(key: string | undefined) {
+    return key === undefined ? undefined : this.state.checkouts.find((c) => c.idempotencyKey === key);
+  }
+
+  /** Any message counts as activity: the idle timers start again. */
+  private touch(): void {
+    this.state.touchedAt = new Date().toISOString();
+  }
+
+  private change(lines: CartLine[]): void {
+    this.touch();
+    if (sameLines(lines, this.state.lines)) return;
+    this.state.lines = lines;
+    this.state.version += 1;
+    this.state.updatedAt = this.state.touchedAt;
+    this.publish();
+  }
+
+  private snapshot(): CartSnapshot {
+    return { lines: this.state.lines, version: this.state.version, updatedAt: this.state.updatedAt };
+  }
+
+  private historyFull(): boolean {
+    const info = workflowInfo();
+    return info.historyLength >= this.input.settings.maxHistoryEvents || info.continueAsNewSuggested;
+  }
+
+  /** Operators find carts by customer and size (no personal data in search attributes). */
+  private publish(): void {
+    upsertSearchAttributes([
+      { key: CustomerIdSearchAttribute, value: this.input.userId },
+      { key: CartItemCountSearchAttribute, value: this.state.lines.length },
+    ]);
+  }
+}
+
+function validateComplete(request: CompleteCheckoutRequest | undefined): void {
+  if (
+    !request ||
+    typeof request.orderId !== 'string' ||
+    !Array.isArray(request.lines) ||
+    request.lines.some((l) => typeof l?.productId !== 'string' || !Number.isSafeInteger(l.quantity) || l.quantity < 1)
+  )
+    throw invalid('completeCheckout expects {orderId, lines: [{productId, quantity ≥ 1}], idempotencyKey?}');
+}

@@ -1,0 +1,163 @@
+// Carts domain contract: the cart-<userId> entity workflow's ID, messages, state and the
+// catalog quote it asks for. Message names are public API (the gateway and operators' CLI
+// commands use them). The cart runs on the orders task queue: it is the front half of an order,
+// and a pool of its own would be one more Deployment to scale for a few updates a minute.
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { OrderLine } from '../catalog/contract';
+import { ORDERS_TASK_QUEUE } from '../orders/contract';
+
+export const CARTS_TASK_QUEUE = ORDERS_TASK_QUEUE;
+export const CART_WORKFLOW_TYPE = 'cart';
+
+export const cartWorkflowId = (userId: string): string => `cart-${userId}`;
+
+/** At most this many distinct products in a cart, and units of one product (as an order allows). */
+export const CART_LIMITS = { maxLines: 50, maxUnitsPerLine: 100 } as const;
+
+/** A cart line: what the customer asked for. Names and prices come from the catalog when read. */
+export type CartLine = OrderLine;
+
+/** The durable state of a cart: carried through continue-as-new. */
+export interface CartState {
+  /** Names this cart across continue-as-new (the reminder's dedup key): a new one after expiry. */
+  cartKey: string;
+  /** Lines in the order they were first added. */
+  lines: CartLine[];
+  /** Bumped on every change of the lines: a reminder is sent once per version. */
+  version: number;
+  /** Workflow time of the last change of the lines (ISO), null while never changed. */
+  updatedAt: string | null;
+  /** Workflow time of the last message (change, checkout attempt): the idle timers run from it. */
+  touchedAt: string;
+  /** The version the abandoned-cart reminder was sent for, if any. */
+  remindedVersion: number | null;
+  /** Recent accepted checkouts (bounded): a repeat answers from here, its lines are never removed twice. */
+  checkouts: CompletedCheckout[];
+}
+
+export interface CompletedCheckout {
+  orderId: string;
+  /** The client's Idempotency-Key, when it sent one. */
+  idempotencyKey: string | null;
+  lines: CartLine[];
+}
+
+/** How many accepted checkouts a cart remembers (a retry comes within seconds, not weeks). */
+export const CART_CHECKOUT_MEMORY = 20;
+
+export interface CartSettings {
+  /** A non-empty cart untouched this long gets its reminder (CART_REMINDER_AFTER_MS). */
+  reminderAfterMs: number;
+  /** A cart untouched this long ends (CART_EXPIRY_MS). */
+  expiryMs: number;
+  /** Continue-as-new once the history has this many events (CART_MAX_HISTORY_EVENTS). */
+  maxHistoryEvents: number;
+}
+
+export interface CartInput {
+  userId: string;
+  settings: CartSettings;
+  /** Set by continue-as-new: the cart so far. */
+  state?: CartState;
+}
+
+/** How a cart run ended: expired (idle), with the lines it held. */
+export interface CartResult {
+  outcome: 'EXPIRED';
+  lines: CartLine[];
+}
+
+/** What getCart and every cart update answer: the lines, unpriced (the gateway prices them). */
+export interface CartSnapshot {
+  lines: CartLine[];
+  version: number;
+  updatedAt: string | null;
+}
+
+export interface SetCartItemRequest {
+  productId: string;
+  /** 0 removes the line. */
+  quantity: number;
+}
+
+export interface CheckoutRequest {
+  idempotencyKey?: string;
+}
+
+/** The lines to order, checked against the catalog; `replayOf` when the key was already used. */
+export interface CheckoutStart {
+  lines: CartLine[];
+  /** Priced as the catalog has them now (absent for a replay: the order has the prices). */
+  quote?: CartQuote;
+  replayOf?: string;
+}
+
+export interface CompleteCheckoutRequest {
+  orderId: string;
+  idempotencyKey?: string;
+  lines: CartLine[];
+}
+
+export const setCartItemUpdate = defineUpdate<CartSnapshot, [SetCartItemRequest]>('setCartItem');
+export const clearCartUpdate = defineUpdate<CartSnapshot, []>('clearCart');
+/** Checks the lines against the catalog and hands them to the gateway, which places the order. */
+export const checkoutUpdate = defineUpdate<CheckoutStart, [CheckoutRequest]>('checkout');
+/** The order was accepted: its lines leave the cart (once per order ID). */
+export const completeCheckoutUpdate = defineUpdate<CartSnapshot, [CompleteCheckoutRequest]>('completeCheckout');
+export const getCartQuery = defineQuery<CartSnapshot>('getCart');
+
+export const completeCheckoutUpdateId = (orderId: string): string => `complete-${orderId}`;
+
+/** Carts-internal failure types, mapped to HTTP by api/carts. */
+export const CartFailureType = {
+  CartEmpty: 'CartEmpty',
+  CartLineLimit: 'CartLineLimit',
+  /** Checkout could not quote the catalog within its deadline: nothing ordered, safe to repeat. */
+  CatalogUnavailable: 'CartCatalogUnavailable',
+} as const;
+
+// ---- The catalog quote (an activity on the catalog queue) ----
+
+export interface CartQuoteInput {
+  productIds: string[];
+}
+
+/** A product as the cart sees it; absent from the quote when gone (unknown or deleted). */
+export interface QuotedProduct {
+  productId: string;
+  name: string;
+  priceCents: number;
+  currency: string;
+  stock: number;
+}
+
+export interface CartQuote {
+  products: QuotedProduct[];
+}
+
+// ---- The cart view (the gateway's answer) ----
+
+export interface CartItemView {
+  productId: string;
+  name: string;
+  unitPriceCents: number;
+  quantity: number;
+  lineTotalCents: number;
+  /** False when the product is gone or has less stock than asked. */
+  available: boolean;
+}
+
+export interface CartView {
+  items: CartItemView[];
+  totalCents: number;
+  currency: string;
+  updatedAt: string | null;
+}
+
+/** Input of startCartReminder (a local activity of the orders pool). */
+export interface CartReminderInput {
+  userId: string;
+  contentKey: string;
+  lines: number;
+  units: number;
+}
