@@ -188,9 +188,15 @@ export function createStockActivities({ dataSource, cache }: StockActivityDeps) 
             const now = new Date();
             const held = { quantity: line.quantity, status: 'RESERVED' as const, runId, updatedAt: now };
             if (row) {
-              await em
+              const taken = await em
                 .getRepository(StockReservationEntity)
                 .update({ orderId: input.orderId, productId: line.productId, status: 'RELEASED' }, held);
+              // Changed since our read (the stock we just took must not count twice): start over.
+              if (!taken.affected)
+                throw ApplicationFailure.create({
+                  message: `The reservation of product ${line.productId} changed while it was being taken over`,
+                  type: StockFailureType.ReservationHeldByOtherRun,
+                });
             } else {
               await em
                 .getRepository(StockReservationEntity)

@@ -62,6 +62,8 @@ const RETRY_AFTER_CAP_MS = 2000;
 // A key with no final answer by the end of its grace period is asked once more this long after
 // the release: still no final answer then, and it is poisoned, not just slow on a busy machine.
 const KEY_PROBE_AFTER_MS = envInt('FAULTS_KEY_PROBE_AFTER_MS', 60_000);
+const KEY_PROBE_ROUNDS = 3;
+const KEY_PROBE_INTERVAL_MS = 10_000;
 
 interface Counters {
   requests: number;
@@ -468,8 +470,15 @@ async function main(): Promise<void> {
         `[faults] ${unanswered.length} keys without a final answer; asking again ${KEY_PROBE_AFTER_MS / 1000} s after the release`,
       );
       await sleep(Math.max(0, releasedAt + KEY_PROBE_AFTER_MS - Date.now()));
-      // Staggered: the probe asks for a verdict and should not itself be a burst the gateway must absorb.
-      await Promise.all(unanswered.map(async (r, i) => (await sleep(i * 150), keyedAttempt(w, r))));
+      // Staggered: the probe asks for a verdict and should not itself be a burst the gateway must
+      // absorb. A few rounds: a probe may be the request that starts a key's next run (its
+      // first failed at intake during the lock), which then takes longer than one deadline.
+      for (let round = 0; round < KEY_PROBE_ROUNDS; round++) {
+        const waiting = unanswered.filter((r) => !r.client.final);
+        if (!waiting.length) break;
+        if (round > 0) await sleep(KEY_PROBE_INTERVAL_MS);
+        await Promise.all(waiting.map(async (r, i) => (await sleep(i * 150), keyedAttempt(w, r))));
+      }
     }
     const keyed = keyedRequests.map((r) => r.client);
     phase = 'settle';
