@@ -5,7 +5,8 @@
 //
 // The capture stack (CaptureContext) runs the catalog pool on its own so that a scenario can take
 // it down, and the other pools reach MariaDB through a TCP proxy so that a scenario can cut the
-// database; ORDER_PAYMENT_TIMEOUT_MS is 2000 (the payment-timeout scenario).
+// database; ORDER_PAYMENT_TIMEOUT_MS is 2000 (the payment-timeout scenario) and ROUTE_DEADLINE_MS
+// 5000 (intake-failed expects the gateway's 503 well before intake's 30 s bound).
 //
 // A history file is never re-captured: the older ones record the behaviour of runs begun before
 // a patch (e.g. rejected-out-of-stock: no release, before 'fenced-intake'), which replay must keep
