@@ -15,8 +15,13 @@ export function registerOpsOperations(registry: OpenAPIRegistry): void {
     path: '/readyz',
     tags: ['ops'],
     operationId: 'getReadiness',
-    summary: 'Readiness: Temporal, database and Redis reachable',
-    responses: { '200': { description: 'Ready' }, '503': { description: 'A dependency is down' } },
+    summary: 'Readiness: this instance can serve; each dependency reported up or down',
+    responses: {
+      '200': {
+        description:
+          '{status: ready | degraded, checks: {temporal, database, redis: up | down}}: always 200 while the process serves, since the gateway answers a dependency outage itself (503 + Retry-After) and one outage must not take every instance out of the load balancer',
+      },
+    },
   });
   registry.registerPath({
     method: 'get',

@@ -19,6 +19,7 @@ import {
   INTAKE_REJECTIONS,
   ORDERS_TASK_QUEUE,
   OrderFailureType,
+  type OrderRejection,
   type OrderView,
   type PlaceOrderInput,
   type PlaceOrderResult,
@@ -58,6 +59,9 @@ const processClosed = () =>
   );
 
 type ClosedRun = { result: PlaceOrderResult } | { failed: WorkflowFailedError; runId: string };
+
+/** How long GET of an order without a row waits for Temporal to say whether it is being placed. */
+const PLACING_CHECK_MS = 2000;
 
 /** How long an unkeyed order's start is looked for when its answer did not come in time. */
 const START_CHECK_MS = 2000;
@@ -172,7 +176,51 @@ export function orderCommands(deps: ApiDeps) {
       );
   }
 
+  /**
+   * An order that has no row (yet): still being placed (its 202's Location is polled before
+   * intake ends), or refused at intake. Only its customer (or an admin) learns which; undefined
+   * when there is no such run or Temporal does not answer in time (the caller then says 404).
+   */
+  async function placing(
+    orderId: string,
+    caller: { sub: string; role: string },
+  ): Promise<{ accepted: Accepted } | { refused: OrderRejection } | undefined> {
+    const looked = await withinRouteDeadline(
+      deps,
+      async () => {
+        const run = await handle(orderId).describe();
+        if (caller.role !== 'admin' && run.typedSearchAttributes.get(CustomerIdSearchAttribute) !== caller.sub)
+          return undefined;
+        if (run.status.name === 'RUNNING') return 'running' as const;
+        try {
+          const result = await deps.temporal.workflow.getHandle<typeof placeOrder>(run.workflowId, run.runId).result();
+          return result.outcome === 'REJECTED' ? result.rejection : undefined;
+        } catch (err) {
+          const failure = applicationFailureOf(err);
+          if (!(err instanceof WorkflowFailedError) || failure?.type !== OrderFailureType.OrderIntakeFailed)
+            return undefined;
+          return { type: failure.type, message: failure.message };
+        }
+      },
+      Date.now() + PLACING_CHECK_MS,
+    ).catch(() => ({ inTime: false as const }));
+    if (!looked.inTime || !looked.value) return undefined;
+    if (looked.value !== 'running') return { refused: looked.value };
+    // The run may have just written the row (reads can come from a lagging replica).
+    if (await findOrder(deps.dataSource, orderId, { primary: true })) return undefined;
+    return {
+      accepted: {
+        status: 'ACCEPTED',
+        id: orderId,
+        workflowId: orderWorkflowId(orderId),
+        detail: 'The order is still being priced and reserved; ask again shortly',
+      },
+    };
+  }
+
   return {
+    placing,
+
     /**
      * Places an order (or answers a repeat of one). Returns once the order is priced and its
      * stock reserved; throws the refusal (409 OUT_OF_STOCK, 422 UNKNOWN_PRODUCT...) otherwise.

@@ -102,7 +102,18 @@ export function registerOrdersOperations(registry: OpenAPIRegistry): void {
     summary: 'An order (owner or admin)',
     security: bearer,
     request: { params: idParams },
-    responses: { '200': jsonResponse('The order', orderSchema), ...orderResponses },
+    responses: {
+      '200': jsonResponse('The order', orderSchema),
+      '202': jsonResponse(
+        'An order accepted with 202 that is still being priced and reserved: ask again after Retry-After',
+        acceptedSchema,
+        z.object({ 'Retry-After': header(z.string(), 'Seconds') }),
+      ),
+      ...orderResponses,
+      '404': problemResponse(
+        'NOT_FOUND: no such order, or not yours (the same answer, so IDs cannot be probed); ORDER_NOT_PLACED: your order was refused at intake (reason: OutOfStock, UnknownProduct, ValidationFailed or OrderIntakeFailed), nothing was reserved or charged',
+      ),
+    },
   });
   registry.registerPath({
     method: 'put',

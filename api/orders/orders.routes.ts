@@ -7,7 +7,7 @@ import { toOrderView } from '../../db/views';
 import type { ApiDeps, ShopContext, ShopState } from '../context';
 import { authenticate, requireAdmin } from '../middleware/auth';
 import { parseBody, parseParams, parseQuery } from '../middleware/validate';
-import { badRequest, forbidden, notFound } from '../problem';
+import { ProblemError, badRequest, forbidden, notFound } from '../problem';
 import { idParams } from '../shared/id-params';
 import { parseIdempotencyKey } from '../shared/idempotency-key';
 import { orderCommands } from './orders.commands';
@@ -75,7 +75,32 @@ export function ordersRouter(deps: ApiDeps): Router<ShopState> {
 
   router.get('/:id', auth, async (ctx) => {
     const { id } = parseParams(ctx, idParams);
-    ctx.body = await withShippingAddress(deps.dataSource, toOrderView(await visibleOrder(ctx, id)));
+    const me = ctx.state.user!;
+    const row = await findOrder(deps.dataSource, id);
+    if (row && (me.role === 'admin' || row.userId === me.sub)) {
+      ctx.body = await withShippingAddress(deps.dataSource, toOrderView(row));
+      return;
+    }
+    // No row: an order accepted with 202 may still be in intake, or have been refused there.
+    const placing = row ? undefined : await commands.placing(id, me);
+    if (placing && 'accepted' in placing) {
+      ctx.status = 202;
+      ctx.set('Retry-After', '2');
+      ctx.body = placing.accepted;
+      return;
+    }
+    if (placing)
+      throw new ProblemError(
+        404,
+        'ORDER_NOT_PLACED',
+        'Not found',
+        `The order was not placed: ${placing.refused.message}`,
+        {
+          reason: placing.refused.type,
+        },
+      );
+    // A lagging replica may not have the row yet.
+    ctx.body = await withShippingAddress(deps.dataSource, toOrderView(await visibleOrder(ctx, id, { primary: true })));
   });
 
   router.put('/:id/cancel', auth, async (ctx) => {

@@ -37,12 +37,24 @@ export async function withinRouteDeadline<T>(
   work: () => Promise<T>,
   deadline = Date.now() + deps.config.ROUTE_DEADLINE_MS,
 ): Promise<Bounded<T>> {
+  const call = deps.temporal.connection.withDeadline(deadline, work);
+  // The gRPC deadline bounds each call, but not the client's own waiting around them (a
+  // channel reconnecting after a server restart, retries inside the SDK): a timer is the bound.
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deadline - Date.now())));
   try {
-    return { inTime: true, value: await deps.temporal.connection.withDeadline(deadline, work) };
+    const first = await Promise.race([call, late]);
+    if (first === 'late') {
+      call.catch(() => undefined); // it ends on its own; nobody waits for it any more
+      return { inTime: false };
+    }
+    return { inTime: true, value: first };
   } catch (err) {
     // The server may end the long poll a little before the deadline (CANCELLED).
     if (Date.now() >= deadline - 250 && isDeadlineError(err)) return { inTime: false };
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

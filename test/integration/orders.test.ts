@@ -196,6 +196,16 @@ describe('placing an order', () => {
     expect(result).toMatchObject({ outcome: 'REJECTED', rejection: { type: 'OutOfStock' } });
     expect((await handle.describe()).typedSearchAttributes.get(OrderStatusSearchAttribute)).toBe('REJECTED');
     expect(await reservationsOf(stack, orderIdFor(c.id, key))).toEqual([]);
+    // Its ID tells its customer why there is no order; anyone else gets the plain 404.
+    const mine = await stack.request('GET', `/api/orders/${orderIdFor(c.id, key)}`, { token: c.token });
+    expectProblem(mine, 404, 'ORDER_NOT_PLACED');
+    expect(mine.body).toMatchObject({ reason: 'OutOfStock' });
+    const other = await stack.customer();
+    expectProblem(
+      await stack.request('GET', `/api/orders/${orderIdFor(c.id, key)}`, { token: other.token }),
+      404,
+      'NOT_FOUND',
+    );
   });
 
   it.each([

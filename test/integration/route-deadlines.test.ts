@@ -68,6 +68,13 @@ describe('with every worker pool down', () => {
     expect(plain.body).toMatchObject({ status: 'ACCEPTED', workflowId: orderWorkflowId(plain.body.id) });
     expect(plain.headers.get('location')).toBe(`/api/orders/${plain.body.id}`);
     expectBounded(plain);
+    // Its Location answers 202 while it waits for intake (it was 404: nothing says it is coming),
+    // to its customer only.
+    const polled = await stack.request('GET', `/api/orders/${plain.body.id}`, { token: customer.token });
+    expect([polled.status, polled.body.status, polled.headers.get('retry-after')]).toEqual([202, 'ACCEPTED', '2']);
+    const stranger = await stack.customer();
+    const probed = await stack.request('GET', `/api/orders/${plain.body.id}`, { token: stranger.token });
+    expect([probed.status, probed.body.code]).toEqual([404, 'NOT_FOUND']);
 
     const keyed = await timed(() =>
       placeOrder(stack, customer.token, oneOf(product.id), { idempotencyKey: `late-${randomUUID()}` }),
