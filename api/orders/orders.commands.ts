@@ -65,6 +65,8 @@ const PLACING_CHECK_MS = 2000;
 
 /** How long an unkeyed order's start is looked for when its answer did not come in time. */
 const START_CHECK_MS = 2000;
+/** The start check's share of the route deadline (a quarter of a short one). */
+const startCheckMs = (routeDeadlineMs: number) => Math.min(START_CHECK_MS, routeDeadlineMs / 4);
 
 /** A keyed order's intake failed transiently: what to answer depends on its run. */
 class IntakeFailed extends Error {}
@@ -150,7 +152,9 @@ export function orderCommands(deps: ApiDeps) {
   async function startedUnkeyed(orderId: string, confirmed: boolean): Promise<boolean> {
     if (confirmed) return true;
     try {
-      await deps.temporal.connection.withDeadline(Date.now() + START_CHECK_MS, () => handle(orderId).describe());
+      await deps.temporal.connection.withDeadline(Date.now() + startCheckMs(deps.config.ROUTE_DEADLINE_MS), () =>
+        handle(orderId).describe(),
+      );
       return true;
     } catch {
       // Not found, or Temporal still unreachable: the start (one RPC to that server) did not land.
@@ -302,7 +306,7 @@ export function orderCommands(deps: ApiDeps) {
                 startWorkflowOperation: start,
               }),
             // Unkeyed, the time to confirm the start comes out of the deadline, not on top of it.
-            cmd.idempotencyKey ? deadline : deadline - START_CHECK_MS,
+            cmd.idempotencyKey ? deadline : deadline - startCheckMs(deps.config.ROUTE_DEADLINE_MS),
           );
           if (submitted.inTime) return { order: submitted.value, replayed: false };
           // With an Idempotency-Key the same request joins this run: repeating it is the way to
