@@ -105,18 +105,20 @@ export function createProductActivities({ dataSource, cache, config }: ProductAc
       const set = pickFields(input.patch);
       try {
         return await inTransaction(dataSource, async (em) => {
+          const delta = input.patch.stockDelta;
           const res = await em
             .createQueryBuilder()
             .update(ProductEntity)
-            .set({ ...set, updatedAt: new Date() })
-            .where('id = :id AND deleted_at IS NULL', { id: input.productId })
+            .set({ ...set, ...(delta !== undefined ? { stock: () => 'stock + :delta' } : {}), updatedAt: new Date() })
+            .where('id = :id AND deleted_at IS NULL', { id: input.productId, delta })
             .execute();
           if (!res.affected) throw notFound(input.productId);
           return toProductView(await em.getRepository(ProductEntity).findOneByOrFail({ id: input.productId }));
         });
       } catch (err) {
         if (isUniqueViolation(err)) throw skuTaken(set.sku ?? '');
-        if (isCheckViolation(err)) throw invalid('stock must not be negative');
+        if (isCheckViolation(err))
+          throw invalid('stock must not be negative (stockDelta takes more than is available)');
         throw err;
       }
     },

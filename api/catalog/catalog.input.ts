@@ -33,7 +33,10 @@ const priceCents = z
   .min(0)
   .max(PRODUCT_LIMITS.priceCentsMax)
   .openapi({ description: 'Price in minor units of `currency`' });
-const stock = z.number().int().min(0).max(PRODUCT_LIMITS.stockMax).openapi({ description: 'Units on hand' });
+const stock = z.number().int().min(0).max(PRODUCT_LIMITS.stockMax).openapi({
+  description:
+    'Units available to sell. Units held by unpaid or unshipped orders are not in it and come back to it if such an order is cancelled: to count goods in or out, use stockDelta',
+});
 
 export const createProductSchema = z
   .object({
@@ -45,13 +48,19 @@ export const createProductSchema = z
   })
   .openapi('CreateProductRequest', { description: 'Unknown fields are ignored.' });
 
+const stockDelta = z.number().int().min(-PRODUCT_LIMITS.stockMax).max(PRODUCT_LIMITS.stockMax).openapi({
+  description:
+    'Units to add (received goods) or, negative, take away (lost, damaged), applied atomically to the units available; not with stock',
+});
+
 export const updateProductSchema = z
-  .object({ name, description, priceCents, stock, sku })
+  .object({ name, description, priceCents, stock, stockDelta, sku })
   .partial()
   .refine(
     (p) => Object.values(p).some((v) => v !== undefined),
-    'give at least one of name, description, priceCents, stock, sku',
+    'give at least one of name, description, priceCents, stock, stockDelta, sku',
   )
+  .refine((p) => p.stock === undefined || p.stockDelta === undefined, 'give stock or stockDelta, not both')
   .openapi('UpdateProductRequest', {
     description: 'Any non-empty subset of the fields; unknown fields are ignored.',
     minProperties: 1,

@@ -147,6 +147,30 @@ describe('placing an order', () => {
     expect(listed).toEqual([`order-${res.body.id}`]);
   });
 
+  it('stock edits: stock sets the units available, stockDelta adjusts them; a cancel gives back what it held', async () => {
+    const c = await stack.customer();
+    const admin = await stack.adminToken();
+    const p = await createProduct(stack, { stock: 10 });
+    const placed = await placeOrder(stack, c.token, oneOf(p.id, 2));
+    await waitForStatus(stack, c.token, placed.body.id, 'PAID');
+    expect(await stockOf(stack, p.id)).toBe(8);
+    const put = (body: object) => stack.request('PUT', `/api/products/${p.id}`, { token: admin, body });
+    // Goods received while the order holds its 2 units: +5 on what is available.
+    expect((await put({ stockDelta: 5 })).body).toMatchObject({ stock: 13 });
+    expectProblem(await put({ stockDelta: -14 }), 400, 'VALIDATION_FAILED');
+    expectProblem(await put({ stock: 3, stockDelta: 1 }), 400, 'VALIDATION_FAILED');
+    expect(await stockOf(stack, p.id)).toBe(13);
+    const cancelled = await stack.request('PUT', `/api/orders/${placed.body.id}/cancel`, { token: c.token });
+    expect(cancelled.status).toBe(200);
+    expect(await stockOf(stack, p.id)).toBe(15);
+    // An absolute edit says what is available now; a later cancel still returns what it held.
+    const second = await placeOrder(stack, c.token, oneOf(p.id, 4));
+    await waitForStatus(stack, c.token, second.body.id, 'PAID');
+    expect((await put({ stock: 20 })).body).toMatchObject({ stock: 20 });
+    await stack.request('PUT', `/api/orders/${second.body.id}/cancel`, { token: c.token });
+    expect(await stockOf(stack, p.id)).toBe(24);
+  });
+
   it('refuses more than the stock with 409 OUT_OF_STOCK and holds nothing', async () => {
     const c = await stack.customer();
     const a = await createProduct(stack, { stock: 5 });

@@ -145,9 +145,17 @@ export interface InsertProductInput {
   fields: ProductFields;
 }
 
+/**
+ * A product update. `stock` sets the units available to sell (units held by unpaid or unshipped
+ * orders are not in it, and come back to it when such an order is cancelled); `stockDelta`
+ * adds to or takes from them atomically, so a count of goods received or lost never races an
+ * order.
+ */
+export type ProductPatch = Partial<ProductFields> & { stockDelta?: number };
+
 export interface PatchProductInput {
   productId: string;
-  patch: Partial<ProductFields>;
+  patch: ProductPatch;
 }
 
 export interface MarkProductDeletedInput {
