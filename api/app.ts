@@ -1,13 +1,13 @@
 // The gateway as a Koa app built from its dependencies (no listen: tests and main.ts decide).
 // Middleware order: context → metrics → errors → security headers/CORS → rate limit → body →
 // routes. Route handlers are validate → call (workflow or read path) → map.
-import { bodyParser } from '@koa/bodyparser';
 import cors from '@koa/cors';
 import type Router from '@koa/router';
 import Koa from 'koa';
 import helmet from 'koa-helmet';
 import { businessMetrics } from '../common/metrics';
 import type { ApiDeps, ShopState } from './context';
+import { jsonBody } from './middleware/body';
 import { errorHandler } from './middleware/error-handler';
 import { httpMetrics } from './middleware/metrics';
 import { rateLimit } from './middleware/rate-limit';
@@ -60,6 +60,10 @@ export function createApp(deps: ApiDeps): Koa<ShopState> {
     }),
   );
   app.use(async (ctx, next) => {
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused (Node's own check is off, see
+    // api/http-server.ts, so that the refusal is problem+json).
+    if (ctx.req.httpVersion === '1.1' && ctx.req.headers.host === undefined)
+      throw new ProblemError(400, 'MALFORMED_REQUEST', 'Malformed request', 'An HTTP/1.1 request needs a Host header');
     const hasBody = Number(ctx.get('Content-Length') || 0) > 0 || ctx.get('Transfer-Encoding') !== '';
     if (['POST', 'PUT', 'PATCH'].includes(ctx.method) && hasBody && !ctx.is('application/json', '+json')) {
       throw new ProblemError(
@@ -71,14 +75,7 @@ export function createApp(deps: ApiDeps): Koa<ShopState> {
     }
     return next();
   });
-  app.use(
-    bodyParser({
-      enableTypes: ['json'],
-      jsonLimit: deps.config.BODY_LIMIT,
-      jsonStrict: true,
-      encoding: 'utf-8',
-    }) as unknown as Koa.Middleware<ShopState>,
-  );
+  app.use(jsonBody({ limit: deps.config.BODY_LIMIT, timeoutMs: deps.config.REQUEST_BODY_TIMEOUT_MS }));
 
   for (const router of apiRouters(deps)) {
     app.use(router.routes());
