@@ -15,7 +15,7 @@
 // and, on a stack of its own with a small general limit, every request that reaches the app,
 // however spelt, is counted: once the budget is spent, every such request is 429.
 //
-// Deterministic: FUZZ_EDGE_SEED (default 13) and FUZZ_EDGE_RUNS (default 260); fast-check prints
+// Deterministic: FUZZ_EDGE_SEED (default 13) and FUZZ_EDGE_RUNS (default 300); fast-check prints
 // the seed and path of a counterexample, and the tally prints the seed too.
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
@@ -28,7 +28,7 @@ import { type RawOutcome, type RawRequest, rawRequest, utf8Bytes } from '../supp
 import { type Stack, startStack } from '../support/stack';
 
 const SEED = Number(process.env.FUZZ_EDGE_SEED ?? 13);
-const RUNS = Number(process.env.FUZZ_EDGE_RUNS ?? 260);
+const RUNS = Number(process.env.FUZZ_EDGE_RUNS ?? 300);
 /** The gateway's wait for a declared body that does not come (REQUEST_BODY_TIMEOUT_MS here). */
 const BODY_TIMEOUT_MS = 1500;
 /** Every other request: the route deadline of this stack (3 s) plus slack for a loaded machine. */
@@ -130,7 +130,7 @@ interface Draft {
 }
 type Variant = (d: Draft, r: number) => void;
 
-let tokens: Record<Who, string | undefined>;
+let tokens: Record<Who, string | undefined> = { anonymous: undefined, customer: undefined, admin: undefined };
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
 const setHeader = (d: Draft, name: string, value: string) => {
   d.headers = d.headers.filter(([n]) => n?.toLowerCase() !== name.toLowerCase());
@@ -168,166 +168,161 @@ const AUTH: Record<string, (who: Who) => { lines: string[]; granted: Who }> = {
   latin1: () => ({ lines: ['Bearer \u00e9\u00e9.\u00e9.\u00e9'], granted: 'anonymous' }),
 };
 
-const GROUPS: Record<string, Variant[]> = {
-  contentType: [
-    (d) => (d.headers = d.headers.filter(([n]) => n !== 'Content-Type')),
-    ...[
-      'application/json; charset=utf-8',
-      'application/json; charset=latin1',
-      'application/json;charset=UTF-16',
-      'application/json; charset="utf-8"',
-      'application/json; charset=nonsense',
-      'APPLICATION/JSON',
-      'text/plain',
-      'application/x-www-form-urlencoded',
-      'multipart/form-data; boundary=x',
-      ';;;',
-      'application/problem+json',
-      'application/json, text/html',
-      '',
-    ].map(
-      (v): Variant =>
-        (d) =>
-          setHeader(d, 'Content-Type', v),
+/** Variants named by the value they send (for the report and the examples). */
+const each = (values: string[], f: (v: string) => Variant): Record<string, Variant> =>
+  Object.fromEntries(values.map((v) => [v.length > 24 ? `${v.slice(0, 12)}…(${v.length})` : JSON.stringify(v), f(v)]));
+const header =
+  (...lines: Array<[string | null, string]>): Variant =>
+  (d) =>
+    d.headers.push(...lines);
+
+const GROUPS: Record<string, Record<string, Variant>> = {
+  contentType: {
+    none: (d) => (d.headers = d.headers.filter(([n]) => n !== 'Content-Type')),
+    ...each(
+      [
+        'application/json; charset=utf-8',
+        'application/json; charset=latin1',
+        'application/json;charset=UTF-16',
+        'application/json; charset="utf-8"',
+        'application/json; charset=nonsense',
+        'APPLICATION/JSON',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        ';;;',
+        'application/problem+json',
+        'application/json, text/html',
+        '',
+      ],
+      (v) => (d) => setHeader(d, 'Content-Type', v),
     ),
-    (d) => d.headers.unshift(['Content-Type', 'text/plain']),
-  ],
-  length: [
-    (d) => ((d.autoLength = false), d.headers.push(['Content-Length', String(Math.max(bodyLength(d) - 3, 0))])),
-    (d) => {
-      // Declares more than it sends: the gateway must give up on the rest within its body deadline.
+    duplicate: (d) => d.headers.unshift(['Content-Type', 'text/plain']),
+  },
+  length: {
+    short: (d) => ((d.autoLength = false), d.headers.push(['Content-Length', String(Math.max(bodyLength(d) - 3, 0))])),
+    // Declares more than it sends: the gateway must give up on the rest within its body deadline.
+    long: (d) => {
       d.body ??= '{}';
       d.autoLength = false;
       d.stalls = true;
       d.headers.push(['Content-Length', String(bodyLength(d) + 10)]);
     },
-    (d) => ((d.autoLength = false), d.headers.push(['Content-Length', 'abc'])),
-    (d) => ((d.autoLength = false), d.headers.push(['Content-Length', '-1'])),
-    (d) => ((d.autoLength = false), d.headers.push(['Content-Length', '99999999999999999999'])),
-    (d) => {
+    nan: (d) => ((d.autoLength = false), d.headers.push(['Content-Length', 'abc'])),
+    negative: (d) => ((d.autoLength = false), d.headers.push(['Content-Length', '-1'])),
+    overflow: (d) => ((d.autoLength = false), d.headers.push(['Content-Length', '99999999999999999999'])),
+    // Declares far more than the body limit: refused before a byte of it is read.
+    pastLimit: (d) => ((d.autoLength = false), d.headers.push(['Content-Length', '10000000'])),
+    conflicting: (d) => {
       d.autoLength = false;
       d.headers.push(['Content-Length', String(bodyLength(d))], ['Content-Length', String(bodyLength(d) + 1)]);
     },
-    (d) => {
+    withChunked: (d) => {
       d.autoLength = false;
       d.headers.push(['Content-Length', String(bodyLength(d))], ['Transfer-Encoding', 'chunked']);
     },
-    (d) => {
+    chunked: (d) => {
       const body = d.body ?? '{}';
       d.autoLength = false;
       d.headers.push(['Transfer-Encoding', 'chunked']);
       d.body = `${Buffer.byteLength(body, 'latin1').toString(16)}\r\n${body}\r\n0\r\n\r\n`;
     },
-    (d) => ((d.autoLength = false), d.headers.push(['Transfer-Encoding', 'foo'])),
-    (d) => {
+    badChunk: (d) => {
       d.autoLength = false;
       d.headers.push(['Transfer-Encoding', 'chunked']);
       d.body = `zz\r\n${d.body ?? '{}'}\r\n0\r\n\r\n`;
     },
-    // Declares far more than the body limit: refused before a byte of it is read.
-    (d) => ((d.autoLength = false), d.headers.push(['Content-Length', '10000000'])),
-    (d) => ((d.autoLength = false), d.headers.push(['Transfer-Encoding', 'chunked, gzip'])),
-  ],
-  encoding: [
-    (d) => d.headers.push(['Content-Encoding', 'gzip']),
-    (d) => {
+    unknownCoding: (d) => ((d.autoLength = false), d.headers.push(['Transfer-Encoding', 'foo'])),
+    chunkedNotLast: (d) => ((d.autoLength = false), d.headers.push(['Transfer-Encoding', 'chunked, gzip'])),
+  },
+  encoding: {
+    gzipOverPlain: header(['Content-Encoding', 'gzip']),
+    gzip: (d) => {
       d.headers.push(['Content-Encoding', 'gzip']);
       d.body = gzipSync(Buffer.from(d.body ?? '{}', 'latin1')).toString('latin1');
     },
-    (d) => d.headers.push(['Content-Encoding', 'br']),
-    (d) => d.headers.push(['Content-Encoding', 'deflate']),
-    (d) => d.headers.push(['Content-Encoding', 'x-unknown']),
-    (d) => d.headers.push(['Content-Encoding', 'identity']),
-  ],
-  idempotencyKey: [
-    ...['k'.repeat(300), 'k'.repeat(256), '', 'caf\u00e9', 'a key with spaces', '\t', '../../etc', '%00'].map(
-      (v): Variant =>
-        (d) =>
-          d.headers.push(['Idempotency-Key', v]),
+    ...each(['br', 'deflate', 'x-unknown', 'identity'], (v) => header(['Content-Encoding', v])),
+  },
+  idempotencyKey: {
+    ...each(['k'.repeat(300), 'k'.repeat(256), '', 'caf\u00e9', 'a key with spaces', '\t', '../../etc', '%00'], (v) =>
+      header(['Idempotency-Key', v]),
     ),
-    (d) => d.headers.push(['Idempotency-Key', randomUUID()], ['Idempotency-Key', randomUUID()]),
-  ],
-  requestId: [
-    ...['<script>', 'r'.repeat(200), 'caf\u00e9', '../../x', '', 'a b', '${jndi:ldap://x}'].map(
-      (v): Variant =>
-        (d) =>
-          d.headers.push(['X-Request-Id', v]),
+    duplicate: (d) => d.headers.push(['Idempotency-Key', randomUUID()], ['Idempotency-Key', randomUUID()]),
+  },
+  requestId: {
+    ...each(['<script>', 'r'.repeat(200), 'caf\u00e9', '../../x', '', 'a b', '${jndi:ldap://x}'], (v) =>
+      header(['X-Request-Id', v]),
     ),
-    (d) => d.headers.push(['X-Request-Id', 'one'], ['X-Request-Id', 'two']),
-  ],
-  forwardedFor: [
-    ...[
-      'not-an-ip',
-      '1.2.3.4, junk',
-      Array.from({ length: 500 }, (_, i) => `10.0.${i >> 8}.${i & 255}`).join(', '),
-      '[::1]:80',
-      '',
-      '999.999.999.999',
-      ', , ,',
-    ].map(
-      (v): Variant =>
-        (d) =>
-          d.headers.push(['X-Forwarded-For', v]),
+    duplicate: header(['X-Request-Id', 'one'], ['X-Request-Id', 'two']),
+  },
+  forwardedFor: {
+    ...each(
+      [
+        'not-an-ip',
+        '1.2.3.4, junk',
+        Array.from({ length: 500 }, (_, i) => `10.0.${i >> 8}.${i & 255}`).join(', '),
+        '[::1]:80',
+        '',
+        '999.999.999.999',
+        ', , ,',
+      ],
+      (v) => header(['X-Forwarded-For', v]),
     ),
-    (d) => d.headers.push(['X-Forwarded-For', '1.1.1.1'], ['X-Forwarded-For', '2.2.2.2']),
-    (d) => d.headers.push(['X-Forwarded-Proto', 'gopher'], ['X-Forwarded-Host', 'evil.example']),
-  ],
-  accept: [
-    'text/html',
-    'application/xml',
-    '*/*',
-    'application/problem+json',
-    ';;;',
-    'application/json;q=0',
-    'image/png',
-    '',
-  ].map(
-    (v): Variant =>
-      (d) =>
-        d.headers.push(['Accept', v]),
+    duplicate: header(['X-Forwarded-For', '1.1.1.1'], ['X-Forwarded-For', '2.2.2.2']),
+    protoAndHost: header(['X-Forwarded-Proto', 'gopher'], ['X-Forwarded-Host', 'evil.example']),
+  },
+  accept: each(
+    ['text/html', 'application/xml', '*/*', 'application/problem+json', ';;;', 'application/json;q=0', 'image/png', ''],
+    (v) => header(['Accept', v]),
   ),
-  size: [
-    (d) => d.headers.push(['X-Pad', 'a'.repeat(8_000)]),
-    (d) => d.headers.push(['X-Pad', 'a'.repeat(20_000)]),
-    (d) => d.headers.push(...Array.from({ length: 300 }, (_, i): [string, string] => [`X-Pad-${i}`, 'p'.repeat(64)])),
-    (d) => d.headers.push(...Array.from({ length: 2_100 }, (_, i): [string, string] => [`X-${i}`, '1'])),
-  ],
-  malformed: [
-    (d) => d.headers.push([null, 'X-Bad Name: v']),
-    (d) => d.headers.push([null, 'NoColonHere']),
-    (d) => d.headers.push(['X-Nul', 'a\u0000b']),
-    (d) => d.headers.push(['X-Folded', 'a'], [null, ' continued']),
-    (d) => d.headers.push([utf8Bytes('X-Ünïcode'), 'v']),
-    (d) => d.headers.push([null, ': no name']),
-    (d) => d.headers.push(['X-CR', 'a\rb']),
-  ],
-  expect: [(d) => d.headers.push(['Expect', '100-continue']), (d) => d.headers.push(['Expect', 'something-else'])],
-  version: ['HTTP/1.0', 'HTTP/2.0', 'HTTP/1.2', 'HTTP/0.9', 'HTTP/3', 'http/1.1', 'HTTP/1.1 x'].map(
-    (v): Variant =>
-      (d) =>
-        (d.version = v),
-  ),
-  host: [
-    (d) => (d.host = false),
-    (d) => d.headers.push(['Host', '127.0.0.1'], ['Host', 'evil.example']),
-    (d) => d.headers.push(['Host', 'a b']),
-  ],
-  override: [
-    (d) => d.headers.push(['X-HTTP-Method-Override', 'DELETE']),
-    (d) => d.headers.push(['X-Original-URL', '/api/products'], ['X-Rewrite-URL', '/api/orders']),
-  ],
-  origin: [
-    (d) => d.headers.push(['Origin', 'null']),
-    (d) => d.headers.push(['Origin', 'https://evil.example'], ['Access-Control-Request-Method', 'DELETE']),
-  ],
+  size: {
+    header8k: header(['X-Pad', 'a'.repeat(8_000)]),
+    header20k: header(['X-Pad', 'a'.repeat(20_000)]),
+    headers300: header(...Array.from({ length: 300 }, (_, i): [string, string] => [`X-Pad-${i}`, 'p'.repeat(64)])),
+    headers2100: header(...Array.from({ length: 2_100 }, (_, i): [string, string] => [`X-${i}`, '1'])),
+  },
+  malformed: {
+    spaceInName: header([null, 'X-Bad Name: v']),
+    noColon: header([null, 'NoColonHere']),
+    nulInValue: header(['X-Nul', 'a\u0000b']),
+    obsFold: header(['X-Folded', 'a'], [null, ' continued']),
+    unicodeName: header([utf8Bytes('X-Ünïcode'), 'v']),
+    emptyName: header([null, ': no name']),
+    crInValue: header(['X-CR', 'a\rb']),
+  },
+  expect: { continue: header(['Expect', '100-continue']), other: header(['Expect', 'something-else']) },
+  version: each(['HTTP/1.0', 'HTTP/2.0', 'HTTP/1.2', 'HTTP/0.9', 'HTTP/3', 'http/1.1', 'HTTP/1.1 x'], (v) => (d) => {
+    d.version = v;
+  }),
+  host: {
+    missing: (d) => (d.host = false),
+    duplicate: header(['Host', '127.0.0.1'], ['Host', 'evil.example']),
+    junk: header(['Host', 'a b']),
+  },
+  override: {
+    methodOverride: header(['X-HTTP-Method-Override', 'DELETE']),
+    rewriteUrl: header(['X-Original-URL', '/api/products'], ['X-Rewrite-URL', '/api/orders']),
+  },
+  origin: {
+    null: header(['Origin', 'null']),
+    preflight: header(['Origin', 'https://evil.example'], ['Access-Control-Request-Method', 'DELETE']),
+  },
 };
 
+// Most header variants stop a request at the parser: at most two a request, and a third of the
+// requests with none, so that enough of them reach the routes.
 const groupsArb = fc
   .uniqueArray(fc.tuple(fc.constantFrom(...Object.keys(GROUPS)), fc.nat()), {
-    maxLength: 3,
+    minLength: 1,
+    maxLength: 2,
     selector: ([g]) => g,
   })
-  .map((xs) => xs.map(([g, i]) => [g, i % GROUPS[g].length] as const));
+  .map((xs) =>
+    xs.map(([g, i]) => {
+      const names = Object.keys(GROUPS[g]);
+      return [g, names[i % names.length]] as const;
+    }),
+  );
 
 interface Case {
   op: (typeof ops)[number];
@@ -337,7 +332,7 @@ interface Case {
   id: string;
   who: Who;
   auth: string;
-  groups: ReadonlyArray<readonly [string, number]>;
+  groups: ReadonlyArray<readonly [group: string, variant: string]>;
   body: unknown;
 }
 
@@ -355,7 +350,7 @@ function caseArb(opsToUse: typeof ops, ids: () => string[]): fc.Arbitrary<Case> 
         { weight: 4, arbitrary: fc.constant('asCaller') },
         { weight: 3, arbitrary: fc.constantFrom(...Object.keys(AUTH)) },
       ),
-      groups: groupsArb,
+      groups: fc.oneof({ weight: 1, arbitrary: fc.constant([]) }, { weight: 2, arbitrary: groupsArb }),
       body: schema ? fc.option(validValue(doc, schema), { freq: 5, nil: undefined }) : fc.constant(undefined),
     });
   });
@@ -378,7 +373,7 @@ function build(c: Case): Built {
     d.body = JSON.stringify(c.body);
     d.headers.push(['Content-Type', 'application/json']);
   }
-  for (const [g, i] of c.groups) GROUPS[g][i](d, c.r);
+  for (const [g, v] of c.groups) GROUPS[g][v](d, c.r);
   const bound = d.stalls ? BODY_TIMEOUT_MS + ANSWER_BOUND_MS : ANSWER_BOUND_MS;
   return {
     request: {
@@ -394,7 +389,7 @@ function build(c: Case): Built {
     granted: d.granted,
     stalls: d.stalls ?? false,
     bound,
-    describe: `${c.method} ${JSON.stringify(target.slice(0, 120))} (${c.op.method} ${c.op.path}, spelling ${c.spelling}, ${c.who}/${c.auth}, ${c.groups.map(([g, i]) => `${g}#${i}`).join(' ') || 'no header variant'})`,
+    describe: `${c.method} ${JSON.stringify(target.slice(0, 120))} (${c.op.method} ${c.op.path}, spelling ${c.spelling}, ${c.who}/${c.auth}, ${c.groups.map(([g, v]) => `${g}=${v}`).join(' ') || 'no header variant'})`,
   };
 }
 
@@ -477,6 +472,30 @@ async function customerOf(stack: Stack): Promise<{ id: string; token: string }> 
   throw new Error(`customer never signed in (register answered ${reg.status})`);
 }
 
+// A hand-made case: each defect the property found is kept as one (docs/security.md has the
+// line it failed with before its fix).
+const example = (key: string, c: Partial<Case>): Case => ({
+  op: ops.find((o) => `${o.method} ${o.path}` === key)!,
+  method: key.split(' ')[0],
+  spelling: 'canonical',
+  r: 0,
+  id: randomUUID(),
+  who: 'anonymous',
+  auth: 'asCaller',
+  groups: [],
+  body: undefined,
+  ...c,
+});
+const group = (name: string, variant: string) => [name, variant] as const;
+
+afterAll(() => {
+  if (collected.length) console.log(collected.join('\n'));
+  const statuses = [...tally.byStatus].sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => `${s}: ${n}`);
+  console.log(
+    `fuzz-edge (seed ${SEED}): ${tally.requests} requests, ${tally.violations} violations; answers ${statuses.join(', ')}`,
+  );
+});
+
 // --- the properties ------------------------------------------------------------------------------
 
 describe('every operation × method × spelling × headers', () => {
@@ -497,59 +516,61 @@ describe('every operation × method × spelling × headers', () => {
   }, 120_000);
   afterAll(async () => {
     await stack?.stop();
-    const statuses = [...tally.byStatus].sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => `${s}: ${n}`);
-    if (collected.length) console.log(collected.join('\n'));
-    console.log(
-      `fuzz-edge (seed ${SEED}): ${tally.requests} requests, ${tally.violations} violations; answers ${statuses.join(', ')}`,
-    );
   });
 
-  // Each defect the property found, kept as the exact case that showed it (the line it failed
-  // with before the fix is in docs/security.md).
-  const example = (key: string, c: Partial<Case>): Case => ({
-    op: ops.find((o) => `${o.method} ${o.path}` === key)!,
-    method: key.split(' ')[0],
-    spelling: 'canonical',
-    r: 0,
-    id: randomUUID(),
-    who: 'anonymous',
-    auth: 'asCaller',
-    groups: [],
-    body: undefined,
-    ...c,
-  });
-  const group = (name: string, i: number) => [name, i] as const;
   it.each([
     ['a lower-case method', example('POST /api/users/login', { method: 'post' })],
     ['a NUL byte in the path', example('GET /api/products', { spelling: 'nullRaw' })],
     ['a backslash path', example('GET /api/products', { spelling: 'backslash' })],
-    ['a 20 KB header', example('GET /api/products', { groups: [group('size', 1)] })],
-    ['a header line without a colon', example('GET /api/products', { groups: [group('malformed', 1)] })],
+    ['a 20 KB header', example('GET /api/products', { groups: [group('size', 'header20k')] })],
+    ['a header line without a colon', example('GET /api/products', { groups: [group('malformed', 'noColon')] })],
     [
       'Content-Length and Transfer-Encoding together',
-      example('POST /api/users/login', { body: {}, groups: [group('length', 6)] }),
+      example('POST /api/users/login', { body: {}, groups: [group('length', 'withChunked')] }),
     ],
-    ['an expectation other than 100-continue', example('GET /api/products', { groups: [group('expect', 1)] })],
+    ['an expectation other than 100-continue', example('GET /api/products', { groups: [group('expect', 'other')] })],
     [
       'a body that never comes',
-      example('POST /api/users/login', { body: { email: 'a@b.c' }, groups: [group('length', 1)] }),
+      example('POST /api/users/login', { body: { email: 'a@b.c' }, groups: [group('length', 'long')] }),
     ],
     [
       'a body that never comes, to an unrouted PATCH',
-      example('POST /api/orders', { method: 'PATCH', body: { items: [] }, groups: [group('length', 1)] }),
+      example('POST /api/orders', { method: 'PATCH', body: { items: [] }, groups: [group('length', 'long')] }),
     ],
     [
       'a malformed chunk after 100 Continue',
-      example('GET /api/products', { groups: [group('length', 9), group('expect', 0)] }),
+      example('GET /api/products', { groups: [group('length', 'badChunk'), group('expect', 'continue')] }),
     ],
-    ['a request without Host', example('GET /readyz', { groups: [group('host', 0)] })],
+    ['a request without Host', example('GET /readyz', { groups: [group('host', 'missing')] })],
     [
       'a gzip Content-Encoding over a plain body',
-      example('POST /api/users/register', { body: { email: 'x' }, groups: [group('encoding', 0)] }),
+      example('POST /api/users/register', { body: { email: 'x' }, groups: [group('encoding', 'gzipOverPlain')] }),
     ],
   ])('answers %s with a bounded problem', async (_name, c) => {
     const { b, out } = await send(stack, c);
     expect(verdict(c, b, out) ?? 'ok').toBe('ok');
+  });
+
+  it('refuses a body that breaks off mid-way under the ID its request was counted and logged with', async () => {
+    const c = example('POST /api/users/login', { body: { email: 'a@b.c' }, groups: [group('length', 'badChunk')] });
+    const { b, out } = await send(stack, c);
+    expect(verdict(c, b, out) ?? 'ok').toBe('ok');
+    expect(out.kind === 'answer' && out.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers a request followed by bytes that are no request with its own answer, not their 400', async () => {
+    // The bytes past a Content-Length are the next request on the connection; they are junk, but
+    // the request before them was whole, counted and served: a 400 in its place would tell the
+    // client that a request which took effect did not.
+    const out = await rawRequest(Number(new URL(stack.baseUrl).port), {
+      method: 'GET',
+      target: '/api/products',
+      headers: [['Content-Length', '0']],
+      body: '"}',
+      autoLength: false,
+      timeoutMs: ANSWER_BOUND_MS,
+    });
+    expect(out.kind === 'answer' ? out.status : out.kind).toBe(200);
   });
 
   it('answers every request in bound, documented, problem+json, and never below the access rule', async () => {
@@ -566,4 +587,184 @@ describe('every operation × method × spelling × headers', () => {
       { seed: SEED, numRuns: RUNS, interruptAfterTimeLimit: 50_000, endOnFailure: false },
     );
   }, 150_000);
+});
+
+// --- limits --------------------------------------------------------------------------------------
+
+/** Did the request reach the app (Koa sets X-Request-Id; Node's parser and Expect answers do not)? */
+const reachedApp = (out: RawOutcome) =>
+  out.kind === 'answer' &&
+  out.headers['x-request-id'] !== undefined &&
+  // Refused before the limiter, reaching no route: a CORS preflight, and too many header lines.
+  !(out.status === 204 && out.headers['access-control-allow-methods'] !== undefined) &&
+  out.status !== 431;
+
+/**
+ * What is wrong with one client's answers under a general limit of `max`: the requests that reach
+ * the app are counted whatever their method, spelling or headers, so the first `max` of them pass
+ * the limiter and no route serves any one after them.
+ */
+function limitVerdict(outs: RawOutcome[], max: number): string | undefined {
+  const counted = outs.filter(reachedApp) as Array<Extract<RawOutcome, { kind: 'answer' }>>;
+  for (const [i, out] of counted.entries()) {
+    // The login limiters have budgets of their own (their RateLimit-Limit): a 429 of theirs within
+    // the general budget is theirs to give.
+    if (i < max && out.status === 429 && out.headers['ratelimit-limit'] === String(max))
+      return `request ${i + 1} of the app was limited within a budget of ${max}`;
+    // Past the budget no route serves it: 429, or the parser's own refusal of a request whose
+    // body broke off before the limiter had answered.
+    if (i >= max && out.status !== 429 && !out.body.includes('"code":"MALFORMED_REQUEST"'))
+      return `request ${i + 1} of the app got ${out.status} past a budget of ${max}`;
+  }
+  return undefined;
+}
+
+describe('the general limit, whatever the spelling', () => {
+  const MAX = 6;
+  let stack: Stack;
+  let client = 0;
+  beforeAll(async () => {
+    stack = await startStack({
+      domains: [],
+      env: {
+        RATE_LIMIT_MAX: String(MAX),
+        TRUST_PROXY: 'true',
+        TRUST_PROXY_HOPS: '1',
+        ROUTE_DEADLINE_MS: '1000',
+        REQUEST_BODY_TIMEOUT_MS: String(BODY_TIMEOUT_MS),
+      },
+    });
+    // Run alone (-t), this describe still has an admin (the first one's tokens otherwise).
+    tokens = { ...tokens, admin: tokens.admin ?? (await stack.adminToken()) };
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+  const port = () => Number(new URL(stack.baseUrl).port);
+  const nextClient = () => `198.18.${++client >> 8}.${client & 255}`;
+
+  it('refuses a request whose header lines Node would cut short, rather than key its limit on the proxy', async () => {
+    // The proxy's X-Forwarded-For comes last; past Node's line limit it was dropped, and the
+    // limiter keyed on the proxy's address: a spent budget was a fresh one again.
+    const ip = nextClient();
+    const get = (extra: Array<[string, string]>) =>
+      rawRequest(port(), {
+        method: 'GET',
+        target: '/api/products',
+        headers: [...extra, ['X-Forwarded-For', ip]],
+        timeoutMs: ANSWER_BOUND_MS,
+      });
+    for (let i = 0; i < MAX; i++) await get([]);
+    const padded = Array.from({ length: 2_100 }, (_, i): [string, string] => [`X-${i}`, '1']);
+    const out = await get(padded);
+    expect([429, 431]).toContain(out.kind === 'answer' ? out.status : out.kind);
+  });
+
+  // Known gap (api/catalog/catalog.commands.ts, outside this change): a catalog write waits for its
+  // workflow `productWriteSettings.waitMs` (30 s), not ROUTE_DEADLINE_MS like every other write
+  // route. Fails (as `failing` expects) until the catalog honours the route deadline.
+  it.failing('answers a catalog write within ROUTE_DEADLINE_MS with no catalog worker', async () => {
+    const c = example('PUT /api/products/{id}', { who: 'admin', body: { stock: 1 } });
+    const b = build(c);
+    b.request.headers.push(['X-Forwarded-For', nextClient()]);
+    const out = await rawRequest(port(), { ...b.request, timeoutMs: 1000 + 3000 });
+    expect(verdict(c, b, out) ?? 'ok').toBe('ok');
+  });
+
+  it('counts every request that reaches the app: once the budget is spent, each is 429', async () => {
+    // Not the operator endpoints (exempt), nor the catalog writes: without a catalog worker they
+    // wait 30 s whatever ROUTE_DEADLINE_MS says (the known gap pinned below).
+    const limited = ops.filter(
+      (o) =>
+        ACCESS_RULES[`${o.method} ${o.path}`] &&
+        !/^\/(healthz|readyz|metrics)/.test(o.path) &&
+        !(o.path.startsWith('/api/products') && o.method !== 'GET'),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          caseArb(limited, () => [randomUUID()]),
+          { minLength: 14, maxLength: 20 },
+        ),
+        async (cases) => {
+          // A fresh client address a run, as the one proxy hop appends it (rightmost): whatever the
+          // case writes left of it in X-Forwarded-For is not the client.
+          const ip = nextClient();
+          const outs: RawOutcome[] = [];
+          for (const c of cases) {
+            const b = build(c);
+            b.request.headers.push(['X-Forwarded-For', ip]);
+            const out = await rawRequest(Number(new URL(stack.baseUrl).port), b.request);
+            tally.requests++;
+            count(out.kind === 'answer' ? String(out.status) : out.kind);
+            const why = verdict(c, b, out);
+            if (why) throw new Error(report(c, b, out, why));
+            outs.push(out);
+          }
+          const why = limitVerdict(outs, MAX);
+          if (why) {
+            tally.violations++;
+            // Each answer, marked * where it reached the app (and so counts).
+            const shown = (o: RawOutcome) =>
+              o.kind === 'answer' ? `${o.status}${reachedApp(o) ? '*' : ''} ${o.body.slice(0, 60)}` : o.kind;
+            const lines = cases.map((c, i) => `  ${build(c).describe} → ${shown(outs[i])}`);
+            throw new Error(`${why} (client ${ip}, FUZZ_EDGE_SEED=${SEED})\n${lines.join('\n')}`);
+          }
+        },
+      ),
+      { seed: SEED, numRuns: Number(process.env.FUZZ_EDGE_LIMIT_RUNS ?? 6), interruptAfterTimeLimit: 30_000 },
+    );
+  }, 90_000);
+});
+
+// --- negative controls ---------------------------------------------------------------------------
+
+describe('the verdicts catch what they are for', () => {
+  const answer = (status: number, body: object | string, headers: Record<string, string> = {}): RawOutcome => ({
+    kind: 'answer',
+    status,
+    headers: { 'content-type': 'application/problem+json', 'x-request-id': 'r', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    ms: 1,
+  });
+  const problem = (status: number, detail = 'x') => ({ type: 't', title: 't', status, detail, code: 'C' });
+  const judge = (c: Case, out: RawOutcome) => verdict(c, build(c), out);
+
+  it('flags a 5xx, a bare error, a wrong problem and a missing answer', () => {
+    const c = example('GET /api/products', {});
+    expect(judge(c, answer(500, problem(500)))).toMatch(/status 500/);
+    expect(judge(c, answer(400, '', { 'content-type': '' }))).toMatch(/not problem\+json/);
+    expect(judge(c, answer(400, { title: 'x' }))).toMatch(/lacks type/);
+    expect(judge(c, answer(400, problem(404)))).toMatch(/differs/);
+    expect(judge(c, { kind: 'timeout', ms: 9000 })).toMatch(/no answer/);
+    expect(judge(c, { kind: 'closed', ms: 1 })).toMatch(/closed without an answer/);
+    expect(judge(c, answer(201, {}, { 'content-type': 'application/json' }))).toMatch(/neither documented/);
+    expect(judge(c, answer(401, problem(401)))).toBeUndefined();
+  });
+
+  it('flags a handler that answers a caller below the rule, however the request was spelt', () => {
+    const anonymousCreate = example('POST /api/products', { spelling: 'upper', auth: 'forgedAlgNone' });
+    expect(judge(anonymousCreate, answer(201, {}, { 'content-type': 'application/json' }))).toMatch(/below the rule/);
+    const customerShip = example('PUT /api/orders/{id}/ship', { who: 'customer', spelling: 'trailingSlash' });
+    expect(judge(customerShip, answer(404, problem(404, 'Order was not found')))).toMatch(/below the rule/);
+    expect(judge(customerShip, answer(404, problem(404, 'No route for PUT /x')))).toBeUndefined();
+    expect(judge(customerShip, answer(403, problem(403)))).toBeUndefined();
+    const otherMethod = example('GET /api/products/{id}', { method: 'PATCH' });
+    expect(judge(otherMethod, answer(200, {}, { 'content-type': 'application/json' }))).toMatch(/neither documented/);
+  });
+
+  it('flags a request past the budget that was not limited, and one limited within it', () => {
+    const ok = answer(200, {});
+    const limited = answer(429, problem(429), { 'ratelimit-limit': '2' });
+    const edge = answer(400, problem(400), { 'x-request-id': undefined as never });
+    delete (edge as { headers: Record<string, string> }).headers['x-request-id'];
+    expect(limitVerdict([ok, edge, ok, limited, limited], 2)).toBeUndefined();
+    expect(limitVerdict([ok, ok, ok, limited], 2)).toMatch(/request 3 of the app got 200/);
+    const malformed = answer(400, { ...problem(400), code: 'MALFORMED_REQUEST' });
+    expect(limitVerdict([ok, ok, malformed, limited], 2)).toBeUndefined();
+    expect(limitVerdict([ok, ok, answer(400, problem(400)), limited], 2)).toMatch(/request 3 of the app got 400/);
+    expect(limitVerdict([ok, limited, limited], 2)).toMatch(/request 2 of the app was limited/);
+    const loginLimited = answer(429, problem(429), { 'ratelimit-limit': '30' });
+    expect(limitVerdict([loginLimited, ok, limited], 2)).toBeUndefined();
+  });
 });
