@@ -8,6 +8,7 @@ import helmet from 'koa-helmet';
 import { businessMetrics } from '../common/metrics';
 import type { ApiDeps, ShopState } from './context';
 import { jsonBody } from './middleware/body';
+import { MAX_HEADER_LINES } from './http-server';
 import { errorHandler } from './middleware/error-handler';
 import { httpMetrics } from './middleware/metrics';
 import { rateLimit } from './middleware/rate-limit';
@@ -47,6 +48,18 @@ export function createApp(deps: ApiDeps): Koa<ShopState> {
       exposeHeaders: ['Location', 'X-Request-Id', 'X-Cache', 'Retry-After', 'Idempotent-Replayed'],
     }),
   );
+  app.use(async (ctx, next) => {
+    // At the limit, Node may have dropped lines past it (api/http-server.ts): refuse rather than
+    // serve a request whose headers were cut short. Before the rate limit, which keys on them.
+    if (ctx.req.rawHeaders.length / 2 >= MAX_HEADER_LINES)
+      throw new ProblemError(
+        431,
+        'HEADERS_TOO_LARGE',
+        'Request header fields too large',
+        `A request may have fewer than ${MAX_HEADER_LINES} header lines`,
+      );
+    return next();
+  });
   app.use(
     rateLimit({
       name: 'api',
