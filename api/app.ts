@@ -1,6 +1,8 @@
 // The gateway as a Koa app built from its dependencies (no listen: tests and main.ts decide).
-// Middleware order: context → metrics → errors → security headers/CORS → rate limit → body →
-// routes. Route handlers are validate → call (workflow or read path) → map.
+// Middleware order: context → metrics → errors → security headers/CORS → header-line limit →
+// rate limit → Host and media type → body (bounded in size and time) → routes. What Node refuses
+// before Koa (malformed HTTP, an unknown Expect, CONNECT) is answered in api/http-server.ts.
+// Route handlers are validate → call (workflow or read path) → map.
 import cors from '@koa/cors';
 import type Router from '@koa/router';
 import Koa from 'koa';
