@@ -13,10 +13,12 @@
 //     rule (ACCESS_RULES): the handler answering (2xx, 409, 422, a handler's 404 or 400) to a
 //     caller whose best token is below the rule is a violation;
 // and, on a stack of its own with a small general limit, every request that reaches the app,
-// however spelt, is counted: once the budget is spent, every such request is 429.
+// however spelt, is counted: once the budget is spent, no route serves one.
 //
-// Deterministic: FUZZ_EDGE_SEED (default 13) and FUZZ_EDGE_RUNS (default 300); fast-check prints
-// the seed and path of a counterexample, and the tally prints the seed too.
+// Deterministic: FUZZ_EDGE_SEED (default 13), FUZZ_EDGE_RUNS (default 300), FUZZ_EDGE_LIMIT_RUNS
+// (default 6 sequences of 14 to 20 requests); fast-check prints the seed and path of a
+// counterexample, the failure and the tally print the seed too. FUZZ_EDGE_COLLECT=1 lists every
+// violation of the first property instead of stopping at the first (to hunt with other seeds).
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
