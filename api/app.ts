@@ -1,13 +1,16 @@
 // The gateway as a Koa app built from its dependencies (no listen: tests and main.ts decide).
-// Middleware order: context → metrics → errors → security headers/CORS → rate limit → body →
-// routes. Route handlers are validate → call (workflow or read path) → map.
-import { bodyParser } from '@koa/bodyparser';
+// Middleware order: context → metrics → errors → security headers/CORS → header-line limit →
+// rate limit → Host and media type → body (bounded in size and time) → routes. What Node refuses
+// before Koa (malformed HTTP, an unknown Expect, CONNECT) is answered in api/http-server.ts.
+// Route handlers are validate → call (workflow or read path) → map.
 import cors from '@koa/cors';
 import type Router from '@koa/router';
 import Koa from 'koa';
 import helmet from 'koa-helmet';
 import { businessMetrics } from '../common/metrics';
 import type { ApiDeps, ShopState } from './context';
+import { jsonBody } from './middleware/body';
+import { MAX_HEADER_LINES } from './http-server';
 import { errorHandler } from './middleware/error-handler';
 import { httpMetrics } from './middleware/metrics';
 import { rateLimit } from './middleware/rate-limit';
@@ -55,6 +58,18 @@ export function createApp(deps: ApiDeps): Koa<ShopState> {
       exposeHeaders: ['Location', 'X-Request-Id', 'X-Cache', 'Retry-After', 'Idempotent-Replayed'],
     }),
   );
+  app.use(async (ctx, next) => {
+    // At the limit, Node may have dropped lines past it (api/http-server.ts): refuse rather than
+    // serve a request whose headers were cut short. Before the rate limit, which keys on them.
+    if (ctx.req.rawHeaders.length / 2 >= MAX_HEADER_LINES)
+      throw new ProblemError(
+        431,
+        'HEADERS_TOO_LARGE',
+        'Request header fields too large',
+        `A request may have fewer than ${MAX_HEADER_LINES} header lines`,
+      );
+    return next();
+  });
   app.use(
     rateLimit({
       name: 'api',
@@ -68,6 +83,10 @@ export function createApp(deps: ApiDeps): Koa<ShopState> {
     }),
   );
   app.use(async (ctx, next) => {
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused (Node's own check is off, see
+    // api/http-server.ts, so that the refusal is problem+json).
+    if (ctx.req.httpVersion === '1.1' && ctx.req.headers.host === undefined)
+      throw new ProblemError(400, 'MALFORMED_REQUEST', 'Malformed request', 'An HTTP/1.1 request needs a Host header');
     const hasBody = Number(ctx.get('Content-Length') || 0) > 0 || ctx.get('Transfer-Encoding') !== '';
     if (['POST', 'PUT', 'PATCH'].includes(ctx.method) && hasBody && !ctx.is('application/json', '+json')) {
       throw new ProblemError(
@@ -79,14 +98,7 @@ export function createApp(deps: ApiDeps): Koa<ShopState> {
     }
     return next();
   });
-  app.use(
-    bodyParser({
-      enableTypes: ['json'],
-      jsonLimit: deps.config.BODY_LIMIT,
-      jsonStrict: true,
-      encoding: 'utf-8',
-    }) as unknown as Koa.Middleware<ShopState>,
-  );
+  app.use(jsonBody({ limit: deps.config.BODY_LIMIT, timeoutMs: deps.config.REQUEST_BODY_TIMEOUT_MS }));
 
   for (const router of apiRouters(deps)) {
     app.use(router.routes());

@@ -90,6 +90,11 @@ export const configSchema = z.object({
     .string()
     .regex(/^\d+(b|kb|mb)$/i, 'like 100kb')
     .default('100kb'),
+  /**
+   * The longest the gateway waits for a request body it was promised (Content-Length or chunks):
+   * past it the answer is 408 and the connection is closed.
+   */
+  REQUEST_BODY_TIMEOUT_MS: int(10_000, 100, 120_000),
   CACHE_TTL_SECONDS: int(300, 1),
   /**
    * The longest a write route (register, place, cancel, ship) waits on its workflow: past it the

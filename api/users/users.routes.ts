@@ -34,7 +34,8 @@ export function usersRouter(deps: ApiDeps): Router<ShopState> {
     name: 'login-account',
     max: deps.config.LOGIN_ACCOUNT_RATE_LIMIT_MAX,
     durationMs: deps.config.LOGIN_RATE_LIMIT_WINDOW_MS,
-    id: loginAccount,
+    // No e-mail to key on (missing, not a string): validation refuses it; no shared budget.
+    id: (ctx) => loginAccount(ctx) || false,
     redis: deps.redis,
     rejections: businessMetrics(deps.metrics).rateLimited,
   });

@@ -4,35 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { openApiDocument } from '../../api/openapi';
 import { ProductEntity } from '../../db/entities';
-import { type AccessRule, type Caller, judge } from '../support/access-judge';
+import { ACCESS_RULES as RULES, type Caller, judge } from '../support/access-judge';
 import { type OpenApiDoc, operations } from '../support/openapi-arbitraries';
 import { type Stack, startStack } from '../support/stack';
-
-/** Who may call what (the public HTTP contract). "owner" = the customer the resource belongs to, or an admin. */
-const RULES: Record<string, AccessRule> = {
-  'POST /api/users/register': 'public',
-  'POST /api/users/login': 'public',
-  'GET /api/users/me': 'user',
-  'GET /api/users/{id}': 'owner',
-  'GET /api/products': 'public',
-  'GET /api/products/{id}': 'public',
-  'POST /api/products': 'admin',
-  'PUT /api/products/{id}': 'admin',
-  'DELETE /api/products/{id}': 'admin',
-  'POST /api/orders': 'user',
-  'GET /api/orders': 'user',
-  'GET /api/orders/{id}': 'owner',
-  'PUT /api/orders/{id}/cancel': 'owner',
-  'PUT /api/orders/{id}/ship': 'admin',
-  'GET /api/cart': 'customer',
-  'PUT /api/cart/items/{productId}': 'customer',
-  'DELETE /api/cart/items/{productId}': 'customer',
-  'DELETE /api/cart': 'customer',
-  'POST /api/cart/checkout': 'customer',
-  'GET /healthz': 'public',
-  'GET /readyz': 'public',
-  'GET /metrics': 'public',
-};
 
 const doc = openApiDocument() as unknown as OpenApiDoc;
 let stack: Stack;

@@ -4,6 +4,34 @@
 export type AccessRule = 'public' | 'user' | 'owner' | 'admin' | 'customer';
 export type Caller = 'anonymous' | 'owner' | 'other' | 'admin';
 
+/**
+ * Who may call what (the public HTTP contract), per operation of the OpenAPI document; the access
+ * matrix (security.test.ts) and the edge fuzz (fuzz-edge.test.ts) both judge by it. "owner" = the customer the resource belongs to, or an admin. */
+export const ACCESS_RULES: Record<string, AccessRule> = {
+  'POST /api/users/register': 'public',
+  'POST /api/users/login': 'public',
+  'GET /api/users/me': 'user',
+  'GET /api/users/{id}': 'owner',
+  'GET /api/products': 'public',
+  'GET /api/products/{id}': 'public',
+  'POST /api/products': 'admin',
+  'PUT /api/products/{id}': 'admin',
+  'DELETE /api/products/{id}': 'admin',
+  'POST /api/orders': 'user',
+  'GET /api/orders': 'user',
+  'GET /api/orders/{id}': 'owner',
+  'PUT /api/orders/{id}/cancel': 'owner',
+  'PUT /api/orders/{id}/ship': 'admin',
+  'GET /api/cart': 'customer',
+  'PUT /api/cart/items/{productId}': 'customer',
+  'DELETE /api/cart/items/{productId}': 'customer',
+  'DELETE /api/cart': 'customer',
+  'POST /api/cart/checkout': 'customer',
+  'GET /healthz': 'public',
+  'GET /readyz': 'public',
+  'GET /metrics': 'public',
+};
+
 /** Returns why the response is a violation, or undefined when it is what the rule allows. */
 export function judge(
   rule: AccessRule,
