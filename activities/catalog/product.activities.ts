@@ -3,16 +3,17 @@
 // timeout whose attempt did commit) changes nothing twice:
 // - insertProduct inserts with the product ID chosen by the gateway; a retry that finds its own
 //   row returns it, a different row holding the SKU is SkuTaken;
-// - patchProduct sets the given fields (setting them again is a no-op);
+// - patchProduct sets the given fields (setting them again is a no-op) and applies a stockDelta
+//   once per write (its row in stock_adjustments);
 // - markProductDeleted stamps deleted_at with the time chosen by the workflow; a retry that finds
 //   exactly that stamp is its own earlier attempt.
 // Every read-back goes to the primary: a replica may not have the write yet.
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
-import type { DataSource } from 'typeorm';
+import { type DataSource, type EntityManager, IsNull } from 'typeorm';
 import type { Cache } from '../../common/cache';
 import type { Config } from '../../common/config';
-import { ProductEntity } from '../../db/entities';
+import { ProductEntity, StockAdjustmentEntity } from '../../db/entities';
 import { isCheckViolation, isUniqueViolation } from '../../db/errors';
 import { inTransaction } from '../../db/transaction';
 import { toProductView } from '../../db/views';
@@ -25,6 +26,7 @@ import {
   type MarkProductDeletedInput,
   type PatchProductInput,
   type ProductFields,
+  PRODUCT_LIMITS,
   type ProductView,
   RECENT_WRITE_WINDOW_SECONDS,
   productCacheKey,
@@ -55,6 +57,33 @@ const notFound = (productId: string) =>
   });
 const invalid = (message: string) =>
   ApplicationFailure.create({ message, type: FailureType.ValidationFailed, nonRetryable: true });
+
+const stockOutOfRange = (stock: number | undefined, delta: number) =>
+  invalid(
+    `stock must stay between 0 and ${PRODUCT_LIMITS.stockMax}` +
+      (stock === undefined ? '' : ` (${stock} available, stockDelta ${delta})`),
+  );
+
+/** The live product row, or ProductNotFound. */
+async function liveProduct(em: EntityManager, productId: string): Promise<ProductEntity> {
+  const row = await em.getRepository(ProductEntity).findOneBy({ id: productId, deletedAt: IsNull() });
+  if (!row) throw notFound(productId);
+  return row;
+}
+
+/**
+ * Records a relative stock edit of one write; false when the write was already recorded (an
+ * earlier attempt committed it). A duplicate key ends only that statement, not the transaction.
+ */
+async function recordAdjustment(em: EntityManager, productId: string, writeId: string, delta: number) {
+  try {
+    await em.getRepository(StockAdjustmentEntity).insert({ productId, writeId, delta, createdAt: new Date() });
+    return true;
+  } catch (err) {
+    if (isUniqueViolation(err)) return false;
+    throw err;
+  }
+}
 
 /** Only the writable columns, never anything else a caller put in the object. */
 function pickFields(patch: Partial<ProductFields>): Partial<ProductFields> {
@@ -103,22 +132,34 @@ export function createProductActivities({ dataSource, cache, config }: ProductAc
 
     async patchProduct(input: PatchProductInput): Promise<ProductView> {
       const set = pickFields(input.patch);
+      const delta = input.patch.stockDelta;
       try {
         return await inTransaction(dataSource, async (em) => {
-          const delta = input.patch.stockDelta;
+          // First, so that a second attempt of this write waits here for the first one's outcome.
+          if (
+            delta !== undefined &&
+            input.writeId &&
+            !(await recordAdjustment(em, input.productId, input.writeId, delta))
+          )
+            return toProductView(await liveProduct(em, input.productId));
           const res = await em
             .createQueryBuilder()
             .update(ProductEntity)
             .set({ ...set, ...(delta !== undefined ? { stock: () => 'stock + :delta' } : {}), updatedAt: new Date() })
-            .where('id = :id AND deleted_at IS NULL', { id: input.productId, delta })
+            .where(
+              `id = :id AND deleted_at IS NULL${delta !== undefined ? ' AND stock + :delta BETWEEN 0 AND :max' : ''}`,
+              { id: input.productId, delta, max: PRODUCT_LIMITS.stockMax },
+            )
             .execute();
-          if (!res.affected) throw notFound(input.productId);
+          if (!res.affected) {
+            const row = await liveProduct(em, input.productId);
+            throw stockOutOfRange(row.stock, delta!);
+          }
           return toProductView(await em.getRepository(ProductEntity).findOneByOrFail({ id: input.productId }));
         });
       } catch (err) {
         if (isUniqueViolation(err)) throw skuTaken(set.sku ?? '');
-        if (isCheckViolation(err))
-          throw invalid('stock must not be negative (stockDelta takes more than is available)');
+        if (isCheckViolation(err)) throw stockOutOfRange(undefined, delta ?? 0);
         throw err;
       }
     },

@@ -48,10 +48,14 @@ export const createProductSchema = z
   })
   .openapi('CreateProductRequest', { description: 'Unknown fields are ignored.' });
 
-const stockDelta = z.number().int().min(-PRODUCT_LIMITS.stockMax).max(PRODUCT_LIMITS.stockMax).openapi({
-  description:
-    'Units to add (received goods) or, negative, take away (lost, damaged), applied atomically to the units available; not with stock',
-});
+const stockDelta = z
+  .number()
+  .int()
+  .min(-PRODUCT_LIMITS.stockMax)
+  .max(PRODUCT_LIMITS.stockMax)
+  .openapi({
+    description: `Units to add (received goods) or, negative, take away (lost, damaged), applied atomically to the units available and once per write (a retry with the same Idempotency-Key adds nothing more); not with stock. 400 VALIDATION_FAILED if the result would leave 0..${PRODUCT_LIMITS.stockMax}`,
+  });
 
 export const updateProductSchema = z
   .object({ name, description, priceCents, stock, stockDelta, sku })

@@ -4,6 +4,7 @@ import { OrderShippingAddressEntity } from './order-shipping-address.entity';
 import { OrderEntity } from './order.entity';
 import { PaymentEntity } from './payment.entity';
 import { ProductEntity } from './product.entity';
+import { StockAdjustmentEntity } from './stock-adjustment.entity';
 import { StockReservationFenceEntity } from './stock-reservation-fence.entity';
 import { StockReservationEntity } from './stock-reservation.entity';
 import { UserEntity } from './user.entity';
@@ -15,6 +16,7 @@ export {
   OrderShippingAddressEntity,
   PaymentEntity,
   ProductEntity,
+  StockAdjustmentEntity,
   StockReservationEntity,
   StockReservationFenceEntity,
   UserEntity,
@@ -25,6 +27,7 @@ export const entities = [
   ProductEntity,
   StockReservationEntity,
   StockReservationFenceEntity,
+  StockAdjustmentEntity,
   OrderEntity,
   OrderItemEntity,
   OrderShippingAddressEntity,

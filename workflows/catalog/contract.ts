@@ -156,6 +156,8 @@ export type ProductPatch = Partial<ProductFields> & { stockDelta?: number };
 export interface PatchProductInput {
   productId: string;
   patch: ProductPatch;
+  /** The write (productWriteKey): a `stockDelta` is applied once per product and write. */
+  writeId?: string;
 }
 
 export interface MarkProductDeletedInput {

@@ -5,6 +5,6 @@ import { productWrites } from './product-writes';
 /** Applies a partial update to a live product; ProductNotFound for an unknown or deleted one. */
 export async function updateProduct(input: UpdateProductInput): Promise<ProductView> {
   return writeThenInvalidate(input.productId, productWriteKey(input), () =>
-    productWrites.patchProduct({ productId: input.productId, patch: input.patch }),
+    productWrites.patchProduct({ productId: input.productId, patch: input.patch, writeId: productWriteKey(input) }),
   );
 }
