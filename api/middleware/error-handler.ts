@@ -28,8 +28,12 @@ function businessProblemOf(err: unknown): ProblemError | undefined {
   return undefined;
 }
 
-// gRPC codes that mean "Temporal is unreachable or overloaded right now", not "we have a bug".
-const TRANSIENT_GRPC = new Set([4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 14 /* UNAVAILABLE */]);
+// gRPC codes that mean "this request can never succeed as sent": our bug or our configuration,
+// a logged 500. Every other code (unavailable, overloaded, an update aborted or refused while its
+// workflow task failed, a server error) is a dependency that may serve the same request later.
+const PERMANENT_GRPC = new Set([
+  3 /* INVALID_ARGUMENT */, 7 /* PERMISSION_DENIED */, 12 /* UNIMPLEMENTED */, 16 /* UNAUTHENTICATED */,
+]);
 
 const unavailable = (code: string, what: string) =>
   new ProblemError(
@@ -47,11 +51,7 @@ function outageProblem(err: unknown): ProblemError | undefined {
     return unavailable('TEMPORAL_UNAVAILABLE', 'The workflow service');
   if (err instanceof ServiceError || isGrpcServiceError(err)) {
     const grpc = isGrpcServiceError(err) ? err : (err as ServiceError).cause;
-    if (
-      !grpc ||
-      (isGrpcServiceError(grpc) && TRANSIENT_GRPC.has(grpc.code)) ||
-      /connect|unavailable|deadline/i.test((err as Error).message)
-    ) {
+    if (!grpc || !isGrpcServiceError(grpc) || !PERMANENT_GRPC.has(grpc.code)) {
       return unavailable('TEMPORAL_UNAVAILABLE', 'The workflow service');
     }
   }

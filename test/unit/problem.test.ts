@@ -65,3 +65,31 @@ describe('dependency outages', () => {
     ).toBe(503);
   });
 });
+
+describe('Temporal service errors', () => {
+  // What the SDK throws when the server refuses an update call it could serve later: an update
+  // whose workflow task failed (FAILED_PRECONDITION "not ready"), an aborted one, a server error.
+  const grpc = (code: number, details: string) =>
+    Object.assign(new Error(`${code} ${details}`), { code, details, metadata: {} });
+
+  it.each([
+    [9, 'Workflow Update cannot be processed: workflow is not ready'],
+    [10, 'Workflow Update was aborted'],
+    [13, 'internal server error'],
+    [2, 'unknown'],
+  ])('a service error with gRPC code %i (%s) is 503 with Retry-After', (code, details) => {
+    const { ServiceError } = require('@temporalio/client');
+    const problem = toProblemError(new ServiceError('Workflow Update failed', { cause: grpc(code, details) }));
+    expect(problem?.status).toBe(503);
+    expect(problem?.headers['Retry-After']).toBe('5');
+  });
+
+  it.each([
+    [3, 'invalid argument'],
+    [7, 'permission denied'],
+    [16, 'unauthenticated'],
+  ])('a request the server can never serve (gRPC code %i) stays a logged 500', (code, details) => {
+    const { ServiceError } = require('@temporalio/client');
+    expect(toProblemError(new ServiceError('Workflow Update failed', { cause: grpc(code, details) }))).toBeUndefined();
+  });
+});
