@@ -7,6 +7,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { businessMetrics } from '../../common/metrics';
 import type { OrderEntity } from '../../db/entities';
@@ -34,6 +35,7 @@ import { type Decision, decideCancel, decideShip, stateOfStatus } from '../../wo
 import type { placeOrder } from '../../workflows/orders/place-order.workflow';
 import { FailureType, applicationFailureOf } from '../../workflows/shared/failures';
 import type { ApiDeps } from '../context';
+import { toProblemError } from '../middleware/error-handler';
 import { ProblemError, problemForFailure } from '../problem';
 import { type Accepted, stillProcessing, withinRouteDeadline } from '../shared/route-deadline';
 import { type OrderRequest, orderIdFor, orderRequestHash } from './idempotency';
@@ -73,6 +75,14 @@ class IntakeFailed extends Error {}
 
 const isClosedRun = (err: unknown) =>
   err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError;
+
+/**
+ * The order's run closed under a cancel or ship: it was gone when the update came, or it ended
+ * (terminated, failed) before answering an update it had taken, which the server reports as an
+ * update failure that is no business refusal.
+ */
+const closedUnderUpdate = (err: unknown) =>
+  err instanceof WorkflowNotFoundError || (err instanceof WorkflowUpdateFailedError && !toProblemError(err));
 
 const keyReused = () =>
   problemFor(FailureType.IdempotencyKeyReused, 'This Idempotency-Key was already used with a different request');
@@ -373,7 +383,7 @@ export function orderCommands(deps: ApiDeps) {
           throw stillProcessing('The cancellation is under way; repeat the request for its result');
         return cancelled.value;
       } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        if (!closedUnderUpdate(err)) throw err;
         // The run closed meanwhile (shipped, cancelled): answer from the final row.
         const final = await findOrder(deps.dataSource, row.id, { primary: true });
         const answer = final && decide(final);
@@ -399,7 +409,7 @@ export function orderCommands(deps: ApiDeps) {
         if (!shipped.inTime) throw stillProcessing('The shipment is being recorded; repeat the request for its result');
         return shipped.value;
       } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        if (!closedUnderUpdate(err)) throw err;
         const final = await findOrder(deps.dataSource, row.id, { primary: true });
         const answer = final && decide(final);
         if (answer) return answer;
