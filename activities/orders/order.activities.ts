@@ -20,6 +20,7 @@ import {
   type RefundInput,
   type RefundResult,
 } from '../../workflows/orders/contract';
+import { STATUS_SOURCES } from '../../workflows/orders/order-state';
 import { FailureType } from '../../workflows/shared/failures';
 import { startEmailWorkflow } from '../notifications/email-start';
 import { chargeKey, type PaymentProvider, PaymentProviderError, refundKey } from './payment-provider';
@@ -109,7 +110,10 @@ export function createOrderActivities({ dataSource, provider, metrics }: OrderAc
       return acceptedOrderView(Object.assign(order, { items }));
     },
 
-    /** Moves the row from `from` to `to`; a retry after a committed write returns the row. */
+    /**
+     * Moves the row from `from` (or a status `to` follows in one step, which the run wrote
+     * without learning it) to `to`; a retry after a committed write returns the row.
+     */
     async recordTransition(t: OrderTransition): Promise<OrderView> {
       const { row, changed } = await inTransaction(dataSource, async (em) => {
         const res = await em
@@ -123,7 +127,10 @@ export function createOrderActivities({ dataSource, provider, metrics }: OrderAc
             failureReason: t.failureReason ?? null,
             updatedAt: new Date(t.at),
           })
-          .where('id = :id AND status = :from', { id: t.orderId, from: t.from })
+          .where('id = :id AND status IN (:...from)', {
+            id: t.orderId,
+            from: [...new Set([t.from, ...STATUS_SOURCES[t.to]])],
+          })
           .execute();
         return { row: await loadOrder(em, t.orderId), changed: (res.affected ?? 0) > 0 };
       });

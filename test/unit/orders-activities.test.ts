@@ -196,10 +196,54 @@ describe('the order row', () => {
     const paid = await inContext(acts.recordTransition, move);
     expect(paid).toMatchObject({ status: 'PAID', payment: { status: 'SUCCEEDED', chargeId: 'ch_x' }, updatedAt: at });
     expect(await inContext(acts.recordTransition, move)).toEqual(paid); // a retry
+    // A status the row cannot reach from where it is stays refused.
     const stray = await failureOf(
-      inContext(acts.recordTransition, { ...move, from: 'PENDING' as const, to: 'CANCELLED' as const }),
+      inContext(acts.recordTransition, { ...move, from: 'PENDING' as const, to: 'FAILED' as const }),
     );
     expect([stray.type, stray.nonRetryable]).toEqual(['InvalidTransition', true]);
+  });
+
+  it('cancels a row that is PAID while its run believes it PENDING (the PAID write committed, its result was lost)', async () => {
+    // The run's worker died after a local PAID write committed but before its result reached the
+    // history; the replacement run took the cancel first and compensates from PENDING. Refusing
+    // would fail the run with the refund done, the stock released and the row still PAID.
+    const orderId = randomUUID();
+    await inContext(acts.openOrder, {
+      orderId,
+      userId: randomUUID(),
+      lines: [{ productId: randomUUID(), quantity: 1, name: 'x', unitPriceCents: 100 }],
+      currency: 'USD',
+      paymentMethod: 'pm_card_visa',
+      requestHash: null,
+      createdAt: new Date().toISOString(),
+    });
+    const at = new Date().toISOString();
+    await inContext(acts.recordTransition, {
+      orderId,
+      from: 'PENDING' as const,
+      to: 'PAID' as const,
+      payment: { status: 'SUCCEEDED' as const, chargeId: 'ch_lost' },
+      at,
+    });
+    const cancelled = await inContext(acts.recordTransition, {
+      orderId,
+      from: 'PENDING' as const,
+      to: 'CANCELLED' as const,
+      payment: { status: 'REFUNDED' as const, chargeId: 'ch_lost', refundId: 're_1' },
+      at,
+    });
+    expect(cancelled).toMatchObject({ status: 'CANCELLED', payment: { status: 'REFUNDED', refundId: 're_1' } });
+    // A terminal row never moves again.
+    const late = await failureOf(
+      inContext(acts.recordTransition, {
+        orderId,
+        from: 'PAID' as const,
+        to: 'SHIPPED' as const,
+        payment: { status: 'SUCCEEDED' as const, chargeId: 'ch_lost' },
+        at,
+      }),
+    );
+    expect(late.type).toBe('InvalidTransition');
   });
 });
 

@@ -160,4 +160,17 @@ export function eventAfterCharge(state: OrderState, outcome: ChargeOutcome): 'PA
 }
 
 /** For the gateway: the state of an order known only from its row (no action in progress). */
+/**
+ * The statuses an order row can move to a status from, in one step. The run is the row's only
+ * writer, but it may have written a step whose result never reached its history (a worker died
+ * after the commit): the step after it must still land.
+ */
+export const STATUS_SOURCES: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+  PENDING: [],
+  PAID: ['PENDING'],
+  FAILED: ['PENDING'],
+  SHIPPED: ['PAID'],
+  CANCELLED: ['PENDING', 'PAID'],
+};
+
 export const stateOfStatus = (status: OrderStatus): OrderState => ({ phase: status, action: null });
