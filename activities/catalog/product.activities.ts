@@ -8,7 +8,7 @@
 // - markProductDeleted stamps deleted_at with the time chosen by the workflow; a retry that finds
 //   exactly that stamp is its own earlier attempt.
 // Every read-back goes to the primary: a replica may not have the write yet.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { type DataSource, type EntityManager, IsNull } from 'typeorm';
 import type { Cache } from '../../common/cache';
@@ -26,6 +26,7 @@ import {
   type MarkProductDeletedInput,
   type PatchProductInput,
   type ProductFields,
+  type ProductPatch,
   PRODUCT_LIMITS,
   type ProductView,
   RECENT_WRITE_WINDOW_SECONDS,
@@ -71,17 +72,36 @@ async function liveProduct(em: EntityManager, productId: string): Promise<Produc
   return row;
 }
 
+/** The patch in canonical form (sorted keys), hashed: what a write ID is bound to. */
+const patchHash = (patch: ProductPatch): string =>
+  createHash('sha256')
+    .update(JSON.stringify(Object.fromEntries(Object.entries(patch).sort(([a], [b]) => (a < b ? -1 : 1)))))
+    .digest('hex');
+
 /**
  * Records a relative stock edit of one write; false when the write was already recorded (an
- * earlier attempt committed it). A duplicate key ends only that statement, not the transaction.
+ * earlier attempt committed it). The same write ID with another patch (a key reused after its
+ * run failed with the edit committed) is IdempotencyKeyReused: it must neither re-apply the
+ * recorded edit nor be answered as done. A duplicate key ends only that statement, not the
+ * transaction.
  */
-async function recordAdjustment(em: EntityManager, productId: string, writeId: string, delta: number) {
+async function recordAdjustment(em: EntityManager, productId: string, writeId: string, patch: ProductPatch) {
+  const hash = patchHash(patch);
   try {
-    await em.getRepository(StockAdjustmentEntity).insert({ productId, writeId, delta, createdAt: new Date() });
+    await em
+      .getRepository(StockAdjustmentEntity)
+      .insert({ productId, writeId, delta: patch.stockDelta!, patchHash: hash, createdAt: new Date() });
     return true;
   } catch (err) {
-    if (isUniqueViolation(err)) return false;
-    throw err;
+    if (!isUniqueViolation(err)) throw err;
+    const recorded = await em.getRepository(StockAdjustmentEntity).findOneByOrFail({ productId, writeId });
+    if (recorded.patchHash !== hash)
+      throw ApplicationFailure.create({
+        message: 'This Idempotency-Key was already used with a different request',
+        type: FailureType.IdempotencyKeyReused,
+        nonRetryable: true,
+      });
+    return false;
   }
 }
 
@@ -139,7 +159,7 @@ export function createProductActivities({ dataSource, cache, config }: ProductAc
           if (
             delta !== undefined &&
             input.writeId &&
-            !(await recordAdjustment(em, input.productId, input.writeId, delta))
+            !(await recordAdjustment(em, input.productId, input.writeId, input.patch))
           )
             return toProductView(await liveProduct(em, input.productId));
           const res = await em
@@ -147,7 +167,8 @@ export function createProductActivities({ dataSource, cache, config }: ProductAc
             .update(ProductEntity)
             .set({ ...set, ...(delta !== undefined ? { stock: () => 'stock + :delta' } : {}), updatedAt: new Date() })
             .where(
-              `id = :id AND deleted_at IS NULL${delta !== undefined ? ' AND stock + :delta BETWEEN 0 AND :max' : ''}`,
+              // The upper bound stops additions only: a release may have left stock above it.
+              `id = :id AND deleted_at IS NULL${delta !== undefined ? ` AND stock + :delta >= 0${delta > 0 ? ' AND stock + :delta <= :max' : ''}` : ''}`,
               { id: input.productId, delta, max: PRODUCT_LIMITS.stockMax },
             )
             .execute();

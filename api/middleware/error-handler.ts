@@ -144,6 +144,9 @@ export function errorHandler(): Middleware<ShopState> {
         throw new ProblemError(404, 'NOT_FOUND', 'Not found', `No route for ${ctx.method} ${ctx.path}`);
     } catch (err) {
       let problem = toProblemError(err);
+      // A dependency's failure answered 503: its cause goes to the log (a lasting one must show).
+      if (problem && problem.status >= 500 && !(err instanceof ProblemError))
+        ctx.state.log?.warn({ err }, 'dependency failure answered as unavailable');
       if (!problem) {
         ctx.state.log?.error({ err }, 'unhandled error');
         problem = new ProblemError(

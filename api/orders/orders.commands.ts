@@ -57,7 +57,7 @@ const processClosed = () =>
     409,
     'ORDER_PROCESS_CLOSED',
     'Conflict',
-    "This order's process has been stopped by an operator; it can no longer be changed here",
+    "This order's process has ended (an operator stopped it, or it failed); it can no longer be changed here",
   );
 
 type ClosedRun = { result: PlaceOrderResult } | { failed: WorkflowFailedError; runId: string };
@@ -384,6 +384,8 @@ export function orderCommands(deps: ApiDeps) {
         return cancelled.value;
       } catch (err) {
         if (!closedUnderUpdate(err)) throw err;
+        if (err instanceof WorkflowUpdateFailedError)
+          deps.log.warn({ err, orderId: row.id }, 'the order run closed before answering an update');
         // The run closed meanwhile (shipped, cancelled): answer from the final row.
         const final = await findOrder(deps.dataSource, row.id, { primary: true });
         const answer = final && decide(final);
@@ -410,6 +412,8 @@ export function orderCommands(deps: ApiDeps) {
         return shipped.value;
       } catch (err) {
         if (!closedUnderUpdate(err)) throw err;
+        if (err instanceof WorkflowUpdateFailedError)
+          deps.log.warn({ err, orderId: row.id }, 'the order run closed before answering an update');
         const final = await findOrder(deps.dataSource, row.id, { primary: true });
         const answer = final && decide(final);
         if (answer) return answer;

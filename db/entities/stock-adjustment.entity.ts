@@ -17,6 +17,10 @@ export class StockAdjustmentEntity {
   @Column({ type: 'int' })
   delta: number;
 
+  /** SHA-256 of the whole patch: the same write ID with another patch is another request. */
+  @Column({ name: 'patch_hash', type: 'varchar', length: 64 })
+  patchHash: string;
+
   @Column({ name: 'created_at', ...timestampColumn })
   createdAt: Date;
 }

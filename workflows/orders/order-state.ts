@@ -159,7 +159,6 @@ export function eventAfterCharge(state: OrderState, outcome: ChargeOutcome): 'PA
   throw new InvalidTransitionError(state, 'CANCELLED');
 }
 
-/** For the gateway: the state of an order known only from its row (no action in progress). */
 /**
  * The statuses an order row can move to a status from, in one step. The run is the row's only
  * writer, but it may have written a step whose result never reached its history (a worker died
@@ -173,4 +172,5 @@ export const STATUS_SOURCES: Readonly<Record<OrderStatus, readonly OrderStatus[]
   CANCELLED: ['PENDING', 'PAID'],
 };
 
+/** For the gateway: the state of an order known only from its row (no action in progress). */
 export const stateOfStatus = (status: OrderStatus): OrderState => ({ phase: status, action: null });

@@ -1,4 +1,5 @@
-// Review (s19) of the stockDelta ledger: defects found, as failing tests. On MariaDB and SQLite,
+// The stockDelta ledger at its edges, found by an outside review: a write ID reused with another
+// patch, and corrections to a product a release left above stockMax. On MariaDB and SQLite,
 // against the activities as the catalog worker runs them.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -18,7 +19,7 @@ type Driver = 'mariadb' | 'sqlite';
 
 async function dataSourceFor(driver: Driver): Promise<DataSource> {
   if (driver === 'sqlite') {
-    const ds = createDataSource(parseConfig({ DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'review19-')) }));
+    const ds = createDataSource(parseConfig({ DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'stock-ledger-')) }));
     await migrate(ds);
     return ds;
   }
@@ -27,7 +28,7 @@ async function dataSourceFor(driver: Driver): Promise<DataSource> {
   return ds;
 }
 
-describe.each<Driver>(['mariadb', 'sqlite'])('stockDelta ledger on %s (review s19)', (driver) => {
+describe.each<Driver>(['mariadb', 'sqlite'])('stockDelta ledger on %s', (driver) => {
   let ds: DataSource;
   let products: ReturnType<typeof createProductActivities>;
   let stock: ReturnType<typeof createStockActivities>;
@@ -45,7 +46,7 @@ describe.each<Driver>(['mariadb', 'sqlite'])('stockDelta ledger on %s (review s1
     const now = new Date();
     await ds.getRepository(ProductEntity).insert({
       id,
-      sku: `R19-${id.slice(0, 13)}`,
+      sku: `LDG-${id.slice(0, 13)}`,
       name: `Review ${id.slice(0, 8)}`,
       description: '',
       priceCents: 100,
