@@ -12,6 +12,7 @@ import { parseConfig } from '../../common/config';
 import { createDataSource, migrate } from '../../db/data-source';
 import { ProductEntity } from '../../db/entities';
 import { PRODUCT_LIMITS } from '../../workflows/catalog/contract';
+import { insertProduct } from '../support/catalog-fixtures';
 import { testEnv } from '../support/test-env';
 
 type Driver = 'mariadb' | 'sqlite';
@@ -41,23 +42,8 @@ describe.each<Driver>(['mariadb', 'sqlite'])('stock edits on %s', (driver) => {
   });
   afterAll(() => ds?.destroy());
 
-  async function product(units: number): Promise<string> {
-    const id = randomUUID();
-    const now = new Date();
-    await ds.getRepository(ProductEntity).insert({
-      id,
-      sku: `EDT-${id.slice(0, 13)}`,
-      name: `Edits ${id.slice(0, 8)}`,
-      description: '',
-      priceCents: 100,
-      currency: 'USD',
-      stock: units,
-      createdAt: now,
-      updatedAt: now,
-      deletedAt: null,
-    });
-    return id;
-  }
+  const product = async (units: number) =>
+    (await insertProduct(ds, { stock: units, priceCents: 100, skuPrefix: 'EDT' })).id;
   const stockOf = async (id: string) => (await ds.getRepository(ProductEntity).findOneByOrFail({ id })).stock;
 
   it('a write delivered twice (a retry after its attempt committed) adds its units once', async () => {

@@ -13,6 +13,7 @@ import { parseConfig } from '../../common/config';
 import { createDataSource, migrate } from '../../db/data-source';
 import { ProductEntity } from '../../db/entities';
 import { PRODUCT_LIMITS, type ProductView } from '../../workflows/catalog/contract';
+import { insertProduct } from '../support/catalog-fixtures';
 import { testEnv } from '../support/test-env';
 
 type Driver = 'mariadb' | 'sqlite';
@@ -41,23 +42,8 @@ describe.each<Driver>(['mariadb', 'sqlite'])('stockDelta ledger on %s', (driver)
   });
   afterAll(() => ds?.destroy());
 
-  async function product(units: number): Promise<string> {
-    const id = randomUUID();
-    const now = new Date();
-    await ds.getRepository(ProductEntity).insert({
-      id,
-      sku: `LDG-${id.slice(0, 13)}`,
-      name: `Review ${id.slice(0, 8)}`,
-      description: '',
-      priceCents: 100,
-      currency: 'USD',
-      stock: units,
-      createdAt: now,
-      updatedAt: now,
-      deletedAt: null,
-    });
-    return id;
-  }
+  const product = async (units: number) =>
+    (await insertProduct(ds, { stock: units, priceCents: 100, skuPrefix: 'LDG' })).id;
   const rowOf = (id: string) => ds.getRepository(ProductEntity).findOneByOrFail({ id });
 
   // The gateway derives the writeId from (admin, Idempotency-Key) only, and lets a key start a

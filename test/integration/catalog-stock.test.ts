@@ -16,6 +16,7 @@ import { createRedis } from '../../common/redis';
 import { createDataSource, migrate } from '../../db/data-source';
 import { ProductEntity, StockReservationEntity } from '../../db/entities';
 import { productCacheKey } from '../../workflows/catalog/contract';
+import { insertProduct } from '../support/catalog-fixtures';
 import { testEnv } from '../support/test-env';
 
 type Driver = 'mariadb' | 'sqlite';
@@ -56,23 +57,8 @@ describe.each<Driver>(['mariadb', 'sqlite'])('stock reservation on %s', (driver)
     await ds?.destroy();
   });
 
-  async function product(units: number): Promise<string> {
-    const id = randomUUID();
-    const now = new Date();
-    await ds.getRepository(ProductEntity).insert({
-      id,
-      sku: `STK-${id.slice(0, 13)}`,
-      name: `Stock ${id.slice(0, 8)}`,
-      description: '',
-      priceCents: 500,
-      currency: 'USD',
-      stock: units,
-      createdAt: now,
-      updatedAt: now,
-      deletedAt: null,
-    });
-    return id;
-  }
+  const product = async (units: number) =>
+    (await insertProduct(ds, { stock: units, priceCents: 500, skuPrefix: 'STK', name: 'Stock product' })).id;
   const stockOf = async (id: string) => (await ds.getRepository(ProductEntity).findOneByOrFail({ id })).stock;
   const ledger = (productId: string) => ds.getRepository(StockReservationEntity).findBy({ productId });
 

@@ -1,31 +1,13 @@
 // Helpers for the orders tests: products straight into the catalog table (fast, and
 // independent of the catalog admin API), order placement over HTTP, and polling helpers.
-import { randomUUID } from 'node:crypto';
 import { PaymentEntity, ProductEntity, StockReservationEntity } from '../../db/entities';
 import type { OrderView } from '../../workflows/orders/contract';
 import { orderWorkflowId } from '../../workflows/orders/contract';
+import { type ProductFields, insertProduct } from './catalog-fixtures';
 import type { HttpResponse, Stack } from './stack';
 
-export async function createProduct(
-  stack: Stack,
-  fields: { stock: number; priceCents?: number; name?: string; currency?: string },
-): Promise<ProductEntity> {
-  const now = new Date();
-  const id = randomUUID();
-  const product = Object.assign(new ProductEntity(), {
-    id,
-    sku: `SKU-${id.slice(0, 8)}`,
-    name: fields.name ?? `Product ${id.slice(0, 8)}`,
-    description: 'test product',
-    priceCents: fields.priceCents ?? 1999,
-    currency: fields.currency ?? 'USD',
-    stock: fields.stock,
-    createdAt: now,
-    updatedAt: now,
-    deletedAt: null,
-  });
-  await stack.workerDeps.dataSource.getRepository(ProductEntity).insert(product);
-  return product;
+export function createProduct(stack: Stack, fields: ProductFields): Promise<ProductEntity> {
+  return insertProduct(stack.workerDeps.dataSource, fields);
 }
 
 export async function stockOf(stack: Stack, productId: string): Promise<number> {
