@@ -31,5 +31,19 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       slowTestThreshold: 30,
     },
+    // The production Temporal server (tools/temporal-cluster.ts) on PostgreSQL: opt-in
+    // (`npm run test:cluster`), because a machine without the server build spends ~6 min on
+    // `go install` first.
+    ...(process.env.SHOP_TEST_CLUSTER
+      ? [
+          {
+            displayName: 'cluster',
+            testEnvironment: 'node',
+            transform: { '^.+\\.ts$': tsJest },
+            testMatch: ['<rootDir>/test/cluster/**/*.test.ts'],
+            slowTestThreshold: 120,
+          },
+        ]
+      : []),
   ],
 };
