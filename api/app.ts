@@ -55,7 +55,7 @@ export function createApp(deps: ApiDeps): Koa<ShopState> {
           : deps.config.CORS_ORIGINS.includes(ctx.get('Origin'))
             ? ctx.get('Origin')
             : '',
-      exposeHeaders: ['Location', 'X-Request-Id', 'X-Cache', 'Retry-After', 'Idempotent-Replayed'],
+      exposeHeaders: ['Location', 'X-Request-Id', 'X-Cache', 'ETag', 'Retry-After', 'Idempotent-Replayed'],
     }),
   );
   app.use(async (ctx, next) => {

@@ -7,6 +7,8 @@
 // writes bench/results/<timestamp>.json, bench/results/latest.json and bench/results/latest.md.
 //
 // Options: --reps=N (default 2), --quick (1 rep, shorter steps), --only=catalog,orders,mixed,
+// --catalog-generator=auto|wrk|node|both (the catalog read's load generator; auto: wrk, installed
+// if missing, else the Node one),
 // --shop-env=KEY=VALUE (repeatable: configuration experiments), --label=<text>,
 // --no-latest (leave latest.* alone: experiments), --profile (CPU profiles of the gateway and
 // workers during the measured load, summarised into the JSON).
@@ -23,7 +25,11 @@ import {
   type MixedStep,
   MIX,
   type ReadStep,
+  type ReadTarget,
+  type WrkReadStep,
+  GENERATOR_SATURATED,
   catalogReadAt,
+  catalogReadWrk,
   catalogReadSearch,
   describeFlow,
   describeMixed,
@@ -37,6 +43,7 @@ import {
   placedOrders,
 } from './scenarios';
 import { summarise as summariseProfile } from './profile/summarise';
+import { wrkAvailable, wrkVersion } from './wrk';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -48,6 +55,13 @@ const SHOP_ENV = Object.fromEntries(
   option('shop-env').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
 );
 const PROFILE = flag('profile');
+/** The catalog read's load generator: wrk when available (auto), or node, or both (same run). */
+const CATALOG_GENERATOR = option('catalog-generator')[0] ?? 'auto';
+const WRK = {
+  connections: Number(process.env.BENCH_WRK_CONNECTIONS ?? 32),
+  seconds: Number(process.env.BENCH_WRK_SECONDS ?? (quick ? 3 : 5)),
+};
+const round = (x: number) => (Number.isFinite(x) ? Math.round(x) : x);
 const STEP = {
   readMs: quick ? 2000 : 2500,
   flowMs: 5000,
@@ -111,22 +125,68 @@ function slimMixed(s: MixedStep | undefined) {
 
 export interface CatalogRep {
   rep: number;
-  order: string[];
+  order: ReadTarget[];
   gateway: { estimate: number; best?: ReadStep; steps: ReadStep[]; generatorBound: boolean };
+  notModified: { estimate: number; best?: ReadStep; steps: ReadStep[]; generatorBound: boolean };
   bare: { estimate: number; best?: ReadStep; steps: ReadStep[]; generatorBound: boolean };
   ratio: number;
   cpuPerRequestRatio: number;
 }
 
-async function runCatalog(env: BenchEnv, results: Record<string, unknown>): Promise<void> {
-  log('== catalog read: GET /api/products/:id (cache hit) vs bare Koa ==');
+export interface CatalogWrkRep {
+  rep: number;
+  order: ReadTarget[];
+  gateway: WrkReadStep;
+  notModified: WrkReadStep;
+  bare: WrkReadStep;
+  ratio: number;
+  notModifiedRatio: number;
+}
+
+/** The three catalog-read targets, interleaved, in a different order every repetition. */
+const READ_ORDERS: ReadTarget[][] = [
+  ['gateway', 'notModified', 'bare'],
+  ['bare', 'gateway', 'notModified'],
+  ['notModified', 'bare', 'gateway'],
+];
+
+/** wrk: closed loop at WRK_CONNECTIONS, WRK_SECONDS per run (warm-up of each target first). */
+async function runCatalogWrk(env: BenchEnv): Promise<CatalogWrkRep[]> {
+  log(`  generator: wrk, ${WRK.connections} connections, 1 thread, ${WRK.seconds} s per run, ${wrkVersion()}`);
+  for (const target of READ_ORDERS[0]) await catalogReadWrk(env, target, 1, WRK.connections);
+  const reps: CatalogWrkRep[] = [];
+  for (let rep = 1; rep <= REPS; rep++) {
+    if (rep > 1 && overBudget()) {
+      log(`  time budget reached: catalog repetition ${rep} skipped`);
+      break;
+    }
+    const order = READ_ORDERS[(rep - 1) % READ_ORDERS.length];
+    const out: Partial<CatalogWrkRep> = { rep, order };
+    for (const target of order) {
+      const r = await catalogReadWrk(env, target, WRK.seconds, WRK.connections);
+      out[target] = r;
+      log(
+        `  wrk ${target}: ${round(r.rps)}/s, p50/p99 ${r.p50.toFixed(2)}/${r.p99.toFixed(2)} ms, errors ${r.errors}, not HIT ${r.notHits}, server ${round(r.serverCpuUsPerReq)} µs/req, wrk ${round(100 * r.loadgenCpu)}% of a core, foreign load ${round(100 * r.foreignLoad)}%`,
+      );
+    }
+    out.ratio = out.gateway!.rps / out.bare!.rps;
+    out.notModifiedRatio = out.notModified!.rps / out.bare!.rps;
+    log(`  rep ${rep}: gateway ÷ bare ${out.ratio.toFixed(2)}×, 304 ÷ bare ${out.notModifiedRatio.toFixed(2)}×`);
+    reps.push(out as CatalogWrkRep);
+  }
+  return reps;
+}
+
+/** The Node open-loop generator: a step search per target (the fallback without wrk). */
+async function runCatalogNode(env: BenchEnv): Promise<CatalogRep[]> {
+  log('  generator: the Node open-loop generator (bench/load.ts)');
   const reps: CatalogRep[] = [];
   for (let rep = 1; rep <= REPS; rep++) {
     if (rep > 1 && overBudget()) {
       log(`  time budget reached: catalog repetition ${rep} skipped`);
       break;
     }
-    const order: ('gateway' | 'bare')[] = rep % 2 ? ['gateway', 'bare'] : ['bare', 'gateway'];
+    const order = READ_ORDERS[(rep - 1) % READ_ORDERS.length];
     const out: Partial<CatalogRep> = { rep, order };
     for (const target of order) out[target] = await catalogReadSearch(env, target, STEP.readMs, log);
     const g = out.gateway!.best;
@@ -134,42 +194,102 @@ async function runCatalog(env: BenchEnv, results: Record<string, unknown>): Prom
     out.ratio = g && b ? g.offeredRps / b.offeredRps : NaN;
     out.cpuPerRequestRatio = g && b ? b.serverCpuUsPerReq / g.serverCpuUsPerReq : NaN;
     log(
-      `  rep ${rep}: gateway ${g?.offeredRps ?? 'none'}/s vs bare ${b?.offeredRps ?? 'none'}/s → ${out.ratio.toFixed(2)}×`,
+      `  rep ${rep}: gateway ${g?.offeredRps ?? 'none'}/s vs bare ${b?.offeredRps ?? 'none'}/s → ${out.ratio.toFixed(2)}×; 304 ${out.notModified!.best?.offeredRps ?? 'none'}/s`,
     );
     reps.push(out as CatalogRep);
   }
-  // Latency at equal load: both at half the gateway's sustained rate, twice, interleaved.
-  const gatewayBest = median(reps.map((r) => r.gateway.best?.offeredRps ?? NaN));
+  return reps;
+}
+
+async function runCatalog(env: BenchEnv, results: Record<string, unknown>): Promise<void> {
+  log('== catalog read: GET /api/products/:id (cache hit: 200, and 304 on If-None-Match) vs bare Koa ==');
+  const useWrk = CATALOG_GENERATOR !== 'node' && wrkAvailable(log);
+  const useNode = CATALOG_GENERATOR === 'node' || CATALOG_GENERATOR === 'both' || !useWrk;
+  const wrkReps = useWrk ? await runCatalogWrk(env) : undefined;
+  const nodeReps = useNode ? await runCatalogNode(env) : undefined;
+  const nodeOf = (t: ReadTarget, k: 'offeredRps' | 'serverCpuUsPerReq' | 'loadgenCpu' | 'p99') =>
+    median((nodeReps ?? []).map((r) => r[t].best?.[k] ?? NaN));
+  const wrkOf = (t: ReadTarget, k: 'rps' | 'serverCpuUsPerReq' | 'loadgenCpu' | 'p50' | 'p99') =>
+    median((wrkReps ?? []).map((r) => r[t][k]));
+  const nodeSummary = nodeReps && {
+    gatewayMaxRps: nodeOf('gateway', 'offeredRps'),
+    notModifiedMaxRps: nodeOf('notModified', 'offeredRps'),
+    bareMaxRps: nodeOf('bare', 'offeredRps'),
+    ratio: median(nodeReps.map((r) => r.ratio)),
+    notModifiedRatio: median(
+      nodeReps.map((r) => (r.notModified.best?.offeredRps ?? NaN) / (r.bare.best?.offeredRps ?? NaN)),
+    ),
+    gatewayCpuUsPerReq: nodeOf('gateway', 'serverCpuUsPerReq'),
+    notModifiedCpuUsPerReq: nodeOf('notModified', 'serverCpuUsPerReq'),
+    bareCpuUsPerReq: nodeOf('bare', 'serverCpuUsPerReq'),
+    cpuPerRequestRatio: median(nodeReps.map((r) => r.cpuPerRequestRatio)),
+    gatewayLoadgenCpu: nodeOf('gateway', 'loadgenCpu'),
+    notModifiedLoadgenCpu: nodeOf('notModified', 'loadgenCpu'),
+    bareLoadgenCpu: nodeOf('bare', 'loadgenCpu'),
+    bareGeneratorBound: nodeReps.some((r) => r.bare.generatorBound),
+    gatewayGeneratorBound: nodeReps.some((r) => r.gateway.generatorBound),
+    bareSendLagP99: median(nodeReps.map((r) => r.bare.best?.sendLagP99 ?? NaN)),
+    gatewayP99AtMax: nodeOf('gateway', 'p99'),
+    notModifiedP99AtMax: nodeOf('notModified', 'p99'),
+    bareP99AtMax: nodeOf('bare', 'p99'),
+  };
+  const wrkSummary = wrkReps && {
+    gatewayMaxRps: wrkOf('gateway', 'rps'),
+    notModifiedMaxRps: wrkOf('notModified', 'rps'),
+    bareMaxRps: wrkOf('bare', 'rps'),
+    ratio: median(wrkReps.map((r) => r.ratio)),
+    notModifiedRatio: median(wrkReps.map((r) => r.notModifiedRatio)),
+    gatewayCpuUsPerReq: wrkOf('gateway', 'serverCpuUsPerReq'),
+    notModifiedCpuUsPerReq: wrkOf('notModified', 'serverCpuUsPerReq'),
+    bareCpuUsPerReq: wrkOf('bare', 'serverCpuUsPerReq'),
+    cpuPerRequestRatio: median(wrkReps.map((r) => r.bare.serverCpuUsPerReq / r.gateway.serverCpuUsPerReq)),
+    gatewayLoadgenCpu: wrkOf('gateway', 'loadgenCpu'),
+    notModifiedLoadgenCpu: wrkOf('notModified', 'loadgenCpu'),
+    bareLoadgenCpu: wrkOf('bare', 'loadgenCpu'),
+    // wrk is a C event loop: bound only when its one thread is (nearly) a full core.
+    bareGeneratorBound: wrkReps.some((r) => r.bare.loadgenCpu >= GENERATOR_SATURATED),
+    gatewayGeneratorBound: wrkReps.some((r) => r.gateway.loadgenCpu >= GENERATOR_SATURATED),
+    gatewayP50AtMax: wrkOf('gateway', 'p50'),
+    notModifiedP50AtMax: wrkOf('notModified', 'p50'),
+    bareP50AtMax: wrkOf('bare', 'p50'),
+    gatewayP99AtMax: wrkOf('gateway', 'p99'),
+    notModifiedP99AtMax: wrkOf('notModified', 'p99'),
+    bareP99AtMax: wrkOf('bare', 'p99'),
+    errors: wrkReps.reduce((a, r) => a + r.gateway.errors + r.notModified.errors + r.bare.errors, 0),
+    notHits: wrkReps.reduce((a, r) => a + r.gateway.notHits + r.notModified.notHits, 0),
+    connections: WRK.connections,
+    seconds: WRK.seconds,
+  };
+  // Latency at equal load (open loop, the Node generator: it keeps up at this rate): every target
+  // at half the gateway's highest rate, twice, interleaved.
+  const gatewayBest = (wrkSummary ?? nodeSummary)!.gatewayMaxRps;
   const equalRate = Math.max(100, Math.round(gatewayBest / 2 / 50) * 50);
-  const equal: { gateway: ReadStep; bare: ReadStep }[] = [];
+  const equal: Record<ReadTarget, ReadStep>[] = [];
   for (let k = 0; k < 2; k++) {
-    const g = await catalogReadAt(env, 'gateway', equalRate, STEP.readMs);
-    const b = await catalogReadAt(env, 'bare', equalRate, STEP.readMs);
-    equal.push({ gateway: g, bare: b });
+    const run = {} as Record<ReadTarget, ReadStep>;
+    for (const target of READ_ORDERS[k]) run[target] = await catalogReadAt(env, target, equalRate, STEP.readMs);
+    equal.push(run);
     log(
-      `  at ${equalRate}/s: gateway p50/p99 ${g.p50.toFixed(2)}/${g.p99.toFixed(2)} ms, bare ${b.p50.toFixed(2)}/${b.p99.toFixed(2)} ms`,
+      `  at ${equalRate}/s: ${READ_ORDERS[0].map((t) => `${t} p50/p99 ${run[t].p50.toFixed(2)}/${run[t].p99.toFixed(2)} ms`).join(', ')}`,
     );
   }
+  const eq = (t: ReadTarget, k: 'p50' | 'p99') => median(equal.map((e) => e[t][k]));
   results.catalog = {
-    reps,
+    generator: useWrk ? 'wrk' : 'node',
+    wrkReps,
+    reps: nodeReps ?? [],
     equalLoad: { rate: equalRate, runs: equal },
+    node: nodeSummary,
+    wrk: wrkSummary,
     summary: {
-      gatewayMaxRps: gatewayBest,
-      bareMaxRps: median(reps.map((r) => r.bare.best?.offeredRps ?? NaN)),
-      ratio: median(reps.map((r) => r.ratio)),
-      gatewayCpuUsPerReq: median(reps.map((r) => r.gateway.best?.serverCpuUsPerReq ?? NaN)),
-      bareCpuUsPerReq: median(reps.map((r) => r.bare.best?.serverCpuUsPerReq ?? NaN)),
-      cpuPerRequestRatio: median(reps.map((r) => r.cpuPerRequestRatio)),
-      bareLoadgenCpu: median(reps.map((r) => r.bare.best?.loadgenCpu ?? NaN)),
-      bareGeneratorBound: reps.some((r) => r.bare.generatorBound),
-      gatewayGeneratorBound: reps.some((r) => r.gateway.generatorBound),
-      bareSendLagP99: median(reps.map((r) => r.bare.best?.sendLagP99 ?? NaN)),
-      gatewayP99AtEqualLoad: median(equal.map((e) => e.gateway.p99)),
-      bareP99AtEqualLoad: median(equal.map((e) => e.bare.p99)),
-      gatewayP50AtEqualLoad: median(equal.map((e) => e.gateway.p50)),
-      bareP50AtEqualLoad: median(equal.map((e) => e.bare.p50)),
-      gatewayP99AtMax: median(reps.map((r) => r.gateway.best?.p99 ?? NaN)),
-      bareP99AtMax: median(reps.map((r) => r.bare.best?.p99 ?? NaN)),
+      generator: useWrk ? 'wrk' : 'node',
+      ...(wrkSummary ?? nodeSummary)!,
+      gatewayP99AtEqualLoad: eq('gateway', 'p99'),
+      notModifiedP99AtEqualLoad: eq('notModified', 'p99'),
+      bareP99AtEqualLoad: eq('bare', 'p99'),
+      gatewayP50AtEqualLoad: eq('gateway', 'p50'),
+      notModifiedP50AtEqualLoad: eq('notModified', 'p50'),
+      bareP50AtEqualLoad: eq('bare', 'p50'),
     },
   };
 }
@@ -355,7 +475,8 @@ function foreignLoads(results: Record<string, unknown>): number[] {
     if (!x || typeof x !== 'object') return;
     if (Array.isArray(x)) return x.forEach(visit);
     const o = x as Record<string, unknown>;
-    if (typeof o.foreignLoad === 'number' && typeof o.offeredRps === 'number') out.push(o.foreignLoad);
+    if (typeof o.foreignLoad === 'number' && (typeof o.offeredRps === 'number' || o.generator === 'wrk'))
+      out.push(o.foreignLoad);
     for (const v of Object.values(o)) if (v && typeof v === 'object') visit(v);
   };
   visit({ catalog: results.catalog, flows: results.flows, mixed: results.mixed });

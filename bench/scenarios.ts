@@ -10,6 +10,7 @@ import type { BenchEnv, Customer } from './env';
 import { type LoadResult, type Op, closedLoop, httpOp, openLoop, searchMaxRate, send, summarise } from './load';
 import { type CpuWindow, cpuWindow, netCpuPerOp } from './proc';
 import { TRIVIAL_TASK_QUEUE } from './trivial/trivial-worker';
+import { type WrkResult, runWrk } from './wrk';
 
 export type Log = (m: string) => void;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -29,8 +30,15 @@ export function prng(seed: number): () => number {
 
 // ---- Catalog read ------------------------------------------------------------------------------
 
+/**
+ * gateway: `GET /api/products/:id` through the whole gateway, a cache HIT (200 with the body);
+ * notModified: the same request revalidating its copy (If-None-Match with the current ETag: 304,
+ * no body; the read model still answers the HIT, the body is not sent); bare: the bare Koa handler.
+ */
+export type ReadTarget = 'gateway' | 'notModified' | 'bare';
+
 export interface ReadStep extends LoadResult {
-  target: 'gateway' | 'bare';
+  target: ReadTarget;
   /** CPU µs of the server process per successful request. */
   serverCpuUsPerReq: number;
   /** Busy CPU not ours during the step, as a fraction of the machine. */
@@ -64,27 +72,46 @@ export async function settle(env: BenchEnv, maxMs = 10_000): Promise<void> {
 /** The generator used this much of its core: the step measured the machine, not the server alone. */
 export const GENERATOR_SATURATED = 0.95;
 
-export async function catalogReadSearch(
-  env: BenchEnv,
-  target: 'gateway' | 'bare',
-  stepMs: number,
-  log: Log,
-): Promise<{ estimate: number; best?: ReadStep; steps: ReadStep[]; generatorBound: boolean }> {
-  const baseUrl = target === 'gateway' ? env.apiUrl : env.bareUrl;
-  const path = `/api/products/${env.readProduct.id}`;
-  // Anonymous reads (an admin token would bypass the cache by design); anything but a 200 HIT
-  // is an error, so the scenario is the cache-hit path and nothing else.
-  const op = httpOp(
-    baseUrl,
-    () => ({ method: 'GET', path }),
+const serverOf = (target: ReadTarget) => (target === 'bare' ? 'bare-koa+direct' : 'gateway');
+const readPath = (env: BenchEnv) => `/api/products/${env.readProduct.id}`;
+
+/** The read product's current ETag at the gateway (what a revalidating client holds). */
+export async function currentEtag(env: BenchEnv): Promise<string> {
+  const res = await send(env.apiUrl, { method: 'GET', path: readPath(env) });
+  const etag = res.headers.etag;
+  if (res.status !== 200 || !etag) throw new Error(`the read product answered ${res.status} without an ETag`);
+  return etag;
+}
+
+/**
+ * The request of a target and its check: anonymous reads (an admin token would bypass the cache
+ * by design); anything but a HIT with the expected status is an error, so the scenario is the
+ * cache-hit path and nothing else.
+ */
+async function readOp(env: BenchEnv, target: ReadTarget): Promise<Op> {
+  const path = readPath(env);
+  const headers: Record<string, string> = target === 'notModified' ? { 'if-none-match': await currentEtag(env) } : {};
+  const expected = target === 'notModified' ? 304 : 200;
+  return httpOp(
+    target === 'bare' ? env.bareUrl : env.apiUrl,
+    () => ({ method: 'GET', path, headers }),
     (res) =>
-      res.status !== 200
+      res.status !== expected
         ? String(res.status)
-        : target === 'gateway' && res.headers['x-cache'] !== 'HIT'
+        : target !== 'bare' && res.headers['x-cache'] !== 'HIT'
           ? `X-Cache ${res.headers['x-cache']}`
           : true,
   );
-  const serverName = target === 'gateway' ? 'gateway' : 'bare-koa+direct';
+}
+
+export async function catalogReadSearch(
+  env: BenchEnv,
+  target: ReadTarget,
+  stepMs: number,
+  log: Log,
+): Promise<{ estimate: number; best?: ReadStep; steps: ReadStep[]; generatorBound: boolean }> {
+  const op = await readOp(env, target);
+  const serverName = serverOf(target);
   // Warm-up (JIT, connections, the cache entry), then a closed-loop probe to place the ladder.
   await closedLoop(16, 1000, op);
   const probe = await closedLoop(32, 2000, op);
@@ -124,34 +151,95 @@ export async function catalogReadSearch(
 }
 
 /** Both targets at one rate, for latency at equal load. */
-export async function catalogReadAt(
-  env: BenchEnv,
-  target: 'gateway' | 'bare',
-  rps: number,
-  stepMs: number,
-): Promise<ReadStep> {
-  const baseUrl = target === 'gateway' ? env.apiUrl : env.bareUrl;
-  const path = `/api/products/${env.readProduct.id}`;
-  const op = httpOp(
-    baseUrl,
-    () => ({ method: 'GET', path }),
-    (res) =>
-      res.status !== 200
-        ? String(res.status)
-        : target === 'gateway' && res.headers['x-cache'] !== 'HIT'
-          ? `X-Cache ${res.headers['x-cache']}`
-          : true,
-  );
+export async function catalogReadAt(env: BenchEnv, target: ReadTarget, rps: number, stepMs: number): Promise<ReadStep> {
+  const op = await readOp(env, target);
   const w = cpuWindow(env.pids());
   const r = await openLoop(rps, stepMs, op);
   const cpu = w.stop();
-  const serverName = target === 'gateway' ? 'gateway' : 'bare-koa+direct';
+  const serverName = serverOf(target);
   return {
     ...r,
     target,
     serverCpuUsPerReq: ((cpu.perProcess[serverName] ?? NaN) * 1000) / Math.max(1, r.ok),
     foreignLoad: foreign(cpu),
     sustained: readSustained(r),
+  };
+}
+
+/** The gateway's read-model counters (shop_cache_requests_total by result), from /metrics. */
+async function cacheCounters(env: BenchEnv): Promise<Record<string, number>> {
+  const res = await send(env.apiUrl, { method: 'GET', path: '/metrics' });
+  const out: Record<string, number> = {};
+  for (const m of res.body.matchAll(/^shop_cache_requests_total\{result="(\w+)"\} (\d+)/gm)) out[m[1]] = Number(m[2]);
+  return out;
+}
+
+export interface WrkReadStep {
+  target: ReadTarget;
+  generator: 'wrk';
+  /** wrk's own figures (closed loop: `connections` requests in flight). */
+  wrk: WrkResult;
+  rps: number;
+  errors: number;
+  /** Gateway targets: responses that were not cache HITs (from the gateway's own counters). */
+  notHits: number;
+  p50: number;
+  p99: number;
+  serverCpuUsPerReq: number;
+  /** wrk's CPU, as a fraction of one core. */
+  loadgenCpu: number;
+  /** Busy CPU of the machine that is neither ours nor wrk's, as a fraction of the machine. */
+  foreignLoad: number;
+  sustained: boolean;
+}
+
+/** One wrk run of a catalog-read target: throughput at `connections`, CPU of the server and of wrk. */
+export async function catalogReadWrk(
+  env: BenchEnv,
+  target: ReadTarget,
+  durationS: number,
+  connections: number,
+): Promise<WrkReadStep> {
+  const base = target === 'bare' ? env.bareUrl : env.apiUrl;
+  const headers: Record<string, string> = target === 'notModified' ? { 'If-None-Match': await currentEtag(env) } : {};
+  // The expected answer before and after (wrk counts a 200 as success on the 304 run: the
+  // counters and these probes make sure every answer was the one measured).
+  const probe = async (waitMs: number) => {
+    const want = target === 'notModified' ? 304 : 200;
+    const deadline = performance.now() + waitMs;
+    for (;;) {
+      const res = await send(base, { method: 'GET', path: readPath(env), headers });
+      if (res.status === want && (target === 'bare' || res.headers['x-cache'] === 'HIT')) return;
+      // Right after set-up the product is "written recently" (read from the primary, not cached).
+      if (performance.now() > deadline)
+        throw new Error(`${target}: expected ${want} HIT, got ${res.status} ${res.headers['x-cache'] ?? ''}`);
+      await sleep(250);
+    }
+  };
+  await probe(15_000);
+  const before = target === 'bare' ? {} : await cacheCounters(env);
+  const w = cpuWindow(env.pids());
+  const r = await runWrk({ url: base + readPath(env), headers, durationS, connections });
+  const cpu = w.stop();
+  const after = target === 'bare' ? {} : await cacheCounters(env);
+  await probe(0);
+  const delta = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
+  // The counters also count the two probes and nothing else (the bench sends nothing else meanwhile).
+  const notHits = target === 'bare' ? 0 : delta('miss') + delta('stale') + delta('error');
+  const ok = r.requests - r.errors;
+  return {
+    target,
+    generator: 'wrk',
+    wrk: r,
+    rps: r.rps,
+    errors: r.errors,
+    notHits,
+    p50: r.p50,
+    p99: r.p99,
+    serverCpuUsPerReq: ((cpu.perProcess[serverOf(target)] ?? NaN) * 1000) / Math.max(1, ok),
+    loadgenCpu: r.cpu,
+    foreignLoad: Math.max(0, cpu.unaccountedMs - r.cpuMs) / cpu.machineCapacityMs,
+    sustained: r.errors === 0 && notHits === 0,
   };
 }
 

@@ -97,6 +97,12 @@ export const configSchema = z.object({
   REQUEST_BODY_TIMEOUT_MS: int(10_000, 100, 120_000),
   CACHE_TTL_SECONDS: int(300, 1),
   /**
+   * `Cache-Control: public, max-age` of anonymous catalog reads: how long a CDN or a browser may
+   * reuse a product or a product page without revalidating (the staleness anonymous readers may
+   * see after a write). 0: every reuse revalidates (If-None-Match → 304).
+   */
+  CATALOG_HTTP_MAX_AGE_S: int(5, 0, 86_400),
+  /**
    * The longest a write route (register, place, cancel, ship) waits on its workflow: past it the
    * answer is 202 with Location (the work goes on) or 503 with Retry-After (safe to retry).
    */

@@ -47,6 +47,38 @@ const xCache = z.object({
   ),
 });
 
+// HTTP caching (api/shared/http-cache.ts): the validators and caching rules of both reads.
+const cacheHeaders = {
+  ETag: header(
+    z.string(),
+    'Strong entity tag of this representation (a hash of the body): send it back in If-None-Match to revalidate',
+  ),
+  'Cache-Control': header(
+    z.string().openapi({ example: 'public, max-age=5' }),
+    'Anonymous: `public, max-age=N` (N = CATALOG_HTTP_MAX_AGE_S, default 5): a CDN or the browser may reuse the answer for N seconds. With an Authorization header: `private, no-cache` (no shared cache stores it; the client revalidates every use).',
+  ),
+  Vary: header(z.string(), 'Includes Authorization (and Origin, for CORS)'),
+};
+
+const conditional = z.object({
+  'If-None-Match': z
+    .string()
+    .optional()
+    .openapi({
+      param: {
+        description:
+          'Entity tags of copies the client holds (comma-separated, `W/` allowed: compared weakly), or `*`: 304 when one is current',
+        example: '"3q2-7w9vKxQyTeZ8VgXhbQmYmJY"',
+      },
+    }),
+});
+
+const notModified: ResponseConfig = {
+  description:
+    'Not Modified: If-None-Match names the current representation (or is `*`). No body; the same ETag, Cache-Control and Vary as the 200.',
+  headers: z.object(cacheHeaders),
+};
+
 const unavailable = problemResponse(
   'DATABASE_UNAVAILABLE (a read found the database unreachable and nothing cached) or TEMPORAL_UNAVAILABLE; retry after Retry-After seconds',
   retryAfter,
@@ -80,11 +112,12 @@ export function registerCatalogOperations(registry: OpenAPIRegistry): void {
     operationId: 'listProducts',
     summary: 'List live products, newest first, with keyset pagination',
     description:
-      'Ordered by (createdAt, id) descending, so paging is stable while products are added. Pass `nextCursor` back as `cursor` for the next page; it is null on the last page. A valid admin token reads the primary database (read-your-writes); everyone else reads a replica.',
+      'Ordered by (createdAt, id) descending, so paging is stable while products are added. Pass `nextCursor` back as `cursor` for the next page; it is null on the last page. A valid admin token reads the primary database (read-your-writes); everyone else reads a replica. Cacheable: ETag, If-None-Match → 304, Cache-Control public (anonymous, max-age CATALOG_HTTP_MAX_AGE_S) or private, no-cache (with a token). HEAD answers the same without a body.',
     security: [{}, ...bearer],
-    request: { query: listProductsQuery },
+    request: { query: listProductsQuery, headers: conditional },
     responses: {
-      '200': jsonResponse('A page of products', productPageSchema),
+      '200': jsonResponse('A page of products', productPageSchema, z.object(cacheHeaders)),
+      '304': notModified,
       '400': problemResponse('VALIDATION_FAILED: bad limit, cursor or q'),
       '401': problemResponse('UNAUTHORIZED: a bearer token was sent and is invalid'),
       '429': problemResponse('Rate limited'),
@@ -114,10 +147,13 @@ export function registerCatalogOperations(registry: OpenAPIRegistry): void {
     tags: ['products'],
     operationId: 'getProduct',
     summary: 'A live product (cached; see X-Cache)',
+    description:
+      'Cacheable over HTTP: ETag (strong), If-None-Match → 304, `Cache-Control: public, max-age=CATALOG_HTTP_MAX_AGE_S` for anonymous reads (the staleness an anonymous reader may see after a write), `private, no-cache` with a token (an admin revalidates every use and reads their own writes). HEAD answers the same without a body.',
     security: [{}, ...bearer],
-    request: { params: idParams },
+    request: { params: idParams, headers: conditional },
     responses: {
-      '200': jsonResponse('The product', productSchema, xCache),
+      '200': jsonResponse('The product', productSchema, xCache.extend(cacheHeaders)),
+      '304': { ...notModified, headers: xCache.extend(cacheHeaders) },
       '400': problemResponse('VALIDATION_FAILED: the ID is not a UUID'),
       '401': problemResponse('UNAUTHORIZED: a bearer token was sent and is invalid'),
       '404': problemResponse('NOT_FOUND: unknown or deleted product'),

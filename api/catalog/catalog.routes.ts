@@ -6,12 +6,18 @@
 // Read-your-writes: an admin's reads (any valid admin token) skip cached copies and go to the
 // primary, and every product write marks the product "written recently" so that, for a short
 // window, everybody's reads of it go to the primary too (see api/catalog/product-read-model.ts).
+//
+// HTTP caching (api/shared/http-cache.ts): both reads (GET and HEAD) answer with a strong ETag
+// and `Cache-Control: public, max-age=CATALOG_HTTP_MAX_AGE_S` when anonymous, `private, no-cache`
+// with an Authorization header (so an admin's browser revalidates and sees their own writes),
+// `Vary: Authorization`, and 304 Not Modified when If-None-Match matches.
 import Router from '@koa/router';
 import type { ApiDeps, ShopContext, ShopState } from '../context';
 import { authenticate, requireAdmin } from '../middleware/auth';
 import { parseBody, parseParams, parseQuery } from '../middleware/validate';
 import { notFound } from '../problem';
 import { parseIdempotencyKey } from '../shared/idempotency-key';
+import { answerCacheable } from '../shared/http-cache';
 import { idParams } from '../shared/id-params';
 import { type WriteCaller, type WriteOutcome, catalogCommands, unavailable } from './catalog.commands';
 import { createProductSchema, listProductsQuery, LIST_LIMIT_DEFAULT, updateProductSchema } from './catalog.input';
@@ -50,6 +56,7 @@ export function productsRouter(deps: ApiDeps): Router<ShopState> {
   const router = new Router<ShopState>({ prefix: '/api/products' });
   const reads = productReadModelFor(deps);
   const commands = catalogCommands(deps);
+  const httpCache = { maxAgeSeconds: deps.config.CATALOG_HTTP_MAX_AGE_S };
   const optionalAuth = authenticate(deps.tokens, { required: false });
   const adminOnly = [authenticate(deps.tokens, { required: true }), requireAdmin()] as const;
   const caller = (ctx: ShopContext): WriteCaller => ({
@@ -61,12 +68,13 @@ export function productsRouter(deps: ApiDeps): Router<ShopState> {
 
   router.get('/', optionalAuth, async (ctx) => {
     const query = parseQuery(ctx, listProductsQuery);
-    ctx.body = await read(() =>
+    const page = await read(() =>
       reads.listProducts(
         { limit: query.limit ?? LIST_LIMIT_DEFAULT, cursor: query.cursor, q: query.q },
         { primary: isAdmin(ctx) },
       ),
     );
+    answerCacheable(ctx, page, httpCache);
   });
 
   router.get('/:id', optionalAuth, async (ctx) => {
@@ -74,7 +82,7 @@ export function productsRouter(deps: ApiDeps): Router<ShopState> {
     const found = await read(() => reads.getProduct(id, { primary: isAdmin(ctx) }));
     ctx.set('X-Cache', found?.cache ?? 'MISS');
     if (!found) throw notFound('Product');
-    ctx.body = found.product;
+    answerCacheable(ctx, found.product, httpCache);
   });
 
   router.post('/', ...adminOnly, async (ctx) => {

@@ -146,7 +146,13 @@ describe('judgeExchanges', () => {
       [
         x({}),
         x({ status: 503, headers: ['retry-after'], elapsedMs: 8100 }),
-        x({ phase: 'q', method: 'GET', path: '/api/products/abc?x=1', status: 200, headers: ['x-cache'] }),
+        x({
+          phase: 'q',
+          method: 'GET',
+          path: '/api/products/abc?x=1',
+          status: 200,
+          headers: ['x-cache', 'etag', 'cache-control', 'vary'],
+        }),
         x({
           phase: 'q',
           method: 'PUT',
