@@ -5,7 +5,8 @@
 // empties the cart; with no retry, the cart settles the pending checkout after its deadline),
 // and shipping-address text is one plain line.
 import { randomUUID } from 'node:crypto';
-import { OrderEntity } from '../../db/entities';
+import { checkoutRequest } from '../../api/carts/carts.commands';
+import { OrderEntity, ProductEntity } from '../../db/entities';
 import { cartWorkflowId, checkoutUpdate } from '../../workflows/carts/contract';
 import { expectSchema } from '../support/openapi-schema';
 import { createProduct, eventually, stockOf } from '../support/orders-fixtures';
@@ -58,9 +59,15 @@ const expectProblem = (res: HttpResponse, status: number, code: string) => {
  * the order: the same update the gateway sends, sent straight to the cart.
  */
 async function stalledCheckout(userId: string, opts: { key?: string } = {}) {
+  const request = checkoutRequest({
+    userId,
+    paymentMethod: 'pm_card_visa',
+    shippingAddress: ADDRESS,
+    ...(opts.key ? { idempotencyKey: opts.key } : {}),
+  });
   return stack.api.temporal.workflow
     .getHandle(cartWorkflowId(userId))
-    .executeUpdate(checkoutUpdate, { args: [opts.key ? { idempotencyKey: opts.key } : {}] });
+    .executeUpdate(checkoutUpdate, { args: [request] });
 }
 
 /** The gateway of `s` dies right after the order is accepted: its next completeCheckout is lost. */
@@ -146,6 +153,26 @@ describe('overlapping checkouts of one cart', () => {
     const joined = await checkout(other, c.token);
     expect([joined.status, joined.body.id, joined.body.shippingAddress.city]).toEqual([201, first.body.id, 'London']);
     expect((await ordersOf(c.id)).map((o) => o.id)).toEqual([first.body.id]);
+    expect((await getCart(stack, c.token)).body.items).toEqual([]);
+  });
+});
+
+describe('a pending checkout whose order is refused', () => {
+  it('frees the cart: out of stock at the reservation is 409 with the line, and the next checkout is not held up', async () => {
+    const c = await stack.customer();
+    const a = await createProduct(stack, { stock: 5, priceCents: 100, name: 'Last ones' });
+    await setItem(stack, c.token, a.id, 2);
+    // The cart has checked the lines (stock 5) when the stock goes, before the order reserves it.
+    await stalledCheckout(c.id, { key: 'sold-out' });
+    await stack.workerDeps.dataSource.getRepository(ProductEntity).update({ id: a.id }, { stock: 1 });
+    const refused = await checkout(other, c.token, { key: 'sold-out' });
+    expectProblem(refused, 409, 'OUT_OF_STOCK');
+    expect(await ordersOf(c.id)).toEqual([]);
+    // Not held by the refused one: the cart's own check answers now, then an order goes through.
+    expectProblem(await checkout(stack, c.token, { key: 'next' }), 409, 'OUT_OF_STOCK');
+    await setItem(stack, c.token, a.id, 1);
+    const ok = await checkout(stack, c.token, { key: 'after' });
+    expect(ok.status).toBe(201);
     expect((await getCart(stack, c.token)).body.items).toEqual([]);
   });
 });
