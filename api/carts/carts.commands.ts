@@ -86,13 +86,14 @@ export function checkoutRequest(cmd: {
 }
 
 /**
- * A refusal that is the order's final answer with nothing placed (out of stock at the
- * reservation, an unknown product, the open-order limit, a run an operator closed): the pending
- * checkout may go. A key reused for another request is no answer about this order; a 5xx or a
- * timeout may still end in an order, so the checkout stays pending (a repeat joins it).
+ * A refusal that is the final answer for the pending checkout's order with nothing placed for it
+ * (out of stock at the reservation, an unknown product, the open-order limit, a run an operator
+ * closed, or IDEMPOTENCY_KEY_REUSED: the key's order ID holds an older order of other lines, a
+ * key reused after the cart forgot it; every request that joins a pending checkout is the same
+ * request, so it can never be placed): the cart is free again. A 5xx or a timeout may still end
+ * in an order, so the checkout stays pending (a repeat joins it, the deadline settles it).
  */
-const releasesCheckout = (err: unknown): boolean =>
-  err instanceof ProblemError && err.status < 500 && err.code !== 'IDEMPOTENCY_KEY_REUSED';
+const releasesCheckout = (err: unknown): boolean => err instanceof ProblemError && err.status < 500;
 
 export function cartCommands(deps: ApiDeps) {
   const orders = orderCommands(deps);

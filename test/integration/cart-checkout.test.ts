@@ -17,12 +17,16 @@ let stack: Stack;
 let other: Stack;
 /** A gateway whose carts settle a pending checkout after 3 s. */
 let short: Stack;
+/** A gateway whose carts also expire after 2 s idle (and so forget their checkouts). */
+let forgetful: Stack;
 beforeAll(async () => {
   stack = await startStack();
   other = await startStack({ domains: [] });
   short = await startStack({ domains: [], env: { CART_CHECKOUT_PENDING_MS: '3000' } });
+  forgetful = await startStack({ domains: [], env: { CART_CHECKOUT_PENDING_MS: '3000', CART_EXPIRY_MS: '2000' } });
 });
 afterAll(async () => {
+  await forgetful?.stop();
   await short?.stop();
   await other?.stop();
   await stack?.stop();
@@ -71,12 +75,15 @@ async function stalledCheckout(userId: string, opts: { key?: string } = {}) {
 }
 
 /** The gateway of `s` dies right after the order is accepted: its next completeCheckout is lost. */
-function loseNextCompletion(s: Stack): () => void {
+const loseNextCompletion = (s: Stack) => loseNext(s, 'completeCheckout');
+
+/** The gateway of `s` dies just before it sends its next `update` to a cart. */
+function loseNext(s: Stack, update: string): () => void {
   const client = s.api.temporal.workflow;
   const original = client.executeUpdateWithStart;
   let lost = false;
   client.executeUpdateWithStart = function (this: unknown, ...args: Parameters<typeof original>) {
-    if (!lost && (args[0] as { name?: string }).name === 'completeCheckout') {
+    if (!lost && (args[0] as { name?: string }).name === update) {
       lost = true;
       return Promise.reject(new Error('test: the gateway died before the cart heard of the order'));
     }
@@ -175,6 +182,53 @@ describe('a pending checkout whose order is refused', () => {
     expect(ok.status).toBe(201);
     expect((await getCart(stack, c.token)).body.items).toEqual([]);
   });
+});
+
+describe('a key reused after the cart forgot it (expired)', () => {
+  const reuse = async (opts: { loseRelease: boolean }) => {
+    const c = await forgetful.customer();
+    const a = await createProduct(stack, { stock: 20, priceCents: 100 });
+    await setItem(forgetful, c.token, a.id, 1);
+    const first = await checkout(forgetful, c.token, { key: 'K' });
+    expect(first.status).toBe(201);
+    await eventually(
+      async () =>
+        (await stack.api.temporal.workflow.getHandle(cartWorkflowId(c.id)).describe()).status.name === 'COMPLETED',
+      20_000,
+      'cart expiry',
+    );
+    await setItem(forgetful, c.token, a.id, 2);
+    const restore = opts.loseRelease ? loseNext(forgetful, 'releaseCheckout') : () => undefined;
+    try {
+      expectProblem(await checkout(forgetful, c.token, { key: 'K' }), 422, 'IDEMPOTENCY_KEY_REUSED');
+    } finally {
+      restore();
+    }
+    return { c, a, first };
+  };
+
+  it('answers 422 and frees the cart at once: the next key orders the lines', async () => {
+    const { c, first } = await reuse({ loseRelease: false });
+    const next = await checkout(forgetful, c.token, { key: 'K2' });
+    expect([next.status, next.body.items?.[0]?.quantity]).toEqual([201, 2]);
+    expect((await ordersOf(c.id)).map((o) => o.id).sort()).toEqual([first.body.id, next.body.id].sort());
+  });
+
+  it('with the release lost too, the cart settles it as no order of its own and keeps the lines', async () => {
+    const { c, a } = await reuse({ loseRelease: true });
+    expectProblem(await checkout(forgetful, c.token, { key: 'K2' }), 409, 'CHECKOUT_IN_PROGRESS');
+    const next = await eventually(
+      async () => {
+        const res = await checkout(forgetful, c.token, { key: 'K2' });
+        return res.status === 201 ? res : undefined;
+      },
+      20_000,
+      'the cart frees itself, lines kept',
+    );
+    expect(next.body.items.map((i: { productId: string; quantity: number }) => [i.productId, i.quantity])).toEqual([
+      [a.id, 2],
+    ]);
+  }, 60_000);
 });
 
 describe('a checkout key and a POST /api/orders key', () => {

@@ -240,7 +240,11 @@ export class CartProcess {
    * never placed, or refused → the cart is free again; still being placed → ask again later.
    */
   private async settle(pending: PendingCheckout): Promise<void> {
-    const state = await local.checkoutOrderState({ orderId: pending.orderId });
+    const state = await local.checkoutOrderState({
+      orderId: pending.orderId,
+      userId: this.input.userId,
+      lines: pending.lines,
+    });
     if (this.state.pending?.orderId !== pending.orderId) return; // completed or released meanwhile
     log.info('pending checkout settled', { orderId: pending.orderId, state });
     if (state === 'ACCEPTED') this.completed(pending.orderId, pending.idempotencyKey, pending.lines);

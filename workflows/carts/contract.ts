@@ -140,6 +140,9 @@ export type CheckoutOrderState = 'ACCEPTED' | 'PLACING' | 'NONE';
 
 export interface CheckoutOrderStateInput {
   orderId: string;
+  /** The checkout's customer and lines: an order under this ID for anything else is not this checkout's. */
+  userId?: string;
+  lines?: CartLine[];
 }
 
 export interface CompleteCheckoutRequest {
