@@ -128,6 +128,11 @@ export const configSchema = z.object({
   CART_EXPIRY_MS: int(30 * 86_400_000, 1000),
   /** A cart workflow continues as new once its history reaches this many events (bounded history). */
   CART_MAX_HISTORY_EVENTS: int(2000, 20, 40_000),
+  /**
+   * A cart's checkout under way holds the cart this long at most: past it the cart looks the
+   * order up (accepted → its lines leave the cart; never placed → the cart is free again).
+   */
+  CART_CHECKOUT_PENDING_MS: int(300_000, 1000),
   CURRENCY: z
     .string()
     .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD')

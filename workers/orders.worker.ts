@@ -1,3 +1,4 @@
+import { createCartCheckoutActivities } from '../activities/carts/cart-checkout.activities';
 import { createCartReminderActivities } from '../activities/carts/cart-reminder.activities';
 import { createOrderActivities } from '../activities/orders/order.activities';
 import { SandboxPaymentProvider } from '../activities/orders/sandbox-payment-provider';
@@ -19,6 +20,7 @@ export const ordersWorker: WorkerSpec = {
     }),
     // The cart (workflows/carts) runs on this queue too.
     ...createCartReminderActivities(),
+    ...createCartCheckoutActivities({ dataSource }),
   }),
   // Payment calls wait on the provider (I/O-bound, up to seconds for pm_card_slow).
   tuning: { maxConcurrentActivityTaskExecutions: 100 },

@@ -1,9 +1,13 @@
 // The gateway's side of the cart-<userId> workflow: every change is an update sent with
 // update-with-start (the first one creates the cart), a read is the getCart query (no cart
 // workflow is started for it). Checkout is three steps: the cart checks its lines against the
-// catalog (checkout update), the order is placed by the orders domain's own command (the same
-// placeOrder start, limits and idempotency as POST /api/orders), and only once it is accepted do
-// its lines leave the cart (completeCheckout, once per order ID).
+// catalog and holds them as its one pending checkout, with the order ID drawn there (checkout
+// update: the cart is the one place where overlapping checkouts, from any gateway, meet), the
+// order is placed by the orders domain's own command under that ID (the same placeOrder start,
+// limits and guarantees as POST /api/orders), and only once it is accepted do its lines leave
+// the cart (completeCheckout, once per order ID). A refusal frees the cart (releaseCheckout); a
+// gateway that dies in between leaves the checkout pending: a repeat joins it, and past its
+// deadline the cart looks the order up itself.
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { OrderView, ShippingAddress } from '../../workflows/orders/contract';
@@ -14,6 +18,7 @@ import {
   type CartInput,
   type CartSnapshot,
   type CartView,
+  type CheckoutRequest,
   type CheckoutStart,
   cartWorkflowId,
   checkoutUpdate,
@@ -21,6 +26,7 @@ import {
   completeCheckoutUpdate,
   completeCheckoutUpdateId,
   getCartQuery,
+  releaseCheckoutUpdate,
   setCartItemUpdate,
 } from '../../workflows/carts/contract';
 import { priceCart } from '../../workflows/carts/cart-view';
@@ -28,6 +34,7 @@ import type { cart } from '../../workflows/carts/cart.workflow';
 import { CartItemCountSearchAttribute, CustomerIdSearchAttribute } from '../../workflows/orders/contract';
 import { FailureType, applicationFailureOf } from '../../workflows/shared/failures';
 import type { ApiDeps } from '../context';
+import { checkoutOrderIdFor, checkoutRequestHash } from '../orders/idempotency';
 import { orderCommands } from '../orders/orders.commands';
 import { ProblemError, problemForFailure } from '../problem';
 import { type Accepted, stillProcessing, withinRouteDeadline } from '../shared/route-deadline';
@@ -40,6 +47,8 @@ function cartProblem(err: unknown): unknown {
   const failure = applicationFailureOf(err);
   if (failure?.type === CartFailureType.CartEmpty)
     return new ProblemError(409, 'CART_EMPTY', 'Cart is empty', 'Add products to the cart before checking out');
+  if (failure?.type === CartFailureType.CheckoutInProgress)
+    return new ProblemError(409, 'CHECKOUT_IN_PROGRESS', 'Checkout in progress', failure.message);
   if (failure?.type === CartFailureType.CartLineLimit)
     return new ProblemError(409, 'CART_LINE_LIMIT', 'Cart is full', failure.message);
   if (failure?.type === CartFailureType.CatalogUnavailable)
@@ -60,6 +69,32 @@ const isRunGone = (err: unknown): boolean =>
 
 export type CheckoutOutcome = { order: OrderView; replayed: boolean } | { accepted: Accepted };
 
+/** The checkout update a gateway sends for a request (exported for tests that play a stalled gateway). */
+export function checkoutRequest(cmd: {
+  userId: string;
+  paymentMethod: string;
+  shippingAddress: ShippingAddress;
+  idempotencyKey?: string;
+}): CheckoutRequest {
+  const requestHash = checkoutRequestHash({ paymentMethod: cmd.paymentMethod, shippingAddress: cmd.shippingAddress });
+  if (cmd.idempotencyKey === undefined) return { requestHash };
+  return {
+    idempotencyKey: cmd.idempotencyKey,
+    orderId: checkoutOrderIdFor(cmd.userId, cmd.idempotencyKey),
+    requestHash,
+  };
+}
+
+/**
+ * A refusal that is the final answer for the pending checkout's order with nothing placed for it
+ * (out of stock at the reservation, an unknown product, the open-order limit, a run an operator
+ * closed, or IDEMPOTENCY_KEY_REUSED: the key's order ID holds an older order of other lines, a
+ * key reused after the cart forgot it; every request that joins a pending checkout is the same
+ * request, so it can never be placed): the cart is free again. A 5xx or a timeout may still end
+ * in an order, so the checkout stays pending (a repeat joins it, the deadline settles it).
+ */
+const releasesCheckout = (err: unknown): boolean => err instanceof ProblemError && err.status < 500;
+
 export function cartCommands(deps: ApiDeps) {
   const orders = orderCommands(deps);
   const handle = (userId: string): WorkflowHandle<typeof cart> =>
@@ -71,6 +106,7 @@ export function cartCommands(deps: ApiDeps) {
       reminderAfterMs: deps.config.CART_REMINDER_AFTER_MS,
       expiryMs: deps.config.CART_EXPIRY_MS,
       maxHistoryEvents: deps.config.CART_MAX_HISTORY_EVENTS,
+      checkoutPendingMs: deps.config.CART_CHECKOUT_PENDING_MS,
     },
   });
 
@@ -162,17 +198,23 @@ export function cartCommands(deps: ApiDeps) {
       idempotencyKey?: string;
     }): Promise<CheckoutOutcome> {
       const { userId, idempotencyKey } = cmd;
-      const start: CheckoutStart = await send(userId, checkoutUpdate, [idempotencyKey ? { idempotencyKey } : {}]);
+      const start: CheckoutStart = await send(userId, checkoutUpdate, [checkoutRequest(cmd)]);
+      // The cart's order ID (a cart worker from before pending checkouts names none: the key's).
+      const orderId = start.orderId ?? (idempotencyKey ? checkoutOrderIdFor(userId, idempotencyKey) : undefined);
       let outcome: CheckoutOutcome;
       try {
         outcome = await orders.place({
           userId,
           requestId: cmd.requestId,
           request: { items: start.lines, paymentMethod: cmd.paymentMethod, shippingAddress: cmd.shippingAddress },
-          // Its own key space: a checkout key never answers with an order placed by POST /api/orders.
-          ...(idempotencyKey ? { idempotencyKey: `cart:${idempotencyKey}` } : {}),
+          ...(orderId ? { orderId } : {}),
         });
       } catch (err) {
+        if (orderId && !start.replayOf && releasesCheckout(err))
+          await send(userId, releaseCheckoutUpdate, [{ orderId }]).catch((releaseErr: unknown) =>
+            // Still pending: past its deadline the cart finds no order and frees itself.
+            deps.log.warn({ err: releaseErr, orderId }, 'a refused checkout could not free the cart'),
+          );
         throw outOfStockLines(err, start);
       }
       if ('accepted' in outcome) return outcome; // not accepted yet: the lines stay in the cart
@@ -184,7 +226,8 @@ export function cartCommands(deps: ApiDeps) {
           completeCheckoutUpdateId(outcome.order.id),
         );
       } catch (err) {
-        // The order stands; the lines stay in the cart until a repeat with the same key completes it.
+        // The order stands; the checkout stays pending until a repeat completes it, or the cart
+        // settles it past its deadline.
         deps.log.warn({ err, orderId: outcome.order.id }, 'order placed from the cart, but the cart was not emptied');
       }
       return outcome;

@@ -1,14 +1,6 @@
 // The /api/cart operations of the OpenAPI document, from the schemas the routes validate with.
 import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
-import {
-  acceptedSchema,
-  bearer,
-  header,
-  jsonBody,
-  jsonResponse,
-  problemResponse,
-  retryAfter,
-} from '../openapi/common.openapi';
+import { bearer, header, jsonBody, jsonResponse, problemResponse, retryAfter } from '../openapi/common.openapi';
 import { z } from '../openapi/zod-openapi';
 import { orderSchema } from '../orders/orders.output';
 import { idempotencyKeySchema } from '../shared/idempotency-key';
@@ -83,8 +75,13 @@ export function registerCartsOperations(registry: OpenAPIRegistry): void {
     description: [
       'Checks every line against the catalog, then places the order exactly as POST /api/orders does (priced and',
       'reserved, 201 PENDING, payment follows). The cart empties only once the order is accepted; on a refusal it is',
-      'unchanged and nothing is reserved. With an `Idempotency-Key`, a repeat gets the same order (201,',
-      '`Idempotent-Replayed: true`), never a second one.',
+      'unchanged and nothing is reserved. A cart has at most one checkout under way: a repeat of it (the same',
+      '`Idempotency-Key`, or both without one, and the same payment method and shipping address) gets that same',
+      'order, any other checkout meanwhile is 409 CHECKOUT_IN_PROGRESS, so overlapping requests never order one',
+      'cart twice. With an `Idempotency-Key`, a repeat gets the same order (201, `Idempotent-Replayed: true`), never',
+      'a second one; the key has a scope of its own (it never meets a POST /api/orders key). A checkout whose',
+      'gateway failed after the order was accepted completes on its repeat, or by itself after',
+      'CART_CHECKOUT_PENDING_MS.',
     ].join(' '),
     security: bearer,
     request: {
@@ -107,19 +104,16 @@ export function registerCartsOperations(registry: OpenAPIRegistry): void {
           ),
         }),
       ),
-      '202': jsonResponse(
-        'Without Idempotency-Key, past the route deadline: the order is being placed (the cart keeps its lines)',
-        acceptedSchema,
-        z.object({ Location: header(z.string(), '/api/orders/{id}') }),
-      ),
       '400': problemResponse('VALIDATION_FAILED (shipping address, payment method, Idempotency-Key)'),
       '409': problemResponse(
-        'OUT_OF_STOCK: details.lines are the lines not available in the quantity asked (cart unchanged, nothing reserved); CART_EMPTY; OPEN_ORDER_LIMIT',
+        'OUT_OF_STOCK: details.lines are the lines not available in the quantity asked (cart unchanged, nothing reserved); CART_EMPTY; OPEN_ORDER_LIMIT; CHECKOUT_IN_PROGRESS: another checkout of this cart (another Idempotency-Key, or another payment method or shipping address) is under way: nothing ordered by this request',
       ),
-      '422': problemResponse('IDEMPOTENCY_KEY_REUSED: the key was used for a checkout of other lines'),
+      '422': problemResponse(
+        'IDEMPOTENCY_KEY_REUSED: the key was used for a checkout of other lines, payment method or shipping address',
+      ),
       ...cartResponses,
       '503': problemResponse(
-        'SERVICE_UNAVAILABLE: the catalog could not check or reserve the lines in time (nothing ordered, cart unchanged); STILL_PROCESSING: with an Idempotency-Key, past the route deadline (repeat it); TEMPORAL_UNAVAILABLE',
+        'SERVICE_UNAVAILABLE: the catalog could not check or reserve the lines in time (nothing ordered, cart unchanged); STILL_PROCESSING: past the route deadline, the order is being placed (repeat the same request: it joins it); TEMPORAL_UNAVAILABLE',
         retryAfter,
       ),
     },

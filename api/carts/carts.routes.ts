@@ -53,6 +53,8 @@ export function cartsRouter(deps: ApiDeps): Router<ShopState> {
       shippingAddress: request.shippingAddress,
       idempotencyKey,
     });
+    // Only from a cart worker that predates pending checkouts (no order ID held by the cart):
+    // otherwise a checkout past the route deadline is 503 STILL_PROCESSING, and its repeat joins it.
     if ('accepted' in outcome) {
       ctx.status = 202;
       ctx.set('Location', `/api/orders/${outcome.accepted.id}`);

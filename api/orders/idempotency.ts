@@ -10,6 +10,18 @@ import { idForKey } from '../shared/idempotency-key';
 /** The order a customer's Idempotency-Key stands for (the customer's ID is the key's scope). */
 export const orderIdFor = (userId: string, idempotencyKey: string): string => idForKey(userId, idempotencyKey);
 
+/**
+ * The order a cart checkout's Idempotency-Key stands for: a scope of its own (`<userId>:cart`),
+ * which no POST /api/orders key can reach (its scope is the bare user ID, and a key cannot hold
+ * the separator), so neither request ever answers with the other's order.
+ */
+export const checkoutOrderIdFor = (userId: string, idempotencyKey: string): string =>
+  idForKey(`${userId}:cart`, idempotencyKey);
+
+/** What a checkout asks besides the cart's lines: only the same request joins a checkout under way. */
+export const checkoutRequestHash = (req: Omit<OrderRequest, 'items'>): string =>
+  orderRequestHash({ ...req, items: [] });
+
 export interface OrderRequest {
   items: OrderLine[];
   paymentMethod: string;

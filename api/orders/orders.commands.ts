@@ -96,6 +96,11 @@ export interface PlaceOrderCommand {
   requestId: string;
   request: OrderRequest;
   idempotencyKey?: string;
+  /**
+   * The order this request stands for, held by the caller instead of a key (a cart's pending
+   * checkout): a repeat addresses the same order, with the guarantees of a keyed request.
+   */
+  orderId?: string;
 }
 
 export function orderCommands(deps: ApiDeps) {
@@ -242,11 +247,13 @@ export function orderCommands(deps: ApiDeps) {
     async place(cmd: PlaceOrderCommand): Promise<{ order: OrderView; replayed: boolean } | { accepted: Accepted }> {
       // One deadline for the whole request, the database lookups before Temporal included.
       const deadline = Date.now() + deps.config.ROUTE_DEADLINE_MS;
-      const orderId = cmd.idempotencyKey ? orderIdFor(cmd.userId, cmd.idempotencyKey) : randomUUID();
-      const requestHash = cmd.idempotencyKey ? orderRequestHash(cmd.request) : null;
+      // With a key or an order ID of the caller's, every repeat addresses the same order.
+      const keyed = cmd.idempotencyKey !== undefined || cmd.orderId !== undefined;
+      const orderId = cmd.orderId ?? (cmd.idempotencyKey ? orderIdFor(cmd.userId, cmd.idempotencyKey) : randomUUID());
+      const requestHash = keyed ? orderRequestHash(cmd.request) : null;
 
       // Once the row exists the order was accepted, and the answer never changes: no workflow call.
-      if (cmd.idempotencyKey) {
+      if (keyed) {
         const row = await findOrder(deps.dataSource, orderId, { primary: true });
         if (row) return { order: replay(row, requestHash), replayed: true };
       }
@@ -316,12 +323,12 @@ export function orderCommands(deps: ApiDeps) {
                 startWorkflowOperation: start,
               }),
             // Unkeyed, the time to confirm the start comes out of the deadline, not on top of it.
-            cmd.idempotencyKey ? deadline : deadline - startCheckMs(deps.config.ROUTE_DEADLINE_MS),
+            keyed ? deadline : deadline - startCheckMs(deps.config.ROUTE_DEADLINE_MS),
           );
           if (submitted.inTime) return { order: submitted.value, replayed: false };
           // With an Idempotency-Key the same request joins this run: repeating it is the way to
           // the answer. Without one a repeat would be a second order, so say where this one is.
-          if (cmd.idempotencyKey)
+          if (keyed)
             throw stillProcessing('The order is still being placed; repeat the request with the same Idempotency-Key');
           if (await startedUnkeyed(orderId, confirmed)) return accepted();
           throw notPlaced();
@@ -336,12 +343,12 @@ export function orderCommands(deps: ApiDeps) {
             metrics.orders.inc({ outcome: 'rejected' });
             // Keyed: the server answers a repeat of the update with this same failure, even once
             // the run has failed; the run's state decides (answerClosed), not this answer.
-            if (cmd.idempotencyKey) throw new IntakeFailed();
+            if (keyed) throw new IntakeFailed();
             throw problemFor(failure.type, failure.message);
           }
           // Temporal failed after the start may have landed: an unkeyed order must not be
           // answered "retry" if it is under way.
-          if (!cmd.idempotencyKey && !failure && (await startedUnkeyed(orderId, confirmed))) return accepted();
+          if (!keyed && !failure && (await startedUnkeyed(orderId, confirmed))) return accepted();
           throw err;
         }
       };

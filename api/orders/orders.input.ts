@@ -1,6 +1,7 @@
 // Request validation of the orders routes. Unknown fields (a price, a total...) are dropped:
 // prices come from the catalog only.
 import type { Config } from '../../common/config';
+import { PLAIN_TEXT_RULE, isPlainText } from '../../common/plain-text';
 import {
   DEFAULT_PAYMENT_METHOD,
   ORDER_STATUSES,
@@ -20,7 +21,15 @@ export const refusesSandboxMethod = (config: Config, method: string): boolean =>
   (config.PAYMENT_SANDBOX_BEHAVIOURS === 'refuse' ||
     (config.PAYMENT_SANDBOX_BEHAVIOURS === 'auto' && config.NODE_ENV === 'production'));
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+/** One line of address text: it is shown in order views and e-mails. */
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine(isPlainText, PLAIN_TEXT_RULE)
+    .openapi({ description: `1 to ${max} characters; ${PLAIN_TEXT_RULE}` });
 
 /** A structured postal address; unknown fields are dropped. */
 export const shippingAddressSchema = z

@@ -1,7 +1,8 @@
 // Replay for every other workflow type: the committed histories of test/replay/histories/<domain>
 // (captured by test/replay/capture-domain-histories.ts; carts by capture-cart-histories.ts) replay
 // against each domain's prebuilt bundle. The negative controls replay registerUser and cart
-// histories against incompatible variants.
+// histories against incompatible variants (one of them specific to the pending checkout: only
+// the history that settles one must fail).
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
@@ -98,4 +99,23 @@ it('detects an incompatible change to the cart (negative control)', async () => 
   const results = await replay({ workflowBundle: { code }, logger: silent } as ReplayWorkerOptions, histories);
   for (const h of histories)
     expect([h.workflowId, results[h.workflowId] instanceof DeterminismViolationError]).toEqual([h.workflowId, true]);
+}, 60_000);
+
+it('detects a cart that lets a pending checkout go without looking its order up (negative control)', async () => {
+  const histories = load('carts');
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../replay/negative/cart-unsettled.workflow'),
+    logger: silent,
+  });
+  const results = await replay({ workflowBundle: { code }, logger: silent } as ReplayWorkerOptions, histories);
+  expect(
+    Object.fromEntries(
+      histories.map((h) => [h.workflowId, results[h.workflowId] instanceof DeterminismViolationError]),
+    ),
+  ).toEqual({
+    'carts-cart-checkout-reminder-expiry': false,
+    'carts-cart-continued-as-new': false,
+    'carts-cart-pending-checkout': true,
+  });
+  expect(results['carts-cart-checkout-reminder-expiry']).toBe('ok');
 }, 60_000);

@@ -1,7 +1,13 @@
 // Idempotency keys → order IDs, and the canonical request hash that tells a repeat from a
 // different request reusing a key.
 import fc from 'fast-check';
-import { canonicalOrderRequest, orderIdFor, orderRequestHash } from '../../api/orders/idempotency';
+import {
+  canonicalOrderRequest,
+  checkoutOrderIdFor,
+  checkoutRequestHash,
+  orderIdFor,
+  orderRequestHash,
+} from '../../api/orders/idempotency';
 import { parseIdempotencyKey } from '../../api/shared/idempotency-key';
 import { ProblemError } from '../../api/problem';
 
@@ -25,6 +31,43 @@ describe('orderIdFor', () => {
       }),
     );
     expect(orderIdFor('ab', 'c')).not.toBe(orderIdFor('a', 'bc'));
+  });
+});
+
+describe('checkoutOrderIdFor', () => {
+  it('keeps orderIdFor as it was (order IDs already issued for POST /api/orders keys)', () => {
+    // Pinned from the code before checkout scopes existed.
+    expect(orderIdFor('11111111-1111-4111-8111-111111111111', 'k')).toBe('47170521-1f8b-8ac3-885f-28410dc58218');
+  });
+
+  it('is a scope no POST /api/orders key reaches (not even cart:<key>)', () => {
+    fc.assert(
+      fc.property(
+        fc.uuid(),
+        fc.stringMatching(/^[\x21-\x7e]{1,40}$/),
+        fc.stringMatching(/^[\x21-\x7e]{1,40}$/),
+        (u, k, other) => {
+          const id = checkoutOrderIdFor(u, k);
+          expect(id).toMatch(UUID_V8);
+          expect(checkoutOrderIdFor(u, k)).toBe(id);
+          expect(id).not.toBe(orderIdFor(u, `cart:${k}`));
+          expect(id).not.toBe(orderIdFor(u, k));
+          expect(id).not.toBe(orderIdFor(u, other));
+        },
+      ),
+    );
+  });
+});
+
+describe('checkoutRequestHash', () => {
+  const address = { name: 'A', line1: '1 Road', city: 'Town', postalCode: '1000', country: 'BE' };
+  it('tells another address or payment method from a repeat', () => {
+    const h = checkoutRequestHash({ paymentMethod: 'pm_card_visa', shippingAddress: address });
+    expect(checkoutRequestHash({ paymentMethod: 'pm_card_visa', shippingAddress: { ...address } })).toBe(h);
+    expect(checkoutRequestHash({ paymentMethod: 'pm_card_visa', shippingAddress: { ...address, city: 'X' } })).not.toBe(
+      h,
+    );
+    expect(checkoutRequestHash({ paymentMethod: 'pm_card_chargeDeclined', shippingAddress: address })).not.toBe(h);
   });
 });
 

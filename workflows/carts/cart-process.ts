@@ -16,6 +16,7 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { CartCheckoutActivities } from '../../activities/carts/cart-checkout.activities';
 import type { CartQuoteActivities } from '../../activities/carts/cart-quote.activities';
 import type { CartReminderActivities } from '../../activities/carts/cart-reminder.activities';
 import { CATALOG_TASK_QUEUE } from '../catalog/contract';
@@ -28,17 +29,21 @@ import {
   CartFailureType,
   type CartInput,
   type CartLine,
+  type CartQuote,
   type CartResult,
   type CartSnapshot,
   type CartState,
   type CheckoutRequest,
   type CheckoutStart,
   type CompleteCheckoutRequest,
+  DEFAULT_CHECKOUT_PENDING_MS,
+  type PendingCheckout,
   type SetCartItemRequest,
   checkoutUpdate,
   clearCartUpdate,
   completeCheckoutUpdate,
   getCartQuery,
+  releaseCheckoutUpdate,
   setCartItemUpdate,
 } from './contract';
 
@@ -50,8 +55,8 @@ const catalog = proxyActivities<CartQuoteActivities>({
   retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '2s' },
 });
 
-/** The reminder hand-off: one Temporal call, retried through an outage. */
-const local = proxyLocalActivities<CartReminderActivities>({
+/** The reminder hand-off and a pending checkout's order look-up: retried through an outage. */
+const local = proxyLocalActivities<CartReminderActivities & CartCheckoutActivities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '1m' },
 });
@@ -63,6 +68,8 @@ const invalid = (message: string) =>
 
 export class CartProcess {
   private state: CartState;
+  /** The catalog quote of the pending checkout, while this run has it (joined checkouts share it). */
+  private quoted?: { orderId: string; quote: Promise<CartQuote> };
 
   constructor(private readonly input: CartInput) {
     const now = new Date().toISOString();
@@ -96,31 +103,31 @@ export class CartProcess {
     });
 
     setHandler(checkoutUpdate, async (request) => await this.checkout(request), {
-      validator: (request) => {
-        if (request?.idempotencyKey !== undefined && typeof request.idempotencyKey !== 'string')
-          throw invalid('checkout expects {idempotencyKey?: string}');
-        if (!this.state.lines.length && !this.checkoutByKey(request?.idempotencyKey))
-          throw ApplicationFailure.create({
-            type: CartFailureType.CartEmpty,
-            message: 'The cart is empty',
-            nonRetryable: true,
-          });
-      },
+      validator: (request) => this.validateCheckout(request),
     });
 
     setHandler(
       completeCheckoutUpdate,
       (request) => {
         this.touch();
-        if (this.state.checkouts.some((c) => c.orderId === request.orderId)) return this.snapshot();
-        this.state.checkouts = [
-          ...this.state.checkouts,
-          { orderId: request.orderId, idempotencyKey: request.idempotencyKey ?? null, lines: request.lines },
-        ].slice(-CART_CHECKOUT_MEMORY);
-        this.change(withoutOrdered(this.state.lines, request.lines));
+        this.completed(request.orderId, request.idempotencyKey ?? null, request.lines);
         return this.snapshot();
       },
       { validator: (request) => validateComplete(request) },
+    );
+
+    setHandler(
+      releaseCheckoutUpdate,
+      (request) => {
+        this.touch();
+        if (this.state.pending?.orderId === request.orderId) this.state.pending = null;
+        return this.snapshot();
+      },
+      {
+        validator: (request) => {
+          if (typeof request?.orderId !== 'string') throw invalid('releaseCheckout expects {orderId}');
+        },
+      },
     );
   }
 
@@ -131,11 +138,16 @@ export class CartProcess {
     for (;;) {
       const touchedAt = this.state.touchedAt;
       const idleFor = Date.now() - Date.parse(touchedAt);
-      const reminderDue = this.state.lines.length > 0 && this.state.remindedVersion !== this.state.version;
+      const pending = this.state.pending;
+      // A cart with a checkout under way neither reminds nor expires: it settles the checkout first.
+      const reminderDue = !pending && this.state.lines.length > 0 && this.state.remindedVersion !== this.state.version;
       // At least 1 ms: a timer of 0 would be no timeout at all.
       const wait = Math.max(
         1,
-        Math.min(settings.expiryMs - idleFor, reminderDue ? settings.reminderAfterMs - idleFor : Infinity),
+        Math.min(
+          pending ? Date.parse(pending.settleAt) - Date.now() : settings.expiryMs - idleFor,
+          reminderDue ? settings.reminderAfterMs - idleFor : Infinity,
+        ),
       );
       const woken = await condition(() => this.state.touchedAt !== touchedAt || this.historyFull(), wait);
 
@@ -147,6 +159,10 @@ export class CartProcess {
       }
       if (woken) continue;
 
+      if (pending) {
+        if (Date.now() >= Date.parse(pending.settleAt)) await this.settle(pending);
+        continue;
+      }
       const idle = Date.now() - Date.parse(this.state.touchedAt);
       if (idle >= settings.expiryMs) {
         if (!allHandlersFinished()) continue;
@@ -163,9 +179,40 @@ export class CartProcess {
   private async checkout(request: CheckoutRequest): Promise<CheckoutStart> {
     this.touch();
     const earlier = this.checkoutByKey(request.idempotencyKey);
-    if (earlier) return { lines: earlier.lines, replayOf: earlier.orderId };
+    if (earlier) return { lines: earlier.lines, replayOf: earlier.orderId, orderId: earlier.orderId };
     const lines = this.state.lines;
-    // Priced and checked on the catalog as it is now (the primary), not as the cart last saw it.
+    // A gateway from before pending checkouts (no requestHash): checked and handed over as then.
+    if (request.requestHash === undefined) return { lines, quote: await this.quote(lines) };
+
+    const pending = this.state.pending;
+    if (pending) {
+      // The validator let only the same request through: it gets the same order to place.
+      const quote = this.quoted?.orderId === pending.orderId ? await this.quoted.quote : undefined;
+      return { lines: pending.lines, orderId: pending.orderId, joined: true, ...(quote ? { quote } : {}) };
+    }
+    // Drawn once, here: every overlapping checkout of this cart is this order or is refused.
+    const orderId = request.orderId ?? uuid4();
+    const pendingMs = this.input.settings.checkoutPendingMs ?? DEFAULT_CHECKOUT_PENDING_MS;
+    this.state.pending = {
+      orderId,
+      idempotencyKey: request.idempotencyKey ?? null,
+      requestHash: request.requestHash,
+      lines,
+      settleAt: new Date(Date.now() + pendingMs).toISOString(),
+    };
+    const quote = this.quote(lines);
+    this.quoted = { orderId, quote };
+    try {
+      return { lines, quote: await quote, orderId };
+    } catch (err) {
+      // Refused before any order: nothing is pending any more.
+      if (this.state.pending?.orderId === orderId) this.state.pending = null;
+      throw err;
+    }
+  }
+
+  /** The lines priced and checked on the catalog as it is now (the primary); throws when one is not available. */
+  private async quote(lines: CartLine[]): Promise<CartQuote> {
     const quote = await catalog.quoteCart({ productIds: lines.map((l) => l.productId) }).catch((err) => {
       log.warn('checkout could not quote the catalog', { error: String(err) });
       throw ApplicationFailure.create({
@@ -184,7 +231,36 @@ export class CartProcess {
         details: [{ lines: unavailable }],
       });
     }
-    return { lines, quote };
+    return quote;
+  }
+
+  /**
+   * A pending checkout past its deadline (its gateway died, or never placed the order): the
+   * order decides. Accepted → its lines leave the cart as completeCheckout would have done;
+   * never placed, or refused → the cart is free again; still being placed → ask again later.
+   */
+  private async settle(pending: PendingCheckout): Promise<void> {
+    const state = await local.checkoutOrderState({
+      orderId: pending.orderId,
+      userId: this.input.userId,
+      lines: pending.lines,
+    });
+    if (this.state.pending?.orderId !== pending.orderId) return; // completed or released meanwhile
+    log.info('pending checkout settled', { orderId: pending.orderId, state });
+    if (state === 'ACCEPTED') this.completed(pending.orderId, pending.idempotencyKey, pending.lines);
+    else if (state === 'NONE') this.state.pending = null;
+    else {
+      const pendingMs = this.input.settings.checkoutPendingMs ?? DEFAULT_CHECKOUT_PENDING_MS;
+      this.state.pending = { ...pending, settleAt: new Date(Date.now() + pendingMs).toISOString() };
+    }
+  }
+
+  /** An order was accepted: its lines leave the cart (once per order ID), and it is no longer pending. */
+  private completed(orderId: string, idempotencyKey: string | null, lines: CartLine[]): void {
+    if (this.state.pending?.orderId === orderId) this.state.pending = null;
+    if (this.state.checkouts.some((c) => c.orderId === orderId)) return;
+    this.state.checkouts = [...this.state.checkouts, { orderId, idempotencyKey, lines }].slice(-CART_CHECKOUT_MEMORY);
+    this.change(withoutOrdered(this.state.lines, lines));
   }
 
   private async remind(): Promise<void> {
@@ -215,6 +291,45 @@ export class CartProcess {
       throw ApplicationFailure.create({
         type: CartFailureType.CartLineLimit,
         message: `A cart holds at most ${CART_LIMITS.maxLines} different products`,
+        nonRetryable: true,
+      });
+  }
+
+  /**
+   * Refuses before history: an empty cart, a malformed request, and any checkout while another
+   * is pending unless it is the same one (same key or both without, same payment and address).
+   */
+  private validateCheckout(request: CheckoutRequest | undefined): void {
+    const optional = (v: unknown) => v === undefined || typeof v === 'string';
+    if (
+      !request ||
+      !optional(request.idempotencyKey) ||
+      !optional(request.requestHash) ||
+      !(request.orderId === undefined || (typeof request.orderId === 'string' && UUID.test(request.orderId)))
+    )
+      throw invalid('checkout expects {idempotencyKey?: string, orderId?: UUID, requestHash?: string}');
+    if (this.checkoutByKey(request.idempotencyKey)) return;
+    const pending = this.state.pending;
+    if (pending && request.requestHash !== undefined) {
+      const key = request.idempotencyKey ?? null;
+      if (pending.idempotencyKey === key && pending.requestHash === request.requestHash) return;
+      if (key !== null && pending.idempotencyKey === key)
+        throw ApplicationFailure.create({
+          type: FailureType.IdempotencyKeyReused,
+          message: 'This Idempotency-Key was already used with a different request',
+          nonRetryable: true,
+        });
+      throw ApplicationFailure.create({
+        type: CartFailureType.CheckoutInProgress,
+        message:
+          'Another checkout of this cart is in progress (another Idempotency-Key, or another payment method or shipping address); repeat that request for its order, or try again once it is done',
+        nonRetryable: true,
+      });
+    }
+    if (!this.state.lines.length)
+      throw ApplicationFailure.create({
+        type: CartFailureType.CartEmpty,
+        message: 'The cart is empty',
         nonRetryable: true,
       });
   }

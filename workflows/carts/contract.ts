@@ -33,6 +33,24 @@ export interface CartState {
   remindedVersion: number | null;
   /** Recent accepted checkouts (bounded): a repeat answers from here, its lines are never removed twice. */
   checkouts: CompletedCheckout[];
+  /**
+   * The checkout under way, if any (absent in carts from before it existed): its order ID is
+   * drawn here once, so every overlapping checkout of this cart, whichever gateway sends it,
+   * either joins that one order or is refused (CHECKOUT_IN_PROGRESS). It clears when the order is
+   * accepted (completeCheckout) or refused (releaseCheckout), or once its deadline has passed and
+   * the cart has looked the order up (settled).
+   */
+  pending?: PendingCheckout | null;
+}
+
+export interface PendingCheckout {
+  orderId: string;
+  idempotencyKey: string | null;
+  /** Hash of what the customer asked besides the lines (payment method, shipping address). */
+  requestHash: string;
+  lines: CartLine[];
+  /** Workflow time (ISO) after which the cart looks the order up and settles the checkout. */
+  settleAt: string;
 }
 
 export interface CompletedCheckout {
@@ -52,7 +70,15 @@ export interface CartSettings {
   expiryMs: number;
   /** Continue-as-new once the history has this many events (CART_MAX_HISTORY_EVENTS). */
   maxHistoryEvents: number;
+  /**
+   * How long a pending checkout holds the cart before the cart looks its order up
+   * (CART_CHECKOUT_PENDING_MS; absent in carts started before it existed: the default).
+   */
+  checkoutPendingMs?: number;
 }
+
+/** CART_CHECKOUT_PENDING_MS by default: far longer than any request (ROUTE_DEADLINE_MS ≤ 120 s). */
+export const DEFAULT_CHECKOUT_PENDING_MS = 5 * 60_000;
 
 export interface CartInput {
   userId: string;
@@ -82,14 +108,41 @@ export interface SetCartItemRequest {
 
 export interface CheckoutRequest {
   idempotencyKey?: string;
+  /**
+   * The order ID a keyed checkout stands for (derived by the gateway from the customer and the
+   * key, in a scope of its own); without a key the cart draws one. Absent from gateways that
+   * predate pending checkouts.
+   */
+  orderId?: string;
+  /** Hash of the payment method and shipping address: only the same request joins a pending checkout. */
+  requestHash?: string;
 }
 
 /** The lines to order, checked against the catalog; `replayOf` when the key was already used. */
 export interface CheckoutStart {
   lines: CartLine[];
-  /** Priced as the catalog has them now (absent for a replay: the order has the prices). */
+  /** Priced as the catalog has them now (absent for a replay or a joined checkout). */
   quote?: CartQuote;
   replayOf?: string;
+  /** The order to place: the pending checkout's (absent only from carts that predate it). */
+  orderId?: string;
+  /** True when this request joined a checkout already under way. */
+  joined?: boolean;
+}
+
+export interface ReleaseCheckoutRequest {
+  /** The pending checkout whose order was refused (nothing placed): the cart is free again. */
+  orderId: string;
+}
+
+/** What the cart learns of a pending checkout's order when it settles it. */
+export type CheckoutOrderState = 'ACCEPTED' | 'PLACING' | 'NONE';
+
+export interface CheckoutOrderStateInput {
+  orderId: string;
+  /** The checkout's customer and lines: an order under this ID for anything else is not this checkout's. */
+  userId?: string;
+  lines?: CartLine[];
 }
 
 export interface CompleteCheckoutRequest {
@@ -104,6 +157,8 @@ export const clearCartUpdate = defineUpdate<CartSnapshot, []>('clearCart');
 export const checkoutUpdate = defineUpdate<CheckoutStart, [CheckoutRequest]>('checkout');
 /** The order was accepted: its lines leave the cart (once per order ID). */
 export const completeCheckoutUpdate = defineUpdate<CartSnapshot, [CompleteCheckoutRequest]>('completeCheckout');
+/** The pending checkout's order was refused: nothing was placed, the cart is free again. */
+export const releaseCheckoutUpdate = defineUpdate<CartSnapshot, [ReleaseCheckoutRequest]>('releaseCheckout');
 export const getCartQuery = defineQuery<CartSnapshot>('getCart');
 
 export const completeCheckoutUpdateId = (orderId: string): string => `complete-${orderId}`;
@@ -114,6 +169,8 @@ export const CartFailureType = {
   CartLineLimit: 'CartLineLimit',
   /** Checkout could not quote the catalog within its deadline: nothing ordered, safe to repeat. */
   CatalogUnavailable: 'CartCatalogUnavailable',
+  /** Another checkout of this cart (another key, or another address) is under way. */
+  CheckoutInProgress: 'CartCheckoutInProgress',
 } as const;
 
 // ---- The catalog quote (an activity on the catalog queue) ----
