@@ -56,8 +56,10 @@ async function tailAmqp(url: string, pattern: string): Promise<void> {
     },
   );
   consumer.on('error', (err) => console.error(`consumer: ${err.message}`));
-  console.error(
-    `tailing ${EVENTS_EXCHANGE} on ${url.replace(/\/\/[^@]*@/, '//')} with pattern ${pattern} (Ctrl-C stops)`,
+  consumer.on('ready', () =>
+    console.error(
+      `tailing ${EVENTS_EXCHANGE} on ${url.replace(/\/\/[^@]*@/, '//')} with pattern ${pattern} (Ctrl-C stops)`,
+    ),
   );
   await stopOnSignal(async () => {
     await consumer.close();

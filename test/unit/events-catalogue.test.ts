@@ -69,7 +69,7 @@ describe('event catalogue', () => {
       const leaky = {
         ...input,
         data: { ...input.data, passwordHash: '$2b$10$abcdefghijklmnopqrstuv' },
-      } as PublishEventInput;
+      } as unknown as PublishEventInput;
       expect(() => buildCloudEvent(leaky)).toThrow(InvalidEventError);
       expect(() => buildCloudEvent(leaky)).toThrow(/passwordHash/);
       const valid = buildCloudEvent(input);
@@ -83,9 +83,9 @@ describe('event catalogue', () => {
     it('a card number or payment secret on an order event fails the same way', () => {
       const input = example('order.paid');
       for (const extra of [{ cardNumber: '4242424242424242' }, { clientSecret: 'pi_secret' }]) {
-        expect(() => buildCloudEvent({ ...input, data: { ...input.data, ...extra } } as PublishEventInput)).toThrow(
-          InvalidEventError,
-        );
+        expect(() =>
+          buildCloudEvent({ ...input, data: { ...input.data, ...extra } } as unknown as PublishEventInput),
+        ).toThrow(InvalidEventError);
         const doc = buildCloudEvent(input);
         expect(validate({ ...doc, data: { ...doc.data, ...extra } })).not.toEqual([]);
       }
@@ -124,7 +124,7 @@ describe('event catalogue', () => {
     expect(() => buildCloudEvent({ ...input, sequence: 1.5 })).toThrow(InvalidEventError);
     expect(() => buildCloudEvent({ ...input, subject: '' })).toThrow(InvalidEventError);
     expect(() =>
-      buildCloudEvent({ ...input, data: { ...input.data, shippedAt: 'yesterday' } } as PublishEventInput),
+      buildCloudEvent({ ...input, data: { ...input.data, shippedAt: 'yesterday' } } as unknown as PublishEventInput),
     ).toThrow(/shippedAt/);
   });
 
