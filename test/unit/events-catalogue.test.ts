@@ -141,6 +141,19 @@ describe('event catalogue', () => {
     });
   });
 
+  it('docs/events.md shows, for every event, exactly the document the code builds', () => {
+    const doc = readFileSync(path.join(__dirname, '..', '..', 'docs', 'events.md'), 'utf8');
+    for (const name of SHOP_EVENT_NAMES) {
+      const block = new RegExp(
+        `### \`shop\\.${name.replace('.', '\\.')}\`\\n\\n\`\`\`json\\n([\\s\\S]*?)\\n\`\`\``,
+      ).exec(doc);
+      expect({ name, shown: block ? JSON.parse(block[1]!) : null }).toEqual({
+        name,
+        shown: buildCloudEvent(example(name)),
+      });
+    }
+  });
+
   it.each([
     ['#', 'order.paid', true],
     ['order.*', 'order.paid', true],
