@@ -14,7 +14,9 @@ import { eventExamples, type ShopCloudEvent } from '../../common/events/catalogu
 import { buildCloudEvent } from '../../common/events/envelope';
 import { JsonlEventPublisher } from '../../common/events/jsonl-publisher';
 import { RabbitMqEventPublisher } from '../../common/events/rabbitmq-publisher';
+import { Client, Connection as TemporalConnection } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import {
   EVENTS_EXCHANGE,
   SHOP_EVENT_NAMES,
@@ -25,6 +27,8 @@ import {
 import { eventually } from '../support/eventually';
 import { eventValidator } from '../support/event-schemas';
 import { TcpProxy } from '../support/tcp-proxy';
+import type { probePublishEvents } from '../support/events-probe.workflows';
+import { testEnv } from '../support/test-env';
 
 const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const brokerPort = Number(new URL(AMQP_URL).port || 5672);
@@ -259,6 +263,68 @@ describe('integration events on RabbitMQ', () => {
     console.log(
       `outage: ${mine.length} deliveries of ${expected.size} events (${mine.length - expected.size} duplicates), ${failedAttempts} failed attempts, cut ${restoredAt - cutAt} ms`,
     );
+  });
+
+  it('through Temporal: publishEvent with PUBLISH_EVENT_ACTIVITY_OPTIONS waits out a broker outage and the workflow completes', async () => {
+    const proxy = await TcpProxy.start({ targetPort: brokerPort });
+    closers.push(() => proxy.close());
+    const { got, consumer } = await boundQueue(connection, 'order.*');
+    closers.push(() => consumer.close());
+    const url = AMQP_URL.replace(/:\d+(\/|$)/, `:${proxy.port}$1`).replace(/@[^:/]+:/, '@127.0.0.1:');
+    const publisher = new RabbitMqEventPublisher({ url, acquireTimeoutMs: 1_000, retryLowMs: 100, retryHighMs: 500 });
+    closers.push(() => publisher.close());
+
+    const { temporalAddress } = testEnv();
+    const workerConnection = await NativeConnection.connect({ address: temporalAddress });
+    closers.push(() => workerConnection.close());
+    const taskQueue = `events-probe-${randomUUID()}`;
+    const worker = await Worker.create({
+      connection: workerConnection,
+      taskQueue,
+      workflowsPath: require.resolve('../support/events-probe.workflows'),
+      activities: createEventActivities({ publisher }),
+    });
+    const running = worker.run();
+    closers.push(async () => {
+      worker.shutdown();
+      await running;
+    });
+    const clientConnection = await TemporalConnection.connect({ address: temporalAddress });
+    closers.push(() => clientConnection.close());
+    const client = new Client({ connection: clientConnection });
+
+    const orderId = randomUUID();
+    const inputs = (['order.accepted', 'order.paid', 'order.shipped'] as const).map((name, i) =>
+      freshInput(name, orderId, i + 1),
+    );
+    proxy.cut('reset');
+    const handle = await client.workflow.start<typeof probePublishEvents>('probePublishEvents', {
+      taskQueue,
+      workflowId: `events-probe-${orderId}`,
+      args: [inputs],
+    });
+    // The first publish fails its attempts while the broker is unreachable; the workflow waits.
+    const attempt = await eventually(
+      async () => {
+        const pending = (await handle.describe()).raw.pendingActivities ?? [];
+        const a = pending[0]?.attempt ?? 0;
+        return a >= 2 ? a : undefined;
+      },
+      'a retried publishEvent attempt',
+      20_000,
+    );
+    expect(attempt).toBeGreaterThanOrEqual(2);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    expect(got.filter((r) => r.doc.subject === orderId)).toEqual([]);
+    proxy.restore();
+    const results = await handle.result();
+    const expected = inputs.map((input) => buildCloudEvent(input));
+    expect(results.map((r) => r.id)).toEqual(expected.map((e) => e.id));
+    const delivered = await eventually(async () => {
+      const m = got.filter((r) => r.doc.subject === orderId);
+      return new Set(m.map((r) => r.doc.id)).size >= expected.length ? m : undefined;
+    }, 'the three events after the outage');
+    expect(dedupeById(delivered)).toEqual(expected); // all of them, in order, each once after dedupe
   });
 
   describe('npm run events -- tail', () => {

@@ -2,7 +2,8 @@
 // workflow hands the `publishEvent` activity. Public API once shipped: never rename an event or
 // remove a field; add optional fields only. The zod schemas (and the JSON Schemas generated
 // from them, docs/events/schemas) are in common/events/catalogue.ts, tied to these types.
-// Sandbox-safe: no imports, so every domain's workflows may use it.
+// Sandbox-safe (a type import only), so every domain's workflows may use it.
+import type { ActivityOptions } from '@temporalio/common';
 
 /** Every event the shop publishes; the CloudEvents `type` is `shop.<name>`, the AMQP routing key is `<name>`. */
 export const SHOP_EVENT_NAMES = [
@@ -160,13 +161,13 @@ export interface PublishEventResult {
  * broker outage delays events and never fails the workflow. Schedule-to-close is unset on
  * purpose. A non-retryable `InvalidEvent` (the data broke its schema) is a bug, not an outage.
  */
-export const PUBLISH_EVENT_ACTIVITY_OPTIONS = {
+export const PUBLISH_EVENT_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
-    maximumAttempts: 0,
+    // maximumAttempts unset: unlimited (the TypeScript SDK refuses 0).
     nonRetryableErrorTypes: ['InvalidEvent'],
   },
-} as const;
+};
