@@ -54,6 +54,8 @@ export const configSchema = z.object({
   REDIS_KEY_PREFIX: z.string().default('shop:'),
   SMTP_URL: optionalUrl(['smtp', 'smtps']),
   MAIL_FROM: z.string().default('Temporal Shop <no-reply@shop.local>'),
+  /** RabbitMQ for integration events (exchange shop.events); unset → DATA_DIR/events.jsonl. */
+  AMQP_URL: optionalUrl(['amqp', 'amqps']),
   JWT_SECRET: optionalString,
   JWT_SECRET_FILE: optionalString,
   JWT_ISSUER: z.string().min(1).default('temporal-shop'),

@@ -15,6 +15,7 @@ import {
   makeTelemetryFilterString,
 } from '@temporalio/worker';
 import type { Registry } from 'prom-client';
+import { createEventActivities } from '../activities/events/event.activities';
 import { activityLogContextInterceptor } from '../activities/shared/log-context.interceptor';
 import { orderStatusCounts } from '../activities/shared/order-status.metrics';
 import type { Config } from '../common/config';
@@ -137,7 +138,8 @@ export async function startWorkers(
       namespace,
       taskQueue: spec.taskQueue,
       ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: spec.workflowsPath }),
-      activities: spec.createActivities(deps),
+      // publishEvent on every pool: each domain publishes its own events on its own queue.
+      activities: { ...createEventActivities({ publisher: deps.events }), ...spec.createActivities(deps) },
       // Log correlation (requestId/orderId/userId) into workflows, activities and, through the
       // activity context's Client, into any workflow an activity starts.
       interceptors: {

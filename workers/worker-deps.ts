@@ -2,6 +2,7 @@
 import type { Registry } from 'prom-client';
 import { MemoryCache, RedisCache, type Cache } from '../common/cache';
 import type { Config } from '../common/config';
+import { createEventPublisher } from '../common/events/publisher';
 import type { Logger } from '../common/logger';
 import { createMailer } from '../common/mailer';
 import { connectRedis } from '../common/redis';
@@ -21,6 +22,7 @@ export async function createWorkerDeps(
   const redis = shared.cache ? undefined : await connectRedis(config, log);
   const cache = shared.cache ?? (redis ? new RedisCache(redis) : new MemoryCache());
   const mailer = createMailer(config);
+  const events = createEventPublisher(config, log);
   return {
     config,
     log,
@@ -28,8 +30,10 @@ export async function createWorkerDeps(
     cache,
     mailer,
     metrics,
+    events,
     async close() {
       mailer.close();
+      await events.close().catch((err: unknown) => log.warn({ err }, 'closing the event publisher failed'));
       redis?.disconnect();
       await dataSource.destroy();
     },

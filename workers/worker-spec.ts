@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { Cache } from '../common/cache';
 import type { Config } from '../common/config';
+import type { EventPublisher } from '../common/events/publisher';
 import type { Logger } from '../common/logger';
 import type { Mailer } from '../common/mailer';
 
@@ -19,6 +20,8 @@ export interface WorkerDeps {
   cache: Cache;
   mailer: Mailer;
   metrics: Registry;
+  /** Integration events (RabbitMQ or DATA_DIR/events.jsonl): every pool registers publishEvent on it. */
+  events: EventPublisher;
 }
 
 export interface WorkerSpec {
