@@ -17,6 +17,12 @@ it.each([
   ['zero-width space', 'A\u200bda'],
   ['line separator', 'Ada\u2028X'],
   ['byte-order mark', '\ufeffAda'],
+  ['zero-width joiner alone', '\u200d'],
+  ['Hangul filler', '\u3164'],
+  ['Braille blank', '\u2800'],
+  ['joiners and spaces only', ' \u200c \u200d '],
+  ['no-break space only', '\u00a0'],
+  ['ideographic space only', '\u3000'],
 ])('refuses a name with a %s', (_label, name) => expect(isPlainText(name)).toBe(false));
 
 it('drops unsafe characters', () => expect(toPlainText('A\u200bda\n')).toBe('Ada'));
