@@ -87,13 +87,16 @@ export function checkoutRequest(cmd: {
 
 /**
  * A refusal that is the final answer for the pending checkout's order with nothing placed for it
- * (out of stock at the reservation, an unknown product, the open-order limit, a run an operator
- * closed, or IDEMPOTENCY_KEY_REUSED: the key's order ID holds an older order of other lines, a
+ * (out of stock at the reservation, an unknown product, a run an operator closed, or
+ * IDEMPOTENCY_KEY_REUSED: the key's order ID holds an older order of other lines, a
  * key reused after the cart forgot it; every request that joins a pending checkout is the same
- * request, so it can never be placed): the cart is free again. A 5xx or a timeout may still end
- * in an order, so the checkout stays pending (a repeat joins it, the deadline settles it).
+ * request, so it can never be placed): the cart is free again. Not the open-order limit: it is
+ * counted at the moment of each request, so another request of the same checkout (its opener, a
+ * joined repeat) may pass it and place this very order. A 5xx or a timeout may still end in an
+ * order too. Then the checkout stays pending: a repeat joins it, the deadline settles it.
  */
-const releasesCheckout = (err: unknown): boolean => err instanceof ProblemError && err.status < 500;
+const releasesCheckout = (err: unknown): boolean =>
+  err instanceof ProblemError && err.status < 500 && err.code !== 'OPEN_ORDER_LIMIT';
 
 export function cartCommands(deps: ApiDeps) {
   const orders = orderCommands(deps);

@@ -10,6 +10,7 @@ import {
   continueAsNew,
   log,
   proxyActivities,
+  patched,
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
@@ -70,6 +71,8 @@ export class CartProcess {
   private state: CartState;
   /** The catalog quote of the pending checkout, while this run has it (joined checkouts share it). */
   private quoted?: { orderId: string; quote: Promise<CartQuote> };
+  /** The pending checkout whose catalog quote is in flight: no gateway holds its order ID yet. */
+  private quoting?: string;
 
   constructor(private readonly input: CartInput) {
     const now = new Date().toISOString();
@@ -142,10 +145,16 @@ export class CartProcess {
       // A cart with a checkout under way neither reminds nor expires: it settles the checkout first.
       const reminderDue = !pending && this.state.lines.length > 0 && this.state.remindedVersion !== this.state.version;
       // At least 1 ms: a timer of 0 would be no timeout at all.
+      // While its quote is in flight a checkout is not settled: the deadline starts once a gateway has the order ID.
+      const quoting = !!pending && this.quoting === pending.orderId;
       const wait = Math.max(
         1,
         Math.min(
-          pending ? Date.parse(pending.settleAt) - Date.now() : settings.expiryMs - idleFor,
+          pending
+            ? quoting
+              ? (settings.checkoutPendingMs ?? DEFAULT_CHECKOUT_PENDING_MS)
+              : Date.parse(pending.settleAt) - Date.now()
+            : settings.expiryMs - idleFor,
           reminderDue ? settings.reminderAfterMs - idleFor : Infinity,
         ),
       );
@@ -160,7 +169,7 @@ export class CartProcess {
       if (woken) continue;
 
       if (pending) {
-        if (Date.now() >= Date.parse(pending.settleAt)) await this.settle(pending);
+        if (!quoting && Date.now() >= Date.parse(pending.settleAt)) await this.settle(pending);
         continue;
       }
       const idle = Date.now() - Date.parse(this.state.touchedAt);
@@ -202,12 +211,25 @@ export class CartProcess {
     };
     const quote = this.quote(lines);
     this.quoted = { orderId, quote };
+    // Histories from before: the deadline counted from the request, and a slow quote could settle
+    // the checkout as never placed just before its gateway placed it (two orders from one cart).
+    const fromQuote = patched('cart-settle-after-quote');
+    if (fromQuote) this.quoting = orderId;
     try {
-      return { lines, quote: await quote, orderId };
+      const priced = await quote;
+      if (fromQuote && this.state.pending?.orderId === orderId) {
+        this.state.pending = { ...this.state.pending, settleAt: new Date(Date.now() + pendingMs).toISOString() };
+      }
+      return { lines, quote: priced, orderId };
     } catch (err) {
       // Refused before any order: nothing is pending any more.
       if (this.state.pending?.orderId === orderId) this.state.pending = null;
       throw err;
+    } finally {
+      if (fromQuote && this.quoting === orderId) {
+        this.quoting = undefined;
+        this.touch(); // wakes the main loop to arm the deadline
+      }
     }
   }
 
