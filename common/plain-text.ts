@@ -5,7 +5,7 @@
 const UNSAFE = /[\p{Cc}\u2028\u2029]|(?![\u200c\u200d])\p{Cf}/u;
 // Blank to the eye although not whitespace: the Hangul fillers and the Braille blank. Text made
 // only of these, whitespace and joiners reads as empty (a "nameless" sender, an empty address line).
-const VISIBLE = /[^\p{White_Space}\u200c\u200d\u115f\u1160\u3164\uffa0\u2800]/u;
+const VISIBLE = /[^\p{White_Space}\u115f\u1160\u3164\uffa0\u2800\u200c\u200d]/u;
 
 export const PLAIN_TEXT_RULE = 'must be one line of visible text without control or invisible formatting characters';
 
