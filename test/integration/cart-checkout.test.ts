@@ -9,7 +9,12 @@ import { checkoutRequest } from '../../api/carts/carts.commands';
 import { orderCommands } from '../../api/orders/orders.commands';
 import { ProblemError } from '../../api/problem';
 import { OrderEntity, ProductEntity } from '../../db/entities';
-import { type CheckoutStart, cartWorkflowId, checkoutUpdate } from '../../workflows/carts/contract';
+import {
+  type CheckoutStart,
+  cartWorkflowId,
+  checkoutUpdate,
+  releaseCheckoutUpdate,
+} from '../../workflows/carts/contract';
 import { expectSchema } from '../support/openapi-schema';
 import { createProduct, eventually, stockOf } from '../support/orders-fixtures';
 import { type HttpResponse, type Stack, startStack } from '../support/stack';
@@ -368,6 +373,9 @@ describe('a gateway that places its order after the cart settled the checkout', 
     // The stalled gateway has the cart's answer (order ID, placeBy) and stops there.
     const start = await stalledCheckout(c.id, { key: 'stalled' });
     expect(start.placeBy).toEqual(expect.any(String));
+    // A repeat of it (joined) is handed the same deadline.
+    const joined = await stalledCheckout(c.id, { key: 'stalled' });
+    expect([joined.joined, joined.orderId, joined.placeBy]).toEqual([true, start.orderId, start.placeBy]);
     expectProblem(await checkout(short, c.token), 409, 'CHECKOUT_IN_PROGRESS');
     // Past the deadline and its margin the cart finds no order and is free: the customer checks out again.
     const again = await eventually(
@@ -402,6 +410,10 @@ describe('a gateway that places its order after the cart settled the checkout', 
       stock: 18,
     });
     expect(ofCart).toEqual([again.body.id]);
+    // The refused gateway frees the cart as for any 4xx: a no-op, the cart has let that checkout go.
+    await stack.api.temporal.workflow
+      .getHandle(cartWorkflowId(c.id))
+      .executeUpdate(releaseCheckoutUpdate, { args: [{ orderId: start.orderId! }] });
     // The cart stays free: the next checkout is not held by the refused one.
     await setItem(short, c.token, a.id, 1);
     const next = await checkout(short, c.token);
