@@ -64,6 +64,7 @@ const failureTable: Record<FailureType, [status: number, code: string, title: st
   [FailureType.IdempotencyKeyReused]: [422, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency key reused'],
   [FailureType.ValidationFailed]: [400, 'VALIDATION_FAILED', 'Invalid request'],
   [FailureType.UserNotFound]: [404, 'NOT_FOUND', 'Not found'],
+  [FailureType.CheckoutExpired]: [409, 'CHECKOUT_EXPIRED', 'Checkout expired'],
 };
 
 export function problemForFailure(

@@ -135,6 +135,12 @@ export const configSchema = z.object({
    * order up (accepted → its lines leave the cart; never placed → the cart is free again).
    */
   CART_CHECKOUT_PENDING_MS: int(300_000, 1000),
+  /**
+   * How long past a checkout's deadline the cart waits before it looks the order up: the margin
+   * for clock skew between Temporal history hosts (placeOrder refuses a start past the deadline).
+   * Lower only in tests.
+   */
+  CART_CHECKOUT_SETTLE_MARGIN_MS: int(30_000, 0),
   CURRENCY: z
     .string()
     .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD')

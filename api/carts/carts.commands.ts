@@ -87,7 +87,8 @@ export function checkoutRequest(cmd: {
 
 /**
  * A refusal that is the final answer for the pending checkout's order with nothing placed for it
- * (out of stock at the reservation, an unknown product, a run an operator closed, or
+ * (out of stock at the reservation, an unknown product, a run an operator closed, CHECKOUT_EXPIRED:
+ * its start came after placeBy, and the cart has let it go or is about to, or
  * IDEMPOTENCY_KEY_REUSED: the key's order ID holds an older order of other lines, a
  * key reused after the cart forgot it; every request that joins a pending checkout is the same
  * request, so it can never be placed): the cart is free again. Not the open-order limit: it is
@@ -110,6 +111,7 @@ export function cartCommands(deps: ApiDeps) {
       expiryMs: deps.config.CART_EXPIRY_MS,
       maxHistoryEvents: deps.config.CART_MAX_HISTORY_EVENTS,
       checkoutPendingMs: deps.config.CART_CHECKOUT_PENDING_MS,
+      checkoutSettleMarginMs: deps.config.CART_CHECKOUT_SETTLE_MARGIN_MS,
     },
   });
 
@@ -211,6 +213,8 @@ export function cartCommands(deps: ApiDeps) {
           requestId: cmd.requestId,
           request: { items: start.lines, paymentMethod: cmd.paymentMethod, shippingAddress: cmd.shippingAddress },
           ...(orderId ? { orderId } : {}),
+          // The fence: a placeOrder start that lands after it is refused (409 CHECKOUT_EXPIRED).
+          ...(start.placeBy ? { placeBy: start.placeBy } : {}),
         });
       } catch (err) {
         if (orderId && !start.replayOf && releasesCheckout(err))

@@ -81,7 +81,8 @@ export function registerCartsOperations(registry: OpenAPIRegistry): void {
       'cart twice. With an `Idempotency-Key`, a repeat gets the same order (201, `Idempotent-Replayed: true`), never',
       'a second one; the key has a scope of its own (it never meets a POST /api/orders key). A checkout whose',
       'gateway failed after the order was accepted completes on its repeat, or by itself after',
-      'CART_CHECKOUT_PENDING_MS.',
+      'CART_CHECKOUT_PENDING_MS; an order started only after that deadline is refused (409 CHECKOUT_EXPIRED), never',
+      'a second order of the cart.',
     ].join(' '),
     security: bearer,
     request: {
@@ -106,7 +107,7 @@ export function registerCartsOperations(registry: OpenAPIRegistry): void {
       ),
       '400': problemResponse('VALIDATION_FAILED (shipping address, payment method, Idempotency-Key)'),
       '409': problemResponse(
-        'OUT_OF_STOCK: details.lines are the lines not available in the quantity asked (cart unchanged, nothing reserved); CART_EMPTY; OPEN_ORDER_LIMIT; CHECKOUT_IN_PROGRESS: another checkout of this cart (another Idempotency-Key, or another payment method or shipping address) is under way: nothing ordered by this request',
+        "OUT_OF_STOCK: details.lines are the lines not available in the quantity asked (cart unchanged, nothing reserved); CART_EMPTY; OPEN_ORDER_LIMIT; CHECKOUT_IN_PROGRESS: another checkout of this cart (another Idempotency-Key, or another payment method or shipping address) is under way: nothing ordered by this request; CHECKOUT_EXPIRED: the checkout took too long (its order started past the checkout's deadline, after which the cart may have let it go): nothing ordered or reserved, the cart keeps its lines, check out again",
       ),
       '422': problemResponse(
         'IDEMPOTENCY_KEY_REUSED: the key was used for a checkout of other lines, payment method or shipping address',

@@ -101,6 +101,11 @@ export interface PlaceOrderCommand {
    * checkout): a repeat addresses the same order, with the guarantees of a keyed request.
    */
   orderId?: string;
+  /**
+   * The cart's deadline for this checkout's order (CheckoutStart.placeBy): a placeOrder run the
+   * server starts later refuses it (409 CHECKOUT_EXPIRED). Outside the request hash.
+   */
+  placeBy?: string;
 }
 
 export function orderCommands(deps: ApiDeps) {
@@ -271,6 +276,7 @@ export function orderCommands(deps: ApiDeps) {
         requestId: cmd.requestId,
         createdAt: new Date().toISOString(),
         paymentTimeoutMs: deps.config.ORDER_PAYMENT_TIMEOUT_MS,
+        ...(cmd.placeBy !== undefined ? { placeBy: cmd.placeBy } : {}),
       };
       const accepted = (): { accepted: Accepted } => ({
         accepted: {

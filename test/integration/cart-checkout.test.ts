@@ -6,8 +6,15 @@
 // and shipping-address text is one plain line.
 import { randomUUID } from 'node:crypto';
 import { checkoutRequest } from '../../api/carts/carts.commands';
+import { orderCommands } from '../../api/orders/orders.commands';
+import { ProblemError } from '../../api/problem';
 import { OrderEntity, ProductEntity } from '../../db/entities';
-import { cartWorkflowId, checkoutUpdate } from '../../workflows/carts/contract';
+import {
+  type CheckoutStart,
+  cartWorkflowId,
+  checkoutUpdate,
+  releaseCheckoutUpdate,
+} from '../../workflows/carts/contract';
 import { expectSchema } from '../support/openapi-schema';
 import { createProduct, eventually, stockOf } from '../support/orders-fixtures';
 import { type HttpResponse, type Stack, startStack } from '../support/stack';
@@ -15,15 +22,16 @@ import { type HttpResponse, type Stack, startStack } from '../support/stack';
 let stack: Stack;
 /** A second gateway (no workers of its own) on the same Temporal, database and workers. */
 let other: Stack;
-/** A gateway whose carts settle a pending checkout after 3 s. */
+/** A gateway whose carts settle a pending checkout after 3 s (+ a 1 s margin for clock skew). */
 let short: Stack;
 /** A gateway whose carts also expire after 2 s idle (and so forget their checkouts). */
 let forgetful: Stack;
+const SETTLING = { CART_CHECKOUT_PENDING_MS: '3000', CART_CHECKOUT_SETTLE_MARGIN_MS: '1000' };
 beforeAll(async () => {
   stack = await startStack();
   other = await startStack({ domains: [] });
-  short = await startStack({ domains: [], env: { CART_CHECKOUT_PENDING_MS: '3000' } });
-  forgetful = await startStack({ domains: [], env: { CART_CHECKOUT_PENDING_MS: '3000', CART_EXPIRY_MS: '2000' } });
+  short = await startStack({ domains: [], env: SETTLING });
+  forgetful = await startStack({ domains: [], env: { ...SETTLING, CART_EXPIRY_MS: '2000' } });
 });
 afterAll(async () => {
   await forgetful?.stop();
@@ -62,7 +70,7 @@ const expectProblem = (res: HttpResponse, status: number, code: string) => {
  * A gateway that has had the cart's answer to `checkout` and stalls (or dies) before it places
  * the order: the same update the gateway sends, sent straight to the cart.
  */
-async function stalledCheckout(userId: string, opts: { key?: string } = {}) {
+async function stalledCheckout(userId: string, opts: { key?: string } = {}): Promise<CheckoutStart> {
   const request = checkoutRequest({
     userId,
     paymentMethod: 'pm_card_visa',
@@ -354,6 +362,62 @@ describe('a gateway that dies between the accepted order and the cart', () => {
     );
     expect((await ordersOf(c.id)).map((o) => o.id)).toEqual([later.body.id]);
     expect((await getCart(short, c.token)).body.items).toEqual([]);
+  }, 60_000);
+});
+
+describe('a gateway that places its order after the cart settled the checkout', () => {
+  it('is refused by the order itself (409 CHECKOUT_EXPIRED, nothing reserved): one order from one cart', async () => {
+    const c = await short.customer();
+    const a = await createProduct(stack, { stock: 20, priceCents: 100 });
+    await setItem(short, c.token, a.id, 2);
+    // The stalled gateway has the cart's answer (order ID, placeBy) and stops there.
+    const start = await stalledCheckout(c.id, { key: 'stalled' });
+    expect(start.placeBy).toEqual(expect.any(String));
+    // A repeat of it (joined) is handed the same deadline.
+    const joined = await stalledCheckout(c.id, { key: 'stalled' });
+    expect([joined.joined, joined.orderId, joined.placeBy]).toEqual([true, start.orderId, start.placeBy]);
+    expectProblem(await checkout(short, c.token), 409, 'CHECKOUT_IN_PROGRESS');
+    // Past the deadline and its margin the cart finds no order and is free: the customer checks out again.
+    const again = await eventually(
+      async () => {
+        const res = await checkout(short, c.token);
+        return res.status === 201 ? res : undefined;
+      },
+      20_000,
+      'the cart settles the stalled checkout',
+    );
+    expect(again.body.id).not.toBe(start.orderId);
+    expect(await stockOf(stack, a.id)).toBe(18);
+
+    // Only now does the stalled gateway's placeOrder start land, with the first answer.
+    const late = {
+      userId: c.id,
+      requestId: randomUUID(),
+      request: { items: start.lines, paymentMethod: 'pm_card_visa', shippingAddress: ADDRESS },
+      orderId: start.orderId,
+      placeBy: start.placeBy,
+    };
+    const placed = await orderCommands(short.api)
+      .place(late)
+      .then(
+        (ok) => ('order' in ok ? `201 ${ok.order.id}` : '202'),
+        (err: unknown) => (err instanceof ProblemError ? `${err.status} ${err.code}` : String(err)),
+      );
+    const ofCart = (await ordersOf(c.id)).map((o) => o.id);
+    expect({ placed, ordersOfTheCart: ofCart.length, stock: await stockOf(stack, a.id) }).toEqual({
+      placed: '409 CHECKOUT_EXPIRED',
+      ordersOfTheCart: 1,
+      stock: 18,
+    });
+    expect(ofCart).toEqual([again.body.id]);
+    // The refused gateway frees the cart as for any 4xx: a no-op, the cart has let that checkout go.
+    await stack.api.temporal.workflow
+      .getHandle(cartWorkflowId(c.id))
+      .executeUpdate(releaseCheckoutUpdate, { args: [{ orderId: start.orderId! }] });
+    // The cart stays free: the next checkout is not held by the refused one.
+    await setItem(short, c.token, a.id, 1);
+    const next = await checkout(short, c.token);
+    expect(next.status).toBe(201);
   }, 60_000);
 });
 

@@ -116,6 +116,7 @@ it('detects a cart that lets a pending checkout go without looking its order up 
     'carts-cart-checkout-reminder-expiry': false,
     'carts-cart-continued-as-new': false,
     'carts-cart-pending-checkout': true,
+    'carts-cart-pending-checkout-fenced': true,
   });
   expect(results['carts-cart-checkout-reminder-expiry']).toBe('ok');
 }, 60_000);

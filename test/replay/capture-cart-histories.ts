@@ -3,10 +3,12 @@
 // accepted, the reminder, idle expiry), one run that ends in continue-as-new, and one run through
 // the pending checkout (a checkout refused while another is under way, a repeat that joins it, a
 // gateway lost after the order, settled by the cart past its deadline; an order refused at the
-// reservation that releases the cart; a stalled checkout that never placed its order). Same rule
+// reservation that releases the cart; a stalled checkout that never placed its order), and the
+// same through the checkout fence (pending-checkout-fenced: placeBy handed out, settled past its
+// margin; pending-checkout itself was recorded before the fence). Same rule
 // as the other capture scripts: run it for new code paths, never to make a failing replay test
 // pass, and name the histories to capture so the ones recorded by older code stay as they were.
-// Usage: npx tsx test/replay/capture-cart-histories.ts [checkout-reminder-expiry] [continued-as-new] [pending-checkout]
+// Usage: npx tsx test/replay/capture-cart-histories.ts [checkout-reminder-expiry] [continued-as-new] [pending-checkout] [pending-checkout-fenced]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkoutRequest } from '../../api/carts/carts.commands';
@@ -43,7 +45,7 @@ const expectStatus = (what: string, got: number, want: number) => {
 };
 
 async function main(): Promise<void> {
-  const all = ['checkout-reminder-expiry', 'continued-as-new', 'pending-checkout'];
+  const all = ['checkout-reminder-expiry', 'continued-as-new', 'pending-checkout', 'pending-checkout-fenced'];
   const only = process.argv.slice(2);
   for (const name of only)
     if (!all.includes(name)) throw new Error(`unknown history ${name}: one of ${all.join(', ')}`);
@@ -57,7 +59,12 @@ async function main(): Promise<void> {
   // A third whose carts settle a pending checkout after 2 s and expire after 8 s idle.
   const settling = await startStack({
     domains: [],
-    env: { CART_CHECKOUT_PENDING_MS: '2000', CART_EXPIRY_MS: '8000', CART_REMINDER_AFTER_MS: '600000' },
+    env: {
+      CART_CHECKOUT_PENDING_MS: '2000',
+      CART_CHECKOUT_SETTLE_MARGIN_MS: '1000',
+      CART_EXPIRY_MS: '8000',
+      CART_REMINDER_AFTER_MS: '600000',
+    },
   });
   try {
     const put = (token: string, productId: string, quantity: number, via = stack) =>
@@ -104,8 +111,9 @@ async function main(): Promise<void> {
       await save(stack, 'cart-continued-as-new', cartWorkflowId(d.id), runId);
     }
 
-    if (wanted('pending-checkout')) {
-      const e = await settling.customer('Replay pending');
+    for (const name of ['pending-checkout', 'pending-checkout-fenced']) {
+      if (!wanted(name)) continue;
+      const e = await settling.customer(`Replay ${name}`);
       const plenty = await createProduct(stack, { stock: 50, priceCents: 100 });
       const scarce = await createProduct(stack, { stock: 5, priceCents: 100 });
       const checkout = (key?: string, address = shippingAddress) =>
@@ -148,7 +156,7 @@ async function main(): Promise<void> {
         'the cart frees itself from the stalled checkout',
       );
       await cart.result();
-      await save(stack, 'cart-pending-checkout', cartWorkflowId(e.id));
+      await save(stack, `cart-${name}`, cartWorkflowId(e.id));
     }
   } finally {
     await settling.stop();

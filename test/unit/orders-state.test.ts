@@ -12,6 +12,7 @@ import {
   eventAfterCharge,
   initialOrderState,
   isClosed,
+  isPastPlaceBy,
   stateOfStatus,
   transition,
 } from '../../workflows/orders/order-state';
@@ -146,6 +147,19 @@ describe('after the charge', () => {
   it('never treats an interrupted charge as paid or declined', () => {
     expect(() => eventAfterCharge(accepted(), 'interrupted')).toThrow(InvalidTransitionError);
     expect(() => eventAfterCharge(paid(), 'succeeded')).toThrow(InvalidTransitionError);
+  });
+});
+
+describe("a cart checkout's placeBy (the run's server start time against the cart's deadline)", () => {
+  const placeBy = '2026-01-01T12:00:00.000Z';
+  it('a run started by placeBy places the order; one started later is past it', () => {
+    expect(isPastPlaceBy(new Date('2026-01-01T11:59:59.999Z'), placeBy)).toBe(false);
+    expect(isPastPlaceBy(new Date(placeBy), placeBy)).toBe(false);
+    expect(isPastPlaceBy(new Date('2026-01-01T12:00:00.001Z'), placeBy)).toBe(true);
+  });
+  it('fails closed: a placeBy that is no date is past', () => {
+    expect(isPastPlaceBy(new Date('2026-01-01T11:00:00Z'), 'soon')).toBe(true);
+    expect(isPastPlaceBy(new Date('2026-01-01T11:00:00Z'), '')).toBe(true);
   });
 });
 

@@ -38,6 +38,7 @@ import {
   type CheckoutStart,
   type CompleteCheckoutRequest,
   DEFAULT_CHECKOUT_PENDING_MS,
+  DEFAULT_CHECKOUT_SETTLE_MARGIN_MS,
   type PendingCheckout,
   type SetCartItemRequest,
   checkoutUpdate,
@@ -153,7 +154,7 @@ export class CartProcess {
           pending
             ? quoting
               ? (settings.checkoutPendingMs ?? DEFAULT_CHECKOUT_PENDING_MS)
-              : Date.parse(pending.settleAt) - Date.now()
+              : settlesAt(pending) - Date.now()
             : settings.expiryMs - idleFor,
           reminderDue ? settings.reminderAfterMs - idleFor : Infinity,
         ),
@@ -169,7 +170,7 @@ export class CartProcess {
       if (woken) continue;
 
       if (pending) {
-        if (!quoting && Date.now() >= Date.parse(pending.settleAt)) await this.settle(pending);
+        if (!quoting && Date.now() >= settlesAt(pending)) await this.settle(pending);
         continue;
       }
       const idle = Date.now() - Date.parse(this.state.touchedAt);
@@ -197,17 +198,30 @@ export class CartProcess {
     if (pending) {
       // The validator let only the same request through: it gets the same order to place.
       const quote = this.quoted?.orderId === pending.orderId ? await this.quoted.quote : undefined;
-      return { lines: pending.lines, orderId: pending.orderId, joined: true, ...(quote ? { quote } : {}) };
+      // Read after the quote: the opener's deadline is reset once its quote is done.
+      const now = this.state.pending?.orderId === pending.orderId ? this.state.pending : pending;
+      return {
+        lines: pending.lines,
+        orderId: pending.orderId,
+        joined: true,
+        ...(quote ? { quote } : {}),
+        ...placeByOf(now),
+      };
     }
     // Drawn once, here: every overlapping checkout of this cart is this order or is refused.
     const orderId = request.orderId ?? uuid4();
     const pendingMs = this.input.settings.checkoutPendingMs ?? DEFAULT_CHECKOUT_PENDING_MS;
+    // Histories from before the fence: settled at settleAt itself, and no placeBy handed out.
+    const fence = patched('cart-checkout-fence');
     this.state.pending = {
       orderId,
       idempotencyKey: request.idempotencyKey ?? null,
       requestHash: request.requestHash,
       lines,
       settleAt: new Date(Date.now() + pendingMs).toISOString(),
+      ...(fence
+        ? { settleMarginMs: this.input.settings.checkoutSettleMarginMs ?? DEFAULT_CHECKOUT_SETTLE_MARGIN_MS }
+        : {}),
     };
     const quote = this.quote(lines);
     this.quoted = { orderId, quote };
@@ -220,7 +234,8 @@ export class CartProcess {
       if (fromQuote && this.state.pending?.orderId === orderId) {
         this.state.pending = { ...this.state.pending, settleAt: new Date(Date.now() + pendingMs).toISOString() };
       }
-      return { lines, quote: priced, orderId };
+      const now = this.state.pending?.orderId === orderId ? this.state.pending : undefined;
+      return { lines, quote: priced, orderId, ...(now ? placeByOf(now) : {}) };
     } catch (err) {
       // Refused before any order: nothing is pending any more.
       if (this.state.pending?.orderId === orderId) this.state.pending = null;
@@ -390,6 +405,16 @@ export class CartProcess {
       { key: CartItemCountSearchAttribute, value: this.state.lines.length },
     ]);
   }
+}
+
+/** When the cart settles a pending checkout: its deadline, plus the fence's margin when it has one. */
+function settlesAt(pending: PendingCheckout): number {
+  return Date.parse(pending.settleAt) + (pending.settleMarginMs ?? 0);
+}
+
+/** The deadline handed to the gateway for placeOrder: only a fenced checkout's (one settled past its margin). */
+function placeByOf(pending: PendingCheckout): { placeBy?: string } {
+  return pending.settleMarginMs === undefined ? {} : { placeBy: pending.settleAt };
 }
 
 function validateComplete(request: CompleteCheckoutRequest | undefined): void {

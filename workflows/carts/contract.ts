@@ -49,8 +49,18 @@ export interface PendingCheckout {
   /** Hash of what the customer asked besides the lines (payment method, shipping address). */
   requestHash: string;
   lines: CartLine[];
-  /** Workflow time (ISO) after which the cart looks the order up and settles the checkout. */
+  /**
+   * The checkout's deadline (workflow time, ISO): its order must be started by then (the
+   * gateway's placeBy). The cart looks the order up and settles the checkout once it has passed,
+   * plus settleMarginMs.
+   */
   settleAt: string;
+  /**
+   * The clock-skew margin past settleAt before the cart settles (CHECKOUT_SETTLE_MARGIN_MS unless
+   * the settings say otherwise). Absent in checkouts from before the fence: settled at settleAt,
+   * no placeBy handed out.
+   */
+  settleMarginMs?: number;
 }
 
 export interface CompletedCheckout {
@@ -75,10 +85,23 @@ export interface CartSettings {
    * (CART_CHECKOUT_PENDING_MS; absent in carts started before it existed: the default).
    */
   checkoutPendingMs?: number;
+  /** The margin past a checkout's placeBy before the cart settles it (CART_CHECKOUT_SETTLE_MARGIN_MS; absent: the default). */
+  checkoutSettleMarginMs?: number;
 }
 
 /** CART_CHECKOUT_PENDING_MS by default: far longer than any request (ROUTE_DEADLINE_MS ≤ 120 s). */
 export const DEFAULT_CHECKOUT_PENDING_MS = 5 * 60_000;
+
+/**
+ * The fence of a pending checkout: its order must be started by placeBy (its settleAt), and
+ * placeOrder refuses a run the Temporal server started later (CHECKOUT_EXPIRED). The cart's clock
+ * (its workflow task times) and the clock that stamps the order run's start are those of two
+ * history hosts, possibly different machines: the cart settles only this long past placeBy, so by
+ * the time it finds no order, any start that could still land is one placeOrder refuses itself
+ * and NONE is final. Far above the skew of NTP-synced hosts (milliseconds); only tests set less
+ * (CART_CHECKOUT_SETTLE_MARGIN_MS).
+ */
+export const DEFAULT_CHECKOUT_SETTLE_MARGIN_MS = 30_000;
 
 export interface CartInput {
   userId: string;
@@ -128,6 +151,12 @@ export interface CheckoutStart {
   orderId?: string;
   /** True when this request joined a checkout already under way. */
   joined?: boolean;
+  /**
+   * The pending checkout's deadline (ISO, its settleAt): the gateway passes it to placeOrder,
+   * which refuses a run started later (CHECKOUT_EXPIRED). Absent for a replay and from carts
+   * (or checkouts) from before the fence.
+   */
+  placeBy?: string;
 }
 
 export interface ReleaseCheckoutRequest {

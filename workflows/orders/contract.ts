@@ -80,6 +80,12 @@ export interface PlaceOrderInput {
    * automatically, refunding anything captured. From ORDER_PAYMENT_TIMEOUT_MS at start.
    */
   paymentTimeoutMs: number;
+  /**
+   * A cart checkout's order: the cart's pending deadline (ISO). A run the Temporal server started
+   * later is refused (CheckoutExpired, nothing reserved): past it the cart may already have let
+   * the checkout go. Not part of the request hash. Absent for POST /api/orders and older gateways.
+   */
+  placeBy?: string;
 }
 
 export interface CancelOrderRequest {
@@ -96,7 +102,7 @@ export interface CancelOrderRequest {
 
 /** A request refused at intake: no order exists, nothing is reserved or charged. */
 export interface OrderRejection {
-  /** A FailureType (OutOfStock, UnknownProduct, ValidationFailed) or OrderIntakeFailed. */
+  /** A FailureType (OutOfStock, UnknownProduct, ValidationFailed, CheckoutExpired) or OrderIntakeFailed. */
   type: string;
   message: string;
   details?: unknown;
@@ -171,6 +177,7 @@ export const INTAKE_REJECTIONS: readonly string[] = [
   FailureType.UnknownProduct,
   FailureType.OutOfStock,
   FailureType.ValidationFailed,
+  FailureType.CheckoutExpired,
 ];
 
 /** Orders-internal failure types (not part of the HTTP failure table). */

@@ -47,6 +47,7 @@ import {
   decideShip,
   eventAfterCharge,
   initialOrderState,
+  isPastPlaceBy,
   transition,
 } from './order-state';
 
@@ -193,22 +194,38 @@ export class OrderProcess {
 
   /** Price from the catalog (never from the request) and reserve all or nothing; null if refused. */
   private async intake(): Promise<PriceLinesResult | null> {
-    const { orderId, lines } = this.input;
+    const { orderId, lines, placeBy } = this.input;
+    // Before anything is reserved (input-gated: runs without placeBy go on as before). The run's
+    // start time is the server's: the cart settles only past placeBy plus a margin for clock skew,
+    // so a start that lands later is refused here, whatever the gateway's clock said.
+    if (placeBy !== undefined && isPastPlaceBy(workflowInfo().startTime, placeBy)) {
+      this.reject({
+        type: FailureType.CheckoutExpired,
+        message: 'The checkout took too long; check out again',
+        details: { placeBy, startedAt: workflowInfo().startTime.toISOString() },
+      });
+      return null;
+    }
     this.fenced = patched(FENCED_INTAKE_PATCH);
     try {
       return await intake.priceAndReserve({ orderId, lines, ...this.runFence() });
     } catch (err) {
       const rejection = toRejection(err);
-      this.rejection = rejection;
-      this.apply({ type: 'REJECTED' });
-      this.publish();
-      log.info('order request rejected', { orderId, type: rejection.type });
+      this.reject(rejection);
       // An attempt that timed out may still commit later, and even a refusal may follow an
       // earlier attempt that did reserve: close the run's fence and give back whatever it holds.
       if (this.fenced) await compensation.releaseStock({ orderId, ...this.runFence() });
       else if (!INTAKE_REJECTIONS.includes(rejection.type)) await compensation.releaseStock({ orderId });
       return null;
     }
+  }
+
+  /** Refused at intake: no order, the request's answer is the rejection. */
+  private reject(rejection: OrderRejection): void {
+    this.rejection = rejection;
+    this.apply({ type: 'REJECTED' });
+    this.publish();
+    log.info('order request rejected', { orderId: this.input.orderId, type: rejection.type });
   }
 
   /** The run the reservation ledger fences (absent for runs begun before fencing). */

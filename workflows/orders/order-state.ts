@@ -32,6 +32,16 @@ export type OrderEvent =
   | { type: 'CANCELLED' }
   | { type: 'SHIPPED' };
 
+/**
+ * Whether a cart checkout's order came too late: its run was started (the Temporal server's
+ * clock) after the cart's placeBy, so the cart may already have found no order and let the
+ * checkout go. Fails closed: a placeBy that is no date is past.
+ */
+export function isPastPlaceBy(startedAt: Date, placeBy: string): boolean {
+  const deadline = Date.parse(placeBy);
+  return !(startedAt.getTime() <= deadline);
+}
+
 export const initialOrderState = (): OrderState => ({ phase: 'INTAKE', action: null });
 
 const CLOSED: ReadonlySet<OrderPhase> = new Set<OrderPhase>(['REJECTED', 'SHIPPED', 'CANCELLED', 'FAILED']);

@@ -15,6 +15,8 @@ export const FailureType = {
   IdempotencyKeyReused: 'IdempotencyKeyReused',
   ValidationFailed: 'ValidationFailed',
   UserNotFound: 'UserNotFound',
+  /** A cart checkout's order started after its placeBy: the cart may have let the checkout go. */
+  CheckoutExpired: 'CheckoutExpired',
 } as const;
 
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
