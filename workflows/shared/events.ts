@@ -78,7 +78,7 @@ export interface OrderAcceptedData {
 export interface OrderRejectedData {
   orderId: string;
   userId: string;
-  /** A stable code: OUT_OF_STOCK, UNKNOWN_PRODUCT, VALIDATION_FAILED, ORDER_INTAKE_FAILED. */
+  /** A stable code: OUT_OF_STOCK, UNKNOWN_PRODUCT, VALIDATION_FAILED, CHECKOUT_EXPIRED, ORDER_INTAKE_FAILED. */
   reason: string;
   rejectedAt: string;
 }
