@@ -8,11 +8,12 @@ import type Router from '@koa/router';
 import Koa from 'koa';
 import helmet from 'koa-helmet';
 import { businessMetrics } from '../common/metrics';
-import type { ApiDeps, ShopState } from './context';
+import type { ApiDeps, ShopContext, ShopState } from './context';
 import { jsonBody } from './middleware/body';
 import { MAX_HEADER_LINES } from './http-server';
 import { errorHandler } from './middleware/error-handler';
 import { httpMetrics } from './middleware/metrics';
+import { localFirstRateLimit } from './middleware/local-rate-limit';
 import { rateLimit } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
 import { ProblemError } from './problem';
@@ -70,17 +71,22 @@ export function createApp(deps: ApiDeps): Koa<ShopState> {
       );
     return next();
   });
+  const generalLimit = {
+    name: 'api',
+    max: deps.config.RATE_LIMIT_MAX,
+    durationMs: deps.config.RATE_LIMIT_WINDOW_MS,
+    // Every request is counted, whatever the spelling of its path (routes match case-insensitively
+    // and with a trailing slash); operators' probes and scrapes are the one exception.
+    id: (ctx: ShopContext) => (isOperatorPath(ctx.path) ? false : ctx.ip),
+    redis: deps.redis,
+    rejections: metrics.rateLimited,
+  };
+  // Local first (no Redis round trip per request; cluster-wide within a documented bound), or
+  // exact with RATE_LIMIT_SYNC_MS=0. The login limits stay exact (api/users/users.routes.ts).
   app.use(
-    rateLimit({
-      name: 'api',
-      max: deps.config.RATE_LIMIT_MAX,
-      durationMs: deps.config.RATE_LIMIT_WINDOW_MS,
-      // Every request is counted, whatever the spelling of its path (routes match case-insensitively
-      // and with a trailing slash); operators' probes and scrapes are the one exception.
-      id: (ctx) => (isOperatorPath(ctx.path) ? false : ctx.ip),
-      redis: deps.redis,
-      rejections: metrics.rateLimited,
-    }),
+    deps.config.RATE_LIMIT_SYNC_MS > 0
+      ? localFirstRateLimit({ ...generalLimit, syncMs: deps.config.RATE_LIMIT_SYNC_MS })
+      : rateLimit(generalLimit),
   );
   app.use(async (ctx, next) => {
     // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused (Node's own check is off, see

@@ -65,6 +65,11 @@ export const configSchema = z.object({
   ADMIN_PASSWORD: optionalString,
   RATE_LIMIT_MAX: int(100, 1),
   RATE_LIMIT_WINDOW_MS: int(60_000, 1000),
+  /**
+   * The general limit counts in process and syncs with Redis every this many ms (cluster-wide
+   * approximate within a bound: docs/security.md); 0: a Redis round trip per request (exact).
+   */
+  RATE_LIMIT_SYNC_MS: int(100, 0, 10_000),
   LOGIN_RATE_LIMIT_MAX: int(10, 1),
   LOGIN_RATE_LIMIT_WINDOW_MS: int(15 * 60_000, 1000),
   /** Logins per account per window from all addresses together (a botnet gets no more). */
