@@ -5,7 +5,7 @@ import { checkoutRequest } from '../../api/carts/carts.commands';
 import { orderCommands } from '../../api/orders/orders.commands';
 import { OrderEntity } from '../../db/entities';
 import { cartWorkflowId, checkoutUpdate } from '../../workflows/carts/contract';
-import { createProduct, oneOf, placeOrder } from '../support/orders-fixtures';
+import { SHIPPING_ADDRESS as ADDRESS, createProduct, oneOf, placeOrder } from '../support/orders-fixtures';
 import { type Stack, startStack } from '../support/stack';
 
 let stack: Stack;
@@ -16,13 +16,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const ADDRESS = {
-  name: 'Ada Lovelace',
-  line1: '12 St James Square',
-  city: 'London',
-  postalCode: 'SW1Y 4JH',
-  country: 'GB',
-};
 // A provider outage: the order stays PENDING (open, counted by the open-order limit).
 const NEVER_PAYS = 'pm_card_unavailable';
 

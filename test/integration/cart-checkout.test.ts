@@ -16,7 +16,7 @@ import {
   releaseCheckoutUpdate,
 } from '../../workflows/carts/contract';
 import { expectSchema } from '../support/openapi-schema';
-import { createProduct, eventually, stockOf } from '../support/orders-fixtures';
+import { SHIPPING_ADDRESS as ADDRESS, createProduct, eventually, stockOf } from '../support/orders-fixtures';
 import { type HttpResponse, type Stack, startStack } from '../support/stack';
 
 let stack: Stack;
@@ -40,13 +40,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const ADDRESS = {
-  name: 'Ada Lovelace',
-  line1: '12 St James Square',
-  city: 'London',
-  postalCode: 'SW1Y 4JH',
-  country: 'GB',
-};
 const ELSEWHERE = { ...ADDRESS, line1: '1 Elsewhere Road', city: 'Leeds' };
 
 const setItem = (s: Stack, token: string, productId: string, quantity: number) =>
@@ -82,8 +75,15 @@ async function stalledCheckout(userId: string, opts: { key?: string } = {}): Pro
     .executeUpdate(checkoutUpdate, { args: [request] });
 }
 
-/** The gateway of `s` dies right after the order is accepted: its next completeCheckout is lost. */
-const loseNextCompletion = (s: Stack) => loseNext(s, 'completeCheckout');
+/** A checkout through `s` whose gateway dies right after the order is accepted: its completeCheckout is lost. */
+async function checkoutLosingCompletion(s: Stack, token: string, opts: { key?: string } = {}): Promise<HttpResponse> {
+  const restore = loseNext(s, 'completeCheckout');
+  try {
+    return await checkout(s, token, opts);
+  } finally {
+    restore();
+  }
+}
 
 /** The gateway of `s` dies just before it sends its next `update` to a cart. */
 function loseNext(s: Stack, update: string): () => void {
@@ -154,13 +154,7 @@ describe('overlapping checkouts of one cart', () => {
     const c = await stack.customer();
     const a = await createProduct(stack, { stock: 10, priceCents: 100 });
     await setItem(stack, c.token, a.id, 1);
-    const loseIt = loseNextCompletion(stack);
-    let first: HttpResponse;
-    try {
-      first = await checkout(stack, c.token);
-    } finally {
-      loseIt();
-    }
+    const first = await checkoutLosingCompletion(stack, c.token);
     expect(first.status).toBe(201);
     const loser = await checkout(other, c.token, { address: ELSEWHERE });
     expectProblem(loser, 409, 'CHECKOUT_IN_PROGRESS');
@@ -279,13 +273,7 @@ describe('a gateway that dies between the accepted order and the cart', () => {
     const a = await createProduct(stack, { stock: 2, priceCents: 100 });
     await setItem(stack, c.token, a.id, 2);
     const key = randomUUID();
-    const loseIt = loseNextCompletion(stack);
-    let first: HttpResponse;
-    try {
-      first = await checkout(stack, c.token, { key });
-    } finally {
-      loseIt();
-    }
+    const first = await checkoutLosingCompletion(stack, c.token, { key });
     expect(first.status).toBe(201);
     const retry = await checkout(other, c.token, { key });
     expect([retry.status, retry.body.id, retry.headers.get('idempotent-replayed')]).toEqual([
@@ -302,13 +290,7 @@ describe('a gateway that dies between the accepted order and the cart', () => {
     const c = await stack.customer();
     const a = await createProduct(stack, { stock: 20, priceCents: 100 });
     await setItem(stack, c.token, a.id, 2);
-    const loseIt = loseNextCompletion(stack);
-    let first: HttpResponse;
-    try {
-      first = await checkout(stack, c.token);
-    } finally {
-      loseIt();
-    }
+    const first = await checkoutLosingCompletion(stack, c.token);
     expect(first.status).toBe(201);
     const retry = await checkout(other, c.token);
     expect([retry.status, retry.body.id]).toEqual([201, first.body.id]);
@@ -322,13 +304,7 @@ describe('a gateway that dies between the accepted order and the cart', () => {
     const a = await createProduct(stack, { stock: 20, priceCents: 100 });
     const b = await createProduct(stack, { stock: 20, priceCents: 100 });
     await setItem(short, c.token, a.id, 2);
-    const loseIt = loseNextCompletion(short);
-    let first: HttpResponse;
-    try {
-      first = await checkout(short, c.token);
-    } finally {
-      loseIt();
-    }
+    const first = await checkoutLosingCompletion(short, c.token);
     expect(first.status).toBe(201);
     // Added after the order: it stays.
     await setItem(short, c.token, b.id, 1);

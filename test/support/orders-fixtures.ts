@@ -6,6 +6,15 @@ import { orderWorkflowId } from '../../workflows/orders/contract';
 import { type ProductFields, insertProduct } from './catalog-fixtures';
 import type { HttpResponse, Stack } from './stack';
 
+/** A valid shipping address (checkout requires one). */
+export const SHIPPING_ADDRESS = {
+  name: 'Ada Lovelace',
+  line1: '12 St James Square',
+  city: 'London',
+  postalCode: 'SW1Y 4JH',
+  country: 'GB',
+};
+
 export function createProduct(stack: Stack, fields: ProductFields): Promise<ProductEntity> {
   return insertProduct(stack.workerDeps.dataSource, fields);
 }
