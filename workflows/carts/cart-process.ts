@@ -151,11 +151,7 @@ export class CartProcess {
       const wait = Math.max(
         1,
         Math.min(
-          pending
-            ? quoting
-              ? (settings.checkoutPendingMs ?? DEFAULT_CHECKOUT_PENDING_MS)
-              : settlesAt(pending) - Date.now()
-            : settings.expiryMs - idleFor,
+          pending ? (quoting ? this.pendingMs() : settlesAt(pending) - Date.now()) : settings.expiryMs - idleFor,
           reminderDue ? settings.reminderAfterMs - idleFor : Infinity,
         ),
       );
@@ -210,7 +206,7 @@ export class CartProcess {
     }
     // Drawn once, here: every overlapping checkout of this cart is this order or is refused.
     const orderId = request.orderId ?? uuid4();
-    const pendingMs = this.input.settings.checkoutPendingMs ?? DEFAULT_CHECKOUT_PENDING_MS;
+    const pendingMs = this.pendingMs();
     // Histories from before the fence: settled at settleAt itself, and no placeBy handed out.
     const fence = patched('cart-checkout-fence');
     this.state.pending = {
@@ -287,7 +283,7 @@ export class CartProcess {
     if (state === 'ACCEPTED') this.completed(pending.orderId, pending.idempotencyKey, pending.lines);
     else if (state === 'NONE') this.state.pending = null;
     else {
-      const pendingMs = this.input.settings.checkoutPendingMs ?? DEFAULT_CHECKOUT_PENDING_MS;
+      const pendingMs = this.pendingMs();
       this.state.pending = { ...pending, settleAt: new Date(Date.now() + pendingMs).toISOString() };
     }
   }
@@ -376,6 +372,11 @@ export class CartProcess {
   }
 
   /** Any message counts as activity: the idle timers start again. */
+  /** How long a pending checkout holds the cart before the cart looks its order up. */
+  private pendingMs(): number {
+    return this.input.settings.checkoutPendingMs ?? DEFAULT_CHECKOUT_PENDING_MS;
+  }
+
   private touch(): void {
     this.state.touchedAt = new Date().toISOString();
   }
