@@ -483,22 +483,36 @@ async function main(): Promise<void> {
     const keyed = keyedRequests.map((r) => r.client);
     phase = 'settle';
 
-    // --- settle: every accepted order reaches PAID, SHIPPED, CANCELLED or FAILED; e-mails go out
+    // --- settle: every accepted order reaches PAID, SHIPPED, CANCELLED or FAILED; e-mails go out.
+    // An e-mail's outbox row appears only when its sendEmail workflow's first attempt runs, which
+    // can be after the order's final status: settled means no open sendEmail workflow either, seen
+    // on consecutive polls (the order workflow starts the e-mail a task after its status write).
     console.log(`[faults] settling ${accepted.size} accepted orders`);
     const ids = [...accepted];
     const settleDeadline = Date.now() + 120_000;
+    const temporal = await Connection.connect({ address: stack.temporalAddress });
+    const settleClient = new Client({ connection: temporal, namespace: env.TEMPORAL_NAMESPACE ?? 'default' });
     let unsettled = ids.length;
-    while (Date.now() < settleDeadline) {
-      const [rows] = await admin.query(
-        `SELECT COUNT(*) AS n FROM \`${database}\`.orders WHERE id IN (?) AND status NOT IN ('PAID','SHIPPED','CANCELLED','FAILED')`,
-        [ids],
-      );
-      const [mails] = await admin.query(
-        `SELECT COUNT(*) AS n FROM \`${database}\`.email_messages WHERE status <> 'SENT'`,
-      );
-      unsettled = Number((rows as { n: number }[])[0].n) + Number((mails as { n: number }[])[0].n);
-      if (unsettled === 0) break;
-      await sleep(1000);
+    let quietPolls = 0;
+    try {
+      while (Date.now() < settleDeadline) {
+        const [rows] = await admin.query(
+          `SELECT COUNT(*) AS n FROM \`${database}\`.orders WHERE id IN (?) AND status NOT IN ('PAID','SHIPPED','CANCELLED','FAILED')`,
+          [ids],
+        );
+        const [mails] = await admin.query(
+          `SELECT COUNT(*) AS n FROM \`${database}\`.email_messages WHERE status <> 'SENT'`,
+        );
+        const { count: openEmails } = await settleClient.workflow.count(
+          `WorkflowType = 'sendEmail' AND ExecutionStatus = 'Running'`,
+        );
+        unsettled = Number((rows as { n: number }[])[0].n) + Number((mails as { n: number }[])[0].n) + openEmails;
+        quietPolls = unsettled === 0 ? quietPolls + 1 : 0;
+        if (quietPolls === 3) break;
+        await sleep(1000);
+      }
+    } finally {
+      await temporal.close();
     }
 
     // --- reconcile
