@@ -48,9 +48,9 @@ async function replay(
 }
 
 const expected: Record<string, string[]> = {
-  users: ['registerUser'],
+  users: ['publishIntegrationEvent', 'registerUser'],
   notifications: ['sendEmail'],
-  catalog: ['createProduct', 'deleteProduct', 'purgeProductCache', 'updateProduct'],
+  catalog: ['createProduct', 'deleteProduct', 'publishIntegrationEvent', 'purgeProductCache', 'updateProduct'],
   carts: ['cart'],
 };
 

@@ -171,3 +171,19 @@ export const PUBLISH_EVENT_ACTIVITY_OPTIONS: ActivityOptions = {
     nonRetryableErrorTypes: ['InvalidEvent'],
   },
 };
+
+/**
+ * The patch every domain workflow's event publishing is behind: runs begun before it replay
+ * without publishing (their events are not published after the fact either).
+ */
+export const INTEGRATION_EVENTS_PATCH = 'integration-events';
+
+/** Workflow type of the durable publication of one event (an abandoned child of the write's workflow). */
+export const PUBLISH_INTEGRATION_EVENT_WORKFLOW = 'publishIntegrationEvent';
+
+/**
+ * The publication workflow's ID: one per event identity (name, subject, sequence), so the same
+ * event is started at most once (REJECT_DUPLICATE) whatever re-runs its write.
+ */
+export const integrationEventWorkflowId = (input: Pick<PublishEventInput, 'name' | 'subject' | 'sequence'>): string =>
+  `event-${input.name}-${input.subject}-${input.sequence}`;
