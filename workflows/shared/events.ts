@@ -105,7 +105,11 @@ export interface OrderCancelledData {
   orderId: string;
   userId: string;
   cancelledBy: 'customer' | 'admin' | 'system';
-  /** The system's reason code (PAYMENT_TIMEOUT, PAYMENT_ERROR, WORKFLOW_CANCELLED), or the caller's. */
+  /**
+   * The system's reason code (PAYMENT_TIMEOUT, PAYMENT_ERROR, WORKFLOW_CANCELLED) when the system
+   * cancelled. A customer's or admin's free-text reason is not carried: it may hold personal data
+   * (an e-mail address, say), as in the order-cancelled e-mail.
+   */
   reason?: string;
   /** Present when a captured charge was refunded. */
   refund: { refundId: string; amountCents: number; currency: string } | null;
