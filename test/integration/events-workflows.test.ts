@@ -3,7 +3,10 @@
 // this process, each order's life produces exactly its events, in sequence order, schema-valid;
 // a registration and a product's create/update/delete produce theirs, with the product's version
 // as the sequence; no event carries a password hash or payment data, and only user.registered an
-// e-mail address. Without AMQP_URL the same documents go to DATA_DIR/events.jsonl.
+// e-mail address. A broker outage (a TCP proxy between the shop and RabbitMQ, cut) delays the
+// events and no answer: the order is placed, paid and shipped meanwhile, its run waits for its
+// events, which arrive in order once the broker is back. Without AMQP_URL the same documents go
+// to DATA_DIR/events.jsonl.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +20,7 @@ import { EVENTS_EXCHANGE, integrationEventWorkflowId, type ShopEventName } from 
 import { eventValidator } from '../support/event-schemas';
 import { createProduct, eventually, oneOf, orderHandle, placeOrder, waitForStatus } from '../support/orders-fixtures';
 import { type Stack, startStack } from '../support/stack';
+import { TcpProxy } from '../support/tcp-proxy';
 
 const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const validate = eventValidator();
@@ -298,6 +302,70 @@ describe('with AMQP_URL: the workflows publish to RabbitMQ', () => {
     }
     expect(got.filter((e) => e.type === 'shop.user.registered').length).toBeGreaterThan(0);
   });
+});
+
+describe('a broker outage delays the events, never an answer', () => {
+  let stack: Stack;
+  let proxy: TcpProxy;
+  let connection: Connection;
+  let consumer: Consumer;
+  let got: ShopCloudEvent[];
+
+  beforeAll(async () => {
+    const broker = new URL(AMQP_URL);
+    proxy = await TcpProxy.start({ targetHost: broker.hostname, targetPort: Number(broker.port || 5672) });
+    const proxied = new URL(AMQP_URL);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(proxy.port);
+    connection = new Connection({ url: AMQP_URL, connectionName: 'events-workflows outage consumer' });
+    await connection.onConnect(10_000);
+    ({ got, consumer } = await boundQueue(connection));
+    stack = await startStack({ env: { AMQP_URL: proxied.toString() } });
+  }, 120_000);
+
+  afterAll(async () => {
+    proxy?.restore();
+    await stack?.stop();
+    await consumer?.close();
+    await connection?.close();
+    await proxy?.close();
+  });
+
+  it('registration, product creation, placing, paying and shipping answer during the outage; the events follow in order', async () => {
+    proxy.cut('reset');
+    const c = await stack.customer(); // 201: the registration does not wait for its event
+    const admin = await stack.adminToken();
+    const created = await stack.request('POST', '/api/products', {
+      token: admin,
+      body: { name: 'Outage mug', description: '', priceCents: 500, stock: 2 },
+    });
+    expect(created.status).toBe(201);
+    const placed = await placeOrder(stack, c.token, oneOf(created.body.id, 1));
+    expect(placed.status).toBe(201);
+    const orderId = placed.body.id;
+    await waitForStatus(stack, c.token, orderId, 'PAID');
+    const shipped = await stack.request('PUT', `/api/orders/${orderId}/ship`, { token: admin });
+    expect([shipped.status, shipped.body.status]).toEqual([200, 'SHIPPED']);
+
+    // SHIPPED, answered, and the run still open: it waits for order.accepted's publish (the chain's first).
+    const handle = orderHandle(stack, orderId);
+    const pending = (await handle.describe()).raw.pendingActivities ?? [];
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    expect(pending.map((a) => a.activityType?.name)).toEqual(['publishEvent']);
+    expect(got.filter((e) => [orderId, c.id, created.body.id].includes(e.subject))).toEqual([]);
+
+    proxy.restore();
+    await handle.result();
+    await published(stack, 'user.registered', c.id, 1);
+    await published(stack, 'product.created', created.body.id, 1);
+    expect(summary(await eventsOf(got, orderId, 3))).toEqual([
+      ['order.accepted', 1],
+      ['order.paid', 2],
+      ['order.shipped', 3],
+    ]);
+    expect(summary(await eventsOf(got, c.id, 1))).toEqual([['user.registered', 1]]);
+    expect(summary(await eventsOf(got, created.body.id, 1))).toEqual([['product.created', 1]]);
+  }, 120_000);
 });
 
 describe('without AMQP_URL: the same documents go to DATA_DIR/events.jsonl', () => {
