@@ -242,6 +242,15 @@ const PATHS: Record<string, PathFacts> = {
     updates: ['submitOrder'],
     closed: 'completed',
   },
+  // A transient intake failure is no final answer (the key may place the order again): no event.
+  'events-intake-failed': {
+    fenced: true,
+    events: true,
+    intake: 'timed out',
+    activities: ['priceAndReserve', 'releaseStock'],
+    updates: ['submitOrder'],
+    closed: 'failed',
+  },
 };
 
 async function replayAll(options: ReplayWorkerOptions): Promise<Record<string, unknown>> {

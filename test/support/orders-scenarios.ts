@@ -100,6 +100,34 @@ const cancelledAfterPayment: Scenario = async ({ stack }) => {
   return id;
 };
 
+/**
+ * Catalog pool down → intake's 30 s bound passes (OrderIntakeFailed, 503 to the customer) → once
+ * the catalog is back, the run's fence is released → the run FAILS (the key may start another).
+ */
+const intakeFailed: Scenario = async (ctx) => {
+  const { stack } = ctx;
+  const c = await stack.customer();
+  const p = await createProduct(stack, { stock: 1 });
+  const key = randomUUID();
+  const id = orderIdFor(c.id, key);
+  await ctx.stopCatalog();
+  const res = await placeOrder(stack, c.token, oneOf(p.id), { idempotencyKey: key });
+  if (res.status !== 503) throw new Error(`expected 503, got ${res.status}`);
+  await eventually(
+    async () => (await eventsOf(stack, id)).some((e) => e.activityTaskTimedOutEventAttributes),
+    45_000,
+    'the intake timeout',
+  );
+  await ctx.startCatalog();
+  await orderHandle(stack, id)
+    .result()
+    .then(
+      () => Promise.reject(new Error('expected the run to fail')),
+      () => undefined,
+    );
+  return id;
+};
+
 export const REPLAY_SCENARIOS: Record<string, Scenario> = {
   'paid-shipped': paidShipped,
   declined,
@@ -130,33 +158,7 @@ export const REPLAY_SCENARIOS: Record<string, Scenario> = {
 
   /** As rejected-out-of-stock, fenced: the refusal releases whatever the run's fence holds, then REJECTED. */
   'rejected-out-of-stock-released': rejectedOutOfStock,
-  /**
-   * Catalog pool down → intake's 30 s bound passes (OrderIntakeFailed, 503 to the customer) → once
-   * the catalog is back, the run's fence is released → the run FAILS (the key may start another).
-   */
-  'intake-failed': async (ctx) => {
-    const { stack } = ctx;
-    const c = await stack.customer();
-    const p = await createProduct(stack, { stock: 1 });
-    const key = randomUUID();
-    const id = orderIdFor(c.id, key);
-    await ctx.stopCatalog();
-    const res = await placeOrder(stack, c.token, oneOf(p.id), { idempotencyKey: key });
-    if (res.status !== 503) throw new Error(`expected 503, got ${res.status}`);
-    await eventually(
-      async () => (await eventsOf(stack, id)).some((e) => e.activityTaskTimedOutEventAttributes),
-      45_000,
-      'the intake timeout',
-    );
-    await ctx.startCatalog();
-    await orderHandle(stack, id)
-      .result()
-      .then(
-        () => Promise.reject(new Error('expected the run to fail')),
-        () => undefined,
-      );
-    return id;
-  },
+  'intake-failed': intakeFailed,
   /**
    * A non-retryable charge failure the workflow did not ask for (here the provider answers that the
    * charge key is closed: closed before the order) → system cancel (PAYMENT_ERROR): the charge key
@@ -289,4 +291,6 @@ export const REPLAY_SCENARIOS: Record<string, Scenario> = {
   'events-cancelled-after-payment': cancelledAfterPayment,
   /** As rejected-out-of-stock-released: order.rejected through a publishIntegrationEvent child. */
   'events-rejected-out-of-stock': rejectedOutOfStock,
+  /** As intake-failed: a transient intake failure is no final answer, so no order.rejected. */
+  'events-intake-failed': intakeFailed,
 };

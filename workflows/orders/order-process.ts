@@ -175,10 +175,13 @@ export class OrderProcess {
     this.events = patched(INTEGRATION_EVENTS_PATCH);
     const priced = await this.intake();
     if (!priced) {
-      await this.publishRejection();
-      await condition(allHandlersFinished);
       const rejection = this.rejection!;
-      if (this.fenced && rejection.type === OrderFailureType.OrderIntakeFailed) {
+      const final = !(this.fenced && rejection.type === OrderFailureType.OrderIntakeFailed);
+      // A transient intake failure is no final answer (the key may place the order again in a new
+      // run, whose events then are the order's): only a final refusal is published.
+      if (final) await this.publishRejection();
+      await condition(allHandlersFinished);
+      if (!final) {
         // Not an answer to keep: the run fails, and the gateway may start a new one for the key.
         throw ApplicationFailure.create({
           type: rejection.type,
