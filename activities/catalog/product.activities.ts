@@ -7,6 +7,9 @@
 //   once per write (its row in stock_adjustments);
 // - markProductDeleted stamps deleted_at with the time chosen by the workflow; a retry that finds
 //   exactly that stamp is its own earlier attempt.
+// Every write bumps the product's `version` in the same statement (insert 1, update and delete
+// +1), the sequence of its integration events; a retried attempt of the same write does not bump
+// it again (update: `last_write_id`; delete: its own stamp). Results carry it as `version`.
 // Every read-back goes to the primary: a replica may not have the write yet.
 import { createHash, randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
@@ -19,19 +22,19 @@ import { inTransaction } from '../../db/transaction';
 import { toProductView } from '../../db/views';
 import {
   CACHE_STALE_GRACE_SECONDS,
-  type DeleteProductResult,
   type InsertProductInput,
   type InvalidateProductCacheInput,
   type InvalidateProductCacheResult,
   type MarkProductDeletedInput,
+  type MarkProductDeletedResult,
   type PatchProductInput,
   type ProductFields,
   type ProductPatch,
   PRODUCT_LIMITS,
-  type ProductView,
   RECENT_WRITE_WINDOW_SECONDS,
   productCacheKey,
   productWrittenKey,
+  type VersionedProductView,
 } from '../../workflows/catalog/contract';
 import { FailureType } from '../../workflows/shared/failures';
 import { onPrimary } from '../../db/replication';
@@ -64,6 +67,9 @@ const stockOutOfRange = (stock: number | undefined, delta: number) =>
     `stock must stay between 0 and ${PRODUCT_LIMITS.stockMax}` +
       (stock === undefined ? '' : ` (${stock} available, stockDelta ${delta})`),
   );
+
+/** The product as a write answers it: its view and the version the write left. */
+const versioned = (row: ProductEntity): VersionedProductView => ({ ...toProductView(row), version: row.version });
 
 /** The live product row, or ProductNotFound. */
 async function liveProduct(em: EntityManager, productId: string): Promise<ProductEntity> {
@@ -123,7 +129,7 @@ export function createProductActivities({ dataSource, cache, config }: ProductAc
   const maxEntryLifetimeMs = (config.CACHE_TTL_SECONDS + CACHE_STALE_GRACE_SECONDS) * 1000;
 
   return {
-    async insertProduct(input: InsertProductInput): Promise<ProductView> {
+    async insertProduct(input: InsertProductInput): Promise<VersionedProductView> {
       const now = new Date();
       const f = input.fields;
       const row: ProductEntity = {
@@ -137,20 +143,22 @@ export function createProductActivities({ dataSource, cache, config }: ProductAc
         createdAt: now,
         updatedAt: now,
         deletedAt: null,
+        version: 1,
+        lastWriteId: null,
       };
       try {
         await dataSource.getRepository(ProductEntity).insert(row);
-        return toProductView(row);
+        return versioned(row);
       } catch (err) {
         if (isCheckViolation(err)) throw invalid('stock must not be negative');
         if (!isUniqueViolation(err)) throw err;
         const mine = await findOnPrimary(input.productId);
-        if (mine) return toProductView(mine); // our own earlier attempt committed
+        if (mine) return versioned(mine); // our own earlier attempt committed
         throw skuTaken(f.sku);
       }
     },
 
-    async patchProduct(input: PatchProductInput): Promise<ProductView> {
+    async patchProduct(input: PatchProductInput): Promise<VersionedProductView> {
       const set = pickFields(input.patch);
       const delta = input.patch.stockDelta;
       try {
@@ -161,22 +169,34 @@ export function createProductActivities({ dataSource, cache, config }: ProductAc
             input.writeId &&
             !(await recordAdjustment(em, input.productId, input.writeId, input.patch))
           )
-            return toProductView(await liveProduct(em, input.productId));
+            return versioned(await liveProduct(em, input.productId));
           const res = await em
             .createQueryBuilder()
             .update(ProductEntity)
-            .set({ ...set, ...(delta !== undefined ? { stock: () => 'stock + :delta' } : {}), updatedAt: new Date() })
+            .set({
+              ...set,
+              ...(delta !== undefined ? { stock: () => 'stock + :delta' } : {}),
+              updatedAt: new Date(),
+              // Before last_write_id (MySQL assigns left to right): a retried attempt of this
+              // write, the row's last write, does not bump again.
+              ...(input.writeId
+                ? {
+                    version: () => 'CASE WHEN last_write_id = :writeId THEN version ELSE version + 1 END',
+                    lastWriteId: input.writeId,
+                  }
+                : { version: () => 'version + 1' }),
+            })
             .where(
               // The upper bound stops additions only: a release may have left stock above it.
               `id = :id AND deleted_at IS NULL${delta !== undefined ? ` AND stock + :delta >= 0${delta > 0 ? ' AND stock + :delta <= :max' : ''}` : ''}`,
-              { id: input.productId, delta, max: PRODUCT_LIMITS.stockMax },
+              { id: input.productId, delta, max: PRODUCT_LIMITS.stockMax, writeId: input.writeId },
             )
             .execute();
           if (!res.affected) {
             const row = await liveProduct(em, input.productId);
             throw stockOutOfRange(row.stock, delta!);
           }
-          return toProductView(await em.getRepository(ProductEntity).findOneByOrFail({ id: input.productId }));
+          return versioned(await em.getRepository(ProductEntity).findOneByOrFail({ id: input.productId }));
         });
       } catch (err) {
         if (isUniqueViolation(err)) throw skuTaken(set.sku ?? '');
@@ -185,22 +205,20 @@ export function createProductActivities({ dataSource, cache, config }: ProductAc
       }
     },
 
-    async markProductDeleted(input: MarkProductDeletedInput): Promise<DeleteProductResult> {
+    async markProductDeleted(input: MarkProductDeletedInput): Promise<MarkProductDeletedResult> {
       const at = new Date(input.deletedAt);
       const res = await dataSource
         .createQueryBuilder()
         .update(ProductEntity)
-        .set({ deletedAt: at, updatedAt: at })
+        .set({ deletedAt: at, updatedAt: at, version: () => 'version + 1' })
         .where('id = :id AND deleted_at IS NULL', { id: input.productId })
         .execute();
-      if (!res.affected) {
-        const row = await onPrimary(dataSource, (em) =>
-          em.getRepository(ProductEntity).findOneBy({ id: input.productId }),
-        );
-        // Our own earlier attempt committed: the stamp is exactly ours.
-        if (row?.deletedAt?.getTime() !== at.getTime()) throw notFound(input.productId);
-      }
-      return { productId: input.productId, deletedAt: at.toISOString() };
+      const row = await onPrimary(dataSource, (em) =>
+        em.getRepository(ProductEntity).findOneBy({ id: input.productId }),
+      );
+      // Not deleted by this statement: our own earlier attempt committed if the stamp is exactly ours.
+      if (!row || (!res.affected && row.deletedAt?.getTime() !== at.getTime())) throw notFound(input.productId);
+      return { productId: input.productId, deletedAt: at.toISOString(), sku: row.sku, version: row.version };
     },
 
     /**

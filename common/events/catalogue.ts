@@ -259,7 +259,6 @@ export const eventExamples: {
       orderId: ORDER,
       userId: USER,
       cancelledBy: 'customer',
-      reason: 'changed my mind',
       refund: { refundId: 're_sandbox_9a8b7c', amountCents: 2398, currency: 'USD' },
       cancelledAt: '2026-12-01T11:00:00.000Z',
     },

@@ -33,6 +33,18 @@ export class ProductEntity {
   @Column({ name: 'updated_at', ...timestampColumn })
   updatedAt: Date;
 
+  /**
+   * The product's write counter: 1 at creation, +1 in the same statement as each update and the
+   * delete (never for stock reservations and releases). It is the `sequence` of the product's
+   * integration events, so that sequence is monotonic per product across write workflows.
+   */
+  @Column({ type: 'int', default: 1 })
+  version: number;
+
+  /** The write (productWriteKey) that last bumped `version`: a retried attempt of it does not bump again. */
+  @Column({ name: 'last_write_id', type: 'varchar', length: 128, nullable: true })
+  lastWriteId: string | null;
+
   /** Soft delete: orders keep their lines' name and price, the catalog hides the row. */
   @Column({ name: 'deleted_at', ...timestampColumn, nullable: true })
   deletedAt: Date | null;

@@ -426,8 +426,10 @@ describe('Web UI readability', () => {
     expect(summaries).toEqual([
       ['priceAndReserve', 'Price and reserve (1 line)'],
       ['openOrder', 'Open order (1 line)'],
+      ['publishEvent', 'Publish order.accepted #1'],
       ['chargePayment', 'Charge 5.00 USD'],
       ['recordTransition', 'Record PENDING → PAID'],
+      ['publishEvent', 'Publish order.paid #2'],
       ['startOrderEmail', 'Send "order-paid" e-mail'],
     ]);
 

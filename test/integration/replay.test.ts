@@ -47,6 +47,10 @@ const jsonOf = (name: string) => jsons.find((j) => j.workflowId === `replay-${na
 interface PathFacts {
   /** The run recorded the 'fenced-intake' patch (begun after it shipped). */
   fenced: boolean;
+  /** The run recorded the 'integration-events' patch (absent: begun before it, publishes nothing). */
+  events?: true;
+  /** Child workflows started (a rejected order's publishIntegrationEvent), when any. */
+  children?: string[];
   intake: 'priced' | 'refused' | 'timed out';
   /** Ordinary activities (the order-row writes are local unless they fell back), in schedule order. */
   activities: string[];
@@ -65,6 +69,9 @@ function factsOf({ events }: HistoryJson): PathFacts {
   let chargeAttempt = 0;
   for (const e of events as Record<string, any>[]) {
     if (patchIdOf(e as never) === 'fenced-intake') facts.fenced = true;
+    if (patchIdOf(e as never) === 'integration-events') facts.events = true;
+    const child = e.startChildWorkflowExecutionInitiatedEventAttributes;
+    if (child) (facts.children ??= []).push(child.workflowType.name);
     const type = (e.eventType as string).replace('EVENT_TYPE_', '');
     const started = e.activityTaskScheduledEventAttributes;
     if (started) {
@@ -191,6 +198,59 @@ const PATHS: Record<string, PathFacts> = {
     updates: ['submitOrder', 'shipOrder'],
     closed: 'completed',
   },
+  // Begun with 'integration-events': each write followed by its publishEvent (not awaited by the
+  // next step: the charge is scheduled right after order.accepted's publish).
+  'events-paid-shipped': {
+    ...PAID,
+    fenced: true,
+    events: true,
+    activities: ['priceAndReserve', 'publishEvent', 'chargePayment', 'publishEvent', 'publishEvent'],
+    updates: ['submitOrder', 'shipOrder'],
+    closed: 'completed',
+  },
+  'events-declined': {
+    fenced: true,
+    events: true,
+    intake: 'priced',
+    activities: ['priceAndReserve', 'publishEvent', 'chargePayment', 'releaseStock', 'publishEvent'],
+    updates: ['submitOrder'],
+    charge: { outcome: 'PaymentDeclined', attempt: 1 },
+    closed: 'completed',
+  },
+  'events-cancelled-after-payment': {
+    ...CANCELLED,
+    fenced: true,
+    events: true,
+    activities: [
+      'priceAndReserve',
+      'publishEvent',
+      'chargePayment',
+      'publishEvent',
+      'refundPayment',
+      'releaseStock',
+      'publishEvent',
+    ],
+    updates: ['submitOrder', 'cancelOrder'],
+  },
+  // A refusal's one event goes to a durable child, so the run closes without waiting for the broker.
+  'events-rejected-out-of-stock': {
+    fenced: true,
+    events: true,
+    intake: 'refused',
+    activities: ['priceAndReserve', 'releaseStock'],
+    children: ['publishIntegrationEvent'],
+    updates: ['submitOrder'],
+    closed: 'completed',
+  },
+  // A transient intake failure is no final answer (the key may place the order again): no event.
+  'events-intake-failed': {
+    fenced: true,
+    events: true,
+    intake: 'timed out',
+    activities: ['priceAndReserve', 'releaseStock'],
+    updates: ['submitOrder'],
+    closed: 'failed',
+  },
 };
 
 async function replayAll(options: ReplayWorkerOptions): Promise<Record<string, unknown>> {
@@ -243,6 +303,8 @@ describe('bundled here from source', () => {
 // event the replay stops at shows it diverged where the branches differ, not at a botched edit.
 const withoutRelease = (h: HistoryJson) => withoutActivity(h, 'releaseStock');
 const unpatched = (h: HistoryJson) => withoutPatchMarker(h, 'fenced-intake');
+const withoutEventsPatch = (h: HistoryJson) => withoutPatchMarker(h, 'integration-events');
+const withoutPublish = (h: HistoryJson) => withoutActivity(h, 'publishEvent');
 it.each([
   // The code schedules the release where the history goes on to answer submitOrder.
   ['rejected-out-of-stock-released', 'without its release', withoutRelease, 'WorkflowExecutionUpdateCompleted'],
@@ -250,6 +312,21 @@ it.each([
   // Old branch: an out-of-stock refusal releases nothing; a failed intake completes REJECTED.
   ['rejected-out-of-stock-released', 'without its patch marker', unpatched, 'ActivityTaskScheduled'],
   ['intake-failed', 'without its patch marker', unpatched, 'WorkflowExecutionFailed'],
+  // 'integration-events' both ways: the old branch publishes nothing where the history schedules
+  // order.accepted's publish; the new one publishes where the edited history goes on to the charge.
+  [
+    'events-paid-shipped',
+    'without its events patch marker',
+    withoutEventsPatch,
+    /Activity type of scheduled event 'publishEvent' does not match activity type of activity command 'chargePayment'/,
+  ],
+  // The code schedules order.accepted's publish (activity 3) where the edited history has the charge (4).
+  [
+    'events-paid-shipped',
+    'without its first publish',
+    withoutPublish,
+    /Activity id of scheduled event '4' does not match activity id of activity command '3'/,
+  ],
 ])(
   'fails with a DeterminismViolationError for %s %s (negative control)',
   async (name, _how, edit, divergesAt) => {
@@ -263,7 +340,11 @@ it.each([
       results.push(r.error);
     expect(results).toHaveLength(1);
     expect(results[0]).toBeInstanceOf(DeterminismViolationError);
-    expect(String(results[0])).toMatch(new RegExp(`Nondeterminism error: .*HistoryEvent\\(id: \\d+, ${divergesAt}\\)`));
+    expect(String(results[0])).toMatch(
+      divergesAt instanceof RegExp
+        ? divergesAt
+        : new RegExp(`Nondeterminism error: .*HistoryEvent\\(id: \\d+, ${divergesAt}\\)`),
+    );
   },
   60_000,
 );

@@ -1,12 +1,15 @@
 // Captures replay histories for the users, notifications and catalog workflow types
 // (test/replay/histories/<domain>/*.json); placeOrder has its own scenarios
 // (test/replay/capture-order-histories.ts). Same rule: run it for new code paths, never to make a failing
-// replay test pass. Usage: npx tsx test/replay/capture-domain-histories.ts
-import { mkdirSync, writeFileSync } from 'node:fs';
+// replay test pass; an existing file is never overwritten (it records how runs begun under older
+// code behave): a path the new code takes differently gets a new name (e.g. `-events`, the runs
+// with 'integration-events'). Usage: npx tsx test/replay/capture-domain-histories.ts
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { productWriteIdFor } from '../../api/catalog/catalog.commands';
 import { productCachePurgeWorkflowId, productWorkflowId } from '../../workflows/catalog/contract';
+import { integrationEventWorkflowId } from '../../workflows/shared/events';
 import { registerUserWorkflowId } from '../../workflows/users/contract';
 import { welcomeEmailWorkflowId } from '../../workflows/notifications/contract';
 import globalSetup from '../support/global-setup';
@@ -18,6 +21,10 @@ import { TcpProxy } from '../support/tcp-proxy';
 const DIR = path.resolve(__dirname, 'histories');
 
 async function save(stack: Stack, domain: string, name: string, workflowId: string): Promise<void> {
+  if (existsSync(path.join(DIR, domain, `${name}.json`))) {
+    console.log(`${domain}/${name}: kept (already captured)`);
+    return;
+  }
   const handle = stack.api.temporal.workflow.getHandle(workflowId);
   await handle.result().catch(() => undefined);
   const history = await handle.fetchHistory();
@@ -37,6 +44,13 @@ async function main(): Promise<void> {
       body: { email, password: 'password123', name: 'Replay' },
     });
     await save(stack, 'users', 'register-user', registerUserWorkflowId(reg.body.id));
+    await save(stack, 'users', 'register-user-events', registerUserWorkflowId(reg.body.id));
+    await save(
+      stack,
+      'users',
+      'publish-integration-event',
+      integrationEventWorkflowId({ name: 'user.registered', subject: reg.body.id, sequence: 1 }),
+    );
     await save(stack, 'notifications', 'welcome-email', welcomeEmailWorkflowId(reg.body.id));
     const dup = await stack.request('POST', '/api/users/register', {
       body: { email, password: 'password123', name: 'Again' },
@@ -63,6 +77,7 @@ async function main(): Promise<void> {
       body: { name: 'Replay', description: 'x', priceCents: 100, stock: 5 },
     });
     await save(stack, 'catalog', 'create-product', productWorkflowId(p.body.id, 'create', writeId(create)));
+    await save(stack, 'catalog', 'create-product-events', productWorkflowId(p.body.id, 'create', writeId(create)));
     const update = key('update');
     await stack.request('PUT', `/api/products/${p.body.id}`, {
       token: admin,
@@ -70,6 +85,13 @@ async function main(): Promise<void> {
       body: { priceCents: 200 },
     });
     await save(stack, 'catalog', 'update-product', productWorkflowId(p.body.id, 'update', writeId(update)));
+    await save(stack, 'catalog', 'update-product-events', productWorkflowId(p.body.id, 'update', writeId(update)));
+    await save(
+      stack,
+      'catalog',
+      'publish-integration-event',
+      integrationEventWorkflowId({ name: 'product.updated', subject: p.body.id, sequence: 2 }),
+    );
     // Redis cut during a write: the write answers, a purge workflow finishes the invalidation later.
     proxy.cut('reset');
     const purge = key('update');
@@ -85,10 +107,17 @@ async function main(): Promise<void> {
       'update-product-cache-unreachable',
       productWorkflowId(p.body.id, 'update', writeId(purge)),
     );
+    await save(
+      stack,
+      'catalog',
+      'update-product-cache-unreachable-events',
+      productWorkflowId(p.body.id, 'update', writeId(purge)),
+    );
     await save(stack, 'catalog', 'purge-product-cache', productCachePurgeWorkflowId(p.body.id, writeId(purge)));
     const del = key('delete');
     await stack.request('DELETE', `/api/products/${p.body.id}`, { token: admin, headers: keyed(del) });
     await save(stack, 'catalog', 'delete-product', productWorkflowId(p.body.id, 'delete', writeId(del)));
+    await save(stack, 'catalog', 'delete-product-events', productWorkflowId(p.body.id, 'delete', writeId(del)));
   } finally {
     await stack.stop();
     await proxy.close();

@@ -75,29 +75,63 @@ const rejectedOutOfStock: Scenario = async ({ stack }) => {
   return id;
 };
 
+/** visa → PAID → shipOrder → SHIPPED. */
+const paidShipped: Scenario = async ({ stack }) => {
+  const c = await stack.customer();
+  const id = await paidOrder(stack, c.token);
+  await stack.request('PUT', `/api/orders/${id}/ship`, { token: await stack.adminToken() });
+  return id;
+};
+
+/** pm_card_chargeDeclined → FAILED (PAYMENT_DECLINED), stock released. */
+const declined: Scenario = async ({ stack }) => {
+  const c = await stack.customer();
+  const p = await createProduct(stack, { stock: 1 });
+  const placed = await placeOrder(stack, c.token, oneOf(p.id, 1, 'pm_card_chargeDeclined'));
+  await waitForStatus(stack, c.token, placed.body.id, 'FAILED');
+  return placed.body.id;
+};
+
+/** visa → PAID → cancelOrder → refund, release, CANCELLED. */
+const cancelledAfterPayment: Scenario = async ({ stack }) => {
+  const c = await stack.customer();
+  const id = await paidOrder(stack, c.token);
+  await stack.request('PUT', `/api/orders/${id}/cancel`, { token: c.token, body: { reason: 'changed my mind' } });
+  return id;
+};
+
+/**
+ * Catalog pool down → intake's 30 s bound passes (OrderIntakeFailed, 503 to the customer) → once
+ * the catalog is back, the run's fence is released → the run FAILS (the key may start another).
+ */
+const intakeFailed: Scenario = async (ctx) => {
+  const { stack } = ctx;
+  const c = await stack.customer();
+  const p = await createProduct(stack, { stock: 1 });
+  const key = randomUUID();
+  const id = orderIdFor(c.id, key);
+  await ctx.stopCatalog();
+  const res = await placeOrder(stack, c.token, oneOf(p.id), { idempotencyKey: key });
+  if (res.status !== 503) throw new Error(`expected 503, got ${res.status}`);
+  await eventually(
+    async () => (await eventsOf(stack, id)).some((e) => e.activityTaskTimedOutEventAttributes),
+    45_000,
+    'the intake timeout',
+  );
+  await ctx.startCatalog();
+  await orderHandle(stack, id)
+    .result()
+    .then(
+      () => Promise.reject(new Error('expected the run to fail')),
+      () => undefined,
+    );
+  return id;
+};
+
 export const REPLAY_SCENARIOS: Record<string, Scenario> = {
-  /** visa → PAID → shipOrder → SHIPPED. */
-  'paid-shipped': async ({ stack }) => {
-    const c = await stack.customer();
-    const id = await paidOrder(stack, c.token);
-    await stack.request('PUT', `/api/orders/${id}/ship`, { token: await stack.adminToken() });
-    return id;
-  },
-  /** pm_card_chargeDeclined → FAILED (PAYMENT_DECLINED), stock released. */
-  declined: async ({ stack }) => {
-    const c = await stack.customer();
-    const p = await createProduct(stack, { stock: 1 });
-    const placed = await placeOrder(stack, c.token, oneOf(p.id, 1, 'pm_card_chargeDeclined'));
-    await waitForStatus(stack, c.token, placed.body.id, 'FAILED');
-    return placed.body.id;
-  },
-  /** visa → PAID → cancelOrder → refund, release, CANCELLED. */
-  'cancelled-after-payment': async ({ stack }) => {
-    const c = await stack.customer();
-    const id = await paidOrder(stack, c.token);
-    await stack.request('PUT', `/api/orders/${id}/cancel`, { token: c.token, body: { reason: 'changed my mind' } });
-    return id;
-  },
+  'paid-shipped': paidShipped,
+  declined,
+  'cancelled-after-payment': cancelledAfterPayment,
   /** pm_card_slow → cancelOrder while the charge is in flight → the charge scope is cancelled, refund. */
   'cancelled-mid-charge': async ({ stack }) => {
     const c = await stack.customer();
@@ -124,33 +158,7 @@ export const REPLAY_SCENARIOS: Record<string, Scenario> = {
 
   /** As rejected-out-of-stock, fenced: the refusal releases whatever the run's fence holds, then REJECTED. */
   'rejected-out-of-stock-released': rejectedOutOfStock,
-  /**
-   * Catalog pool down → intake's 30 s bound passes (OrderIntakeFailed, 503 to the customer) → once
-   * the catalog is back, the run's fence is released → the run FAILS (the key may start another).
-   */
-  'intake-failed': async (ctx) => {
-    const { stack } = ctx;
-    const c = await stack.customer();
-    const p = await createProduct(stack, { stock: 1 });
-    const key = randomUUID();
-    const id = orderIdFor(c.id, key);
-    await ctx.stopCatalog();
-    const res = await placeOrder(stack, c.token, oneOf(p.id), { idempotencyKey: key });
-    if (res.status !== 503) throw new Error(`expected 503, got ${res.status}`);
-    await eventually(
-      async () => (await eventsOf(stack, id)).some((e) => e.activityTaskTimedOutEventAttributes),
-      45_000,
-      'the intake timeout',
-    );
-    await ctx.startCatalog();
-    await orderHandle(stack, id)
-      .result()
-      .then(
-        () => Promise.reject(new Error('expected the run to fail')),
-        () => undefined,
-      );
-    return id;
-  },
+  'intake-failed': intakeFailed,
   /**
    * A non-retryable charge failure the workflow did not ask for (here the provider answers that the
    * charge key is closed: closed before the order) → system cancel (PAYMENT_ERROR): the charge key
@@ -272,4 +280,17 @@ export const REPLAY_SCENARIOS: Record<string, Scenario> = {
     await orderHandle(stack, id).result();
     return id;
   },
+
+  // ---- Captured with 'integration-events' (each write followed by its publishEvent) -------------
+
+  /** As paid-shipped: order.accepted, order.paid, order.shipped, the run closing once they are confirmed. */
+  'events-paid-shipped': paidShipped,
+  /** As declined: order.accepted, order.payment_failed. */
+  'events-declined': declined,
+  /** As cancelled-after-payment: order.accepted, order.paid, order.cancelled (refunded). */
+  'events-cancelled-after-payment': cancelledAfterPayment,
+  /** As rejected-out-of-stock-released: order.rejected through a publishIntegrationEvent child. */
+  'events-rejected-out-of-stock': rejectedOutOfStock,
+  /** As intake-failed: a transient intake failure is no final answer, so no order.rejected. */
+  'events-intake-failed': intakeFailed,
 };

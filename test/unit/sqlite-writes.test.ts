@@ -31,6 +31,8 @@ const product = (name: string): ProductEntity => ({
   createdAt: new Date(),
   updatedAt: new Date(),
   deletedAt: null,
+  version: 1,
+  lastWriteId: null,
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -4,10 +4,10 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { workerSpecs } from '../../workers/specs';
 
 const expected: Record<string, string[]> = {
-  users: ['registerUser'],
+  users: ['publishIntegrationEvent', 'registerUser'],
   notifications: ['sendEmail'],
-  catalog: ['createProduct', 'deleteProduct', 'purgeProductCache', 'updateProduct'],
-  orders: ['cart', 'placeOrder'],
+  catalog: ['createProduct', 'deleteProduct', 'publishIntegrationEvent', 'purgeProductCache', 'updateProduct'],
+  orders: ['cart', 'placeOrder', 'publishIntegrationEvent'],
 };
 
 describe.each(Object.values(workerSpecs).map((s) => [s!.domain, s!] as const))('%s workflows', (domain, spec) => {

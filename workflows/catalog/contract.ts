@@ -172,6 +172,19 @@ export interface DeleteProductResult {
   deletedAt: string;
 }
 
+/**
+ * What the product write activities answer: the product and its `version` after the write (the
+ * `sequence` of the write's integration event). Optional: activity results recorded before the
+ * counter existed lack it. The write workflows return the product without it.
+ */
+export type VersionedProductView = ProductView & { version?: number };
+
+/** markProductDeleted's answer: also the SKU and version the product.deleted event carries. */
+export interface MarkProductDeletedResult extends DeleteProductResult {
+  sku?: string;
+  version?: number;
+}
+
 export interface InvalidateProductCacheInput {
   productId: string;
   /** Epoch ms of the write; when set and every entry older than it has expired, do nothing. */

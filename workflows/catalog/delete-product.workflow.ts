@@ -1,5 +1,6 @@
 import { type DeleteProductInput, type DeleteProductResult, productWriteKey } from './contract';
 import { writeThenInvalidate } from './product-cache';
+import { publishProductDeleted } from './product-events';
 import { productWrites } from './product-writes';
 
 /**
@@ -9,7 +10,9 @@ import { productWrites } from './product-writes';
  */
 export async function deleteProduct(input: DeleteProductInput): Promise<DeleteProductResult> {
   const deletedAt = new Date().toISOString();
-  return writeThenInvalidate(input.productId, productWriteKey(input), () =>
+  const deleted = await writeThenInvalidate(input.productId, productWriteKey(input), () =>
     productWrites.markProductDeleted({ productId: input.productId, deletedAt }),
   );
+  await publishProductDeleted(deleted);
+  return { productId: deleted.productId, deletedAt: deleted.deletedAt };
 }

@@ -18,6 +18,13 @@ import {
 } from '@temporalio/workflow';
 import type { PriceLinesResult } from '../catalog/contract';
 import type { OrderEmailTemplate } from '../notifications/contract';
+import { publishEvent, startEventPublication } from '../shared/event-publication';
+import {
+  INTEGRATION_EVENTS_PATCH,
+  type PublishEventInput,
+  type ShopEventDataMap,
+  type ShopEventName,
+} from '../shared/events';
 import { FailureType, applicationFailureOf, failureTypeOf } from '../shared/failures';
 import {
   type CancelOrderRequest,
@@ -54,6 +61,11 @@ import {
 /** See OrderProcess.fenced. */
 const FENCED_INTAKE_PATCH = 'fenced-intake';
 
+type OrderEventName = Extract<ShopEventName, `order.${string}`>;
+
+/** The catalogue's reason code of a rejection's failure type (OutOfStock → OUT_OF_STOCK). */
+export const rejectionCode = (type: string): string => type.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+
 interface ChargeAttempt {
   outcome: ChargeOutcome;
   /** False when a cancel came before the charge was ever scheduled (nothing to refund or close). */
@@ -79,6 +91,17 @@ export class OrderProcess {
    * recorded behaviour on replay.
    */
   private fenced = false;
+  /**
+   * Integration events (the 'integration-events' patch; runs begun before it publish none). Each
+   * is published right after the write it reports, one after another in `eventChain` (so they
+   * reach the broker in sequence order), and no business step waits for them: a broker outage
+   * delays the events, never the order. The run awaits the chain only once settled, after the
+   * last update's answer.
+   */
+  private events = false;
+  private eventSequence = 0;
+  private eventChain: Promise<void> = Promise.resolve();
+  private rejectedAt: string | null = null;
 
   constructor(private readonly input: PlaceOrderInput) {
     this.paymentTimeoutMs = input.paymentTimeoutMs ?? DEFAULT_PAYMENT_TIMEOUT_MS;
@@ -149,11 +172,16 @@ export class OrderProcess {
 
   /** The process, from the request to SHIPPED, CANCELLED, FAILED or a rejection. */
   async run(): Promise<PlaceOrderResult> {
+    this.events = patched(INTEGRATION_EVENTS_PATCH);
     const priced = await this.intake();
     if (!priced) {
-      await condition(allHandlersFinished);
       const rejection = this.rejection!;
-      if (this.fenced && rejection.type === OrderFailureType.OrderIntakeFailed) {
+      const final = !(this.fenced && rejection.type === OrderFailureType.OrderIntakeFailed);
+      // A transient intake failure is no final answer (the key may place the order again in a new
+      // run, whose events then are the order's): only a final refusal is published.
+      if (final) await this.publishRejection();
+      await condition(allHandlersFinished);
+      if (!final) {
         // Not an answer to keep: the run fails, and the gateway may start a new one for the key.
         throw ApplicationFailure.create({
           type: rejection.type,
@@ -185,6 +213,8 @@ export class OrderProcess {
 
     this.settled = true;
     this.publish();
+    // The answers are out (settled): now wait until every event of the order is confirmed.
+    if (this.events) await this.eventChain;
     // Let in-flight update handlers return their answers before the run completes.
     await condition(allHandlersFinished);
     return { outcome: 'COMPLETED', order: this.order! };
@@ -223,6 +253,7 @@ export class OrderProcess {
   /** Refused at intake: no order, the request's answer is the rejection. */
   private reject(rejection: OrderRejection): void {
     this.rejection = rejection;
+    this.rejectedAt = new Date().toISOString();
     this.apply({ type: 'REJECTED' });
     this.publish();
     log.info('order request rejected', { orderId: this.input.orderId, type: rejection.type });
@@ -248,6 +279,24 @@ export class OrderProcess {
     this.accepted = this.order;
     this.apply({ type: 'ACCEPTED' });
     this.publish();
+    const acceptedAt = new Date().toISOString();
+    this.emit(
+      'order.accepted',
+      {
+        orderId,
+        userId,
+        items: this.order.items.map((i) => ({
+          productId: i.productId,
+          name: i.name,
+          unitPriceCents: i.unitPriceCents,
+          quantity: i.quantity,
+        })),
+        totalCents: this.order.totalCents,
+        currency: this.order.currency,
+        acceptedAt,
+      },
+      acceptedAt,
+    );
     this.cancelIfOperatorAsked();
   }
 
@@ -294,7 +343,12 @@ export class OrderProcess {
   private async decline(): Promise<void> {
     this.apply({ type: 'DECLINED' }); // from here, cancel and ship are refused
     await compensation.releaseStock({ orderId: this.input.orderId, ...this.runFence() });
-    await this.recordStatus('FAILED', { status: 'DECLINED' }, OrderFailureReason.PaymentDeclined);
+    const failedAt = await this.recordStatus('FAILED', { status: 'DECLINED' }, OrderFailureReason.PaymentDeclined);
+    this.emit(
+      'order.payment_failed',
+      { ...this.eventKeys(), reason: OrderFailureReason.PaymentDeclined, failedAt },
+      failedAt,
+    );
     await this.email('order-failed', { reason: OrderFailureReason.PaymentDeclined });
     log.info('order failed: payment declined', { orderId: this.input.orderId });
   }
@@ -302,8 +356,10 @@ export class OrderProcess {
   /** Captured: record PAID, e-mail. */
   private async settlePaid(charge: ChargeAttempt): Promise<void> {
     this.apply({ type: 'PAID' });
-    await this.recordStatus('PAID', { status: 'SUCCEEDED', chargeId: charge.chargeId! });
+    const paidAt = await this.recordStatus('PAID', { status: 'SUCCEEDED', chargeId: charge.chargeId! });
     this.publish();
+    const { totalCents, currency } = this.order!;
+    this.emit('order.paid', { ...this.eventKeys(), totalCents, currency, chargeId: charge.chargeId!, paidAt }, paidAt);
     await this.email('order-paid', {});
     log.info('order paid', { orderId: this.input.orderId });
   }
@@ -312,7 +368,8 @@ export class OrderProcess {
   private async waitForShipOrCancel(charge: ChargeAttempt): Promise<void> {
     await condition(() => this.state.action !== null);
     if (this.state.action!.kind === 'ship') {
-      await this.recordStatus('SHIPPED', this.order!.payment);
+      const shippedAt = await this.recordStatus('SHIPPED', this.order!.payment);
+      this.emit('order.shipped', { ...this.eventKeys(), shippedAt }, shippedAt);
       this.apply({ type: 'SHIPPED' });
       log.info('order shipped', { orderId: this.input.orderId });
     } else {
@@ -344,7 +401,22 @@ export class OrderProcess {
     }
     await compensation.releaseStock({ orderId, ...this.runFence() });
     const systemReason = request.actor === 'system' ? (request.reason ?? null) : null;
-    await this.recordStatus('CANCELLED', payment, systemReason);
+    const cancelledAt = await this.recordStatus('CANCELLED', payment, systemReason);
+    this.emit(
+      'order.cancelled',
+      {
+        ...this.eventKeys(),
+        cancelledBy: request.actor,
+        // As in the e-mail: only the system's reason codes; a caller's free text stays in this history.
+        ...(systemReason ? { reason: systemReason } : {}),
+        refund:
+          payment.status === 'REFUNDED'
+            ? { refundId: payment.refundId!, amountCents: this.order!.totalCents, currency: this.order!.currency }
+            : null,
+        cancelledAt,
+      },
+      cancelledAt,
+    );
     // Only the system's reason codes travel on: a customer's free-text reason stays in this history.
     await this.email('order-cancelled', { refunded: payment.status === 'REFUNDED' ? 1 : 0, reason: systemReason });
     this.apply({ type: 'CANCELLED' });
@@ -391,18 +463,67 @@ export class OrderProcess {
     });
   }
 
+  /** Writes the order row's next status; returns the transition's time (the event's too). */
   private async recordStatus(
     to: OrderView['status'],
     payment: OrderView['payment'],
     failureReason: string | null = null,
-  ): Promise<void> {
+  ): Promise<string> {
+    const at = new Date().toISOString();
     this.order = await local.recordTransition({
       orderId: this.input.orderId,
       from: this.order!.status,
       to,
       payment,
       failureReason,
-      at: new Date().toISOString(),
+      at,
+    });
+    return at;
+  }
+
+  // ---- Integration events -------------------------------------------------------------------
+
+  private eventKeys(): { orderId: string; userId: string } {
+    return { orderId: this.input.orderId, userId: this.input.userId };
+  }
+
+  /** Appends the order's next event to the chain (its sequence is its place in the order's events). */
+  private emit<N extends OrderEventName>(name: N, data: ShopEventDataMap[N], time: string): void {
+    if (!this.events) return;
+    const input = {
+      name,
+      subject: this.input.orderId,
+      sequence: ++this.eventSequence,
+      time,
+      data,
+    } as PublishEventInput;
+    this.eventChain = this.eventChain.then(() =>
+      publishEvent(input).then(
+        () => undefined,
+        // Only a bug gets here (InvalidEvent: publishing retries outages forever): never fail the order for it.
+        (err) =>
+          log.error('integration event not published', {
+            orderId: this.input.orderId,
+            event: name,
+            error: String(err),
+          }),
+      ),
+    );
+  }
+
+  /**
+   * A request refused at intake: its one event goes to a durable child, so the run (whose result
+   * answers repeated requests of the key) closes without waiting for the broker.
+   */
+  private async publishRejection(): Promise<void> {
+    if (!this.events) return;
+    const rejectedAt = this.rejectedAt!;
+    await startEventPublication({
+      name: 'order.rejected',
+      subject: this.input.orderId,
+      sequence: ++this.eventSequence,
+      time: rejectedAt,
+      data: { ...this.eventKeys(), reason: rejectionCode(this.rejection!.type), rejectedAt },
     });
   }
 

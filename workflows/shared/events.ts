@@ -105,7 +105,11 @@ export interface OrderCancelledData {
   orderId: string;
   userId: string;
   cancelledBy: 'customer' | 'admin' | 'system';
-  /** The system's reason code (PAYMENT_TIMEOUT, PAYMENT_ERROR, WORKFLOW_CANCELLED), or the caller's. */
+  /**
+   * The system's reason code (PAYMENT_TIMEOUT, PAYMENT_ERROR, WORKFLOW_CANCELLED) when the system
+   * cancelled. A customer's or admin's free-text reason is not carried: it may hold personal data
+   * (an e-mail address, say), as in the order-cancelled e-mail.
+   */
   reason?: string;
   /** Present when a captured charge was refunded. */
   refund: { refundId: string; amountCents: number; currency: string } | null;
@@ -171,3 +175,19 @@ export const PUBLISH_EVENT_ACTIVITY_OPTIONS: ActivityOptions = {
     nonRetryableErrorTypes: ['InvalidEvent'],
   },
 };
+
+/**
+ * The patch every domain workflow's event publishing is behind: runs begun before it replay
+ * without publishing (their events are not published after the fact either).
+ */
+export const INTEGRATION_EVENTS_PATCH = 'integration-events';
+
+/** Workflow type of the durable publication of one event (an abandoned child of the write's workflow). */
+export const PUBLISH_INTEGRATION_EVENT_WORKFLOW = 'publishIntegrationEvent';
+
+/**
+ * The publication workflow's ID: one per event identity (name, subject, sequence), so the same
+ * event is started at most once (REJECT_DUPLICATE) whatever re-runs its write.
+ */
+export const integrationEventWorkflowId = (input: Pick<PublishEventInput, 'name' | 'subject' | 'sequence'>): string =>
+  `event-${input.name}-${input.subject}-${input.sequence}`;

@@ -5,9 +5,10 @@ import { notificationSummaries } from '../notifications/summaries';
 import { OrderStatusSearchAttribute, OrderTotalCentsSearchAttribute } from '../orders/contract';
 import { orderStatusWords, orderSummaries } from '../orders/summaries';
 import { userSummaries } from '../users/summaries';
+import { eventSummaries } from './event-summaries';
 import type { DomainSummaries, Summarizer } from './summary-text';
 
-const DOMAINS: readonly DomainSummaries[] = [orderSummaries, userSummaries, notificationSummaries];
+const DOMAINS: readonly DomainSummaries[] = [orderSummaries, userSummaries, notificationSummaries, eventSummaries];
 
 function merge(kind: keyof DomainSummaries): ReadonlyMap<string, Summarizer> {
   const out = new Map<string, Summarizer>();
