@@ -151,6 +151,8 @@ export interface ClusterLayout {
   /** Prefix of the two database names: '' → `temporal` and `temporal_visibility` (compose's names). */
   dbPrefix: string;
   ports: ClusterPorts;
+  /** The port the services reach PostgreSQL on, when not `postgres.port` (a fault test's proxy). */
+  servicesPostgresPort?: number;
 }
 
 export function databaseNames(dbPrefix: string): { main: string; visibility: string } {
@@ -164,7 +166,7 @@ export function serviceEnv(layout: ClusterLayout, service: TemporalService): Rec
   const env: Record<string, string> = {
     ...compose.server,
     POSTGRES_SEEDS: postgres.host,
-    DB_PORT: String(postgres.port),
+    DB_PORT: String(layout.servicesPostgresPort ?? postgres.port),
     POSTGRES_USER: postgres.user,
     BIND_ON_IP: '127.0.0.1',
     DBNAME: dbs.main,
@@ -237,6 +239,11 @@ export interface ClusterOptions {
   dropDatabasesOnStop?: boolean;
   /** The frontend's gRPC port (default: a free port). */
   frontendPort?: number;
+  /**
+   * The port the services (not the schema tool) reach PostgreSQL on: a test puts a TCP proxy
+   * there to cut the database away from a running cluster. Default: PostgreSQL's own.
+   */
+  servicesPostgresPort?: number;
   /** Namespace to register with setup-namespace.sh (default: compose's temporal-setup TEMPORAL_NAMESPACE). */
   namespace?: string;
   /** Where the rendered configs and the logs go (default: a fresh temp dir). */
@@ -309,11 +316,22 @@ async function listening(port: number, timeoutMs: number, child: ChildProcess, w
   throw new Error(`${what} did not listen on ${port} within ${timeoutMs} ms`);
 }
 
-function runScript(script: string, env: Record<string, string>, what: string, logFile: string): void {
-  const out = spawnSync('sh', [script], { env, encoding: 'utf8', timeout: 300_000 });
-  appendFileSync(logFile, `$ sh ${script}\n${out.stdout}${out.stderr}\n`);
-  if (out.status !== 0)
-    throw new Error(`${what} failed (${out.status ?? out.signal}); log: ${logFile}\n${out.stdout}${out.stderr}`);
+/**
+ * Runs one of the deploy scripts. Asynchronously: a test may run a TCP proxy between the services
+ * and PostgreSQL in this process, and a blocked event loop would freeze it (and the cluster).
+ */
+async function runScript(script: string, env: Record<string, string>, what: string, logFile: string): Promise<void> {
+  const child = spawn('sh', [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (b: Buffer) => (output += b.toString('utf8')));
+  child.stderr.on('data', (b: Buffer) => (output += b.toString('utf8')));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.once('close', (c, sig) => resolve([c, sig])),
+  );
+  clearTimeout(timer);
+  appendFileSync(logFile, `$ sh ${script}\n${output}\n`);
+  if (code !== 0) throw new Error(`${what} failed (${code ?? signal}); log: ${logFile}\n${output}`);
 }
 
 export async function dropDatabases(tools: TemporalServerTools, layout: ClusterLayout): Promise<void> {
@@ -387,6 +405,7 @@ export async function startTemporalCluster(opts: ClusterOptions = {}): Promise<T
     },
     dbPrefix: opts.dbPrefix ?? '',
     ports: await pickPorts(opts.frontendPort),
+    servicesPostgresPort: opts.servicesPostgresPort,
   };
   const runDir = opts.runDir ?? mkdtempSync(path.join(os.tmpdir(), 'temporal-cluster-'));
   mkdirSync(runDir, { recursive: true });
@@ -397,7 +416,7 @@ export async function startTemporalCluster(opts: ClusterOptions = {}): Promise<T
 
   let t = Date.now();
   log(`schema: ${databases.main}, ${databases.visibility} on ${layout.postgres.host}:${layout.postgres.port}`);
-  runScript(
+  await runScript(
     path.join(REPO_ROOT, 'deploy', 'temporal', 'setup-schema.sh'),
     schemaEnv(layout, tools),
     'setup-schema.sh',
@@ -444,6 +463,14 @@ export async function startTemporalCluster(opts: ClusterOptions = {}): Promise<T
     if (opts.dropDatabasesOnStop) await dropDatabases(tools, layout);
   };
 
+  // Obtained before the services run: it may take a while, and it blocks this process.
+  const cli = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'temporal-cli.mjs')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (cli.status !== 0) throw new Error('could not obtain the temporal CLI');
+  const cliPath = cli.stdout.trim();
+
   t = Date.now();
   try {
     for (const s of SERVICES) await spawnService(s);
@@ -456,16 +483,11 @@ export async function startTemporalCluster(opts: ClusterOptions = {}): Promise<T
 
   t = Date.now();
   try {
-    const cli = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'temporal-cli.mjs')], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    if (cli.status !== 0) throw new Error('could not obtain the temporal CLI');
-    runScript(
+    await runScript(
       path.join(REPO_ROOT, 'k8s', 'base', 'temporal', 'setup-namespace.sh'),
       {
         ...compose.setup,
-        PATH: `${path.dirname(cli.stdout.trim())}:${process.env.PATH ?? ''}`,
+        PATH: `${path.dirname(cliPath)}:${process.env.PATH ?? ''}`,
         HOME: runDir,
         TEMPORAL_ADDRESS: address,
         TEMPORAL_NAMESPACE: namespace,
