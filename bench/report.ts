@@ -289,6 +289,35 @@ export function renderMarkdown(r: R): string {
     L.push('');
   }
 
+  const ck = r.checkout?.summary;
+  if (ck) {
+    L.push('## Checkout vs POST /api/orders (one unit of a random product, until PAID)');
+    L.push('');
+    L.push(
+      `Checkout = \`PUT /api/cart/items/:id\` (one unit into an empty cart) then \`POST /api/cart/checkout\` (Idempotency-Key, shipping address) until its 201; each checkout in flight has a customer (a cart) of its own. Steps of ${f(r.checkout.stepMs / 1000, 1)} s.`,
+    );
+    L.push('');
+    L.push('| | checkout | POST /api/orders | checkout ÷ orders |');
+    L.push('|---|---|---|---|');
+    L.push(
+      `| highest sustained orders/s | ${f(ck.checkoutMaxRps, 1)} | ${f(ck.ordersMaxRps, 1)} | ${ratio(ck.checkoutVsOrders)} |`,
+    );
+    L.push(
+      `| at ${f(ck.rate)}/s: until the 201, p50 / p99 | ${ms(ck.checkoutAcceptP50)} / ${ms(ck.checkoutAcceptP99)} ms (add ${ms(ck.addItemP50)} / ${ms(ck.addItemP99)}, checkout ${ms(ck.checkoutRequestP50)} / ${ms(ck.checkoutRequestP99)}) | ${ms(ck.ordersAcceptP50)} / ${ms(ck.ordersAcceptP99)} ms | ${ratio(ck.checkoutAcceptP50 / ck.ordersAcceptP50)} (p50) |`,
+    );
+    L.push(
+      `| at ${f(ck.rate)}/s: until PAID, p50 / p99 | ${ms(ck.checkoutPaidP50)} / ${ms(ck.checkoutPaidP99)} ms | ${ms(ck.ordersPaidP50)} / ${ms(ck.ordersPaidP99)} ms | ${ratio(ck.checkoutPaidP50 / ck.ordersPaidP50)} (p50) |`,
+    );
+    L.push(
+      `| CPU per order, every process${ck.cpuIsNetOfIdle ? ' (net of idle)' : ''} | ${f(ck.checkoutCpuMsPerOrder, 1)} ms | ${f(ck.ordersCpuMsPerOrder, 1)} ms | ${ratio(ck.checkoutCpuMsPerOrder / ck.ordersCpuMsPerOrder)} |`,
+    );
+    L.push(
+      `| where the CPU goes | ${topConsumers(ck.cpuMsPerCheckoutByProcess)} | ${topConsumers(ck.cpuMsPerOrderByProcess)} | |`,
+    );
+    L.push(`| errors (equal-rate runs) | ${f(ck.checkoutErrors)} | ${f(ck.ordersErrors)} | |`);
+    L.push('');
+  }
+
   if (r.processes) {
     L.push('## Peak memory (VmHWM) per process');
     L.push('');

@@ -6,7 +6,9 @@
 // each scenario as a step search at constant arrival rates, interleaved with its baseline, and
 // writes bench/results/<timestamp>.json, bench/results/latest.json and bench/results/latest.md.
 //
-// Options: --reps=N (default 2), --quick (1 rep, shorter steps), --only=catalog,orders,mixed,
+// Options: --reps=N (default 2), --quick (1 rep, shorter steps), --only=catalog,orders,mixed,checkout
+// (checkout is not in the default set: add to cart + checkout vs POST /api/orders),
+// --checkout-step-ms=N (its step length, default 5000),
 // --catalog-generator=auto|wrk|node|both (the catalog read's load generator; auto: wrk, installed
 // if missing, else the Node one),
 // --shop-env=KEY=VALUE (repeatable: configuration experiments), --label=<text>,
@@ -67,6 +69,7 @@ const STEP = {
   flowMs: 5000,
   equalMs: quick ? 5000 : 6000,
   mixedMs: 8000,
+  checkoutMs: Number(option('checkout-step-ms')[0] ?? 5000),
 };
 /** Soft budget for the measuring part (the build and set-up come on top): later repetitions are skipped past it. */
 const BUDGET_MS = Number(process.env.BENCH_BUDGET_MS ?? 7.5 * 60_000);
@@ -428,6 +431,74 @@ async function runFlows(
   return ordersBest;
 }
 
+/**
+ * Checkout vs POST /api/orders, one unit of a random product each, until PAID: each kind's
+ * highest sustained rate (a step search, like the order placement's), then both at one rate
+ * (half the lower of the two), twice, interleaved, for latency and CPU per order side by side.
+ */
+async function runCheckout(env: BenchEnv, results: Record<string, unknown>): Promise<void> {
+  log('== checkout (PUT /api/cart/items/:id + POST /api/cart/checkout) vs POST /api/orders, until PAID ==');
+  const kinds = ['checkout', 'orders'] as const;
+  type Slim = ReturnType<typeof slimFlow>;
+  const search: Record<string, { estimate: number; best?: Slim; steps: Slim[] }> = {};
+  for (const kind of kinds) {
+    const s = await flowSearch(env, kind, [0.6, 0.8, 1, 1.25, 1.55, 1.9], STEP.checkoutMs, log);
+    search[kind] = { estimate: s.estimate, best: slimFlow(s.best), steps: s.steps.map(slimFlow) };
+    if (!s.best) log(`  ${kind}: no step sustained (lowest tried ${s.steps[0]?.offeredRps}/s)`);
+  }
+  const bestOf = (k: string) => search[k].best?.offeredRps ?? NaN;
+  const lower = Math.min(bestOf('checkout'), bestOf('orders'));
+  const rate = Math.max(1, Math.round((Number.isFinite(lower) ? lower : 4) / 2));
+  await new Promise((r) => setTimeout(r, 2000));
+  idle.rates ??= await idleCpuRates(env.pids(), 3000);
+  const equal: { checkout: FlowStep; orders: FlowStep }[] = [];
+  for (let k = 0; k < 2; k++) {
+    const run = {} as { checkout: FlowStep; orders: FlowStep };
+    for (const kind of k === 0 ? kinds : [...kinds].reverse()) {
+      run[kind] = await flowStep(env, kind, rate, STEP.checkoutMs, log);
+      log(describeFlow(run[kind]));
+    }
+    equal.push(run);
+  }
+  const at = (k: 'checkout' | 'orders', pick: (s: FlowStep) => number) => median(equal.map((e) => pick(e[k])));
+  const cpuTotal = (s: FlowStep) => Object.values(s.netCpuMsPerOp ?? s.cpuMsPerOp).reduce((a, b) => a + b, 0);
+  const cpuBy = (k: 'checkout' | 'orders') =>
+    Object.fromEntries(
+      Object.keys(equal[0][k].cpuMsPerOp).map((name) => [
+        name,
+        median(equal.map((e) => (e[k].netCpuMsPerOp ?? e[k].cpuMsPerOp)[name])),
+      ]),
+    );
+  results.checkout = {
+    stepMs: STEP.checkoutMs,
+    search,
+    equalRate: { rate, runs: equal.map((e) => ({ checkout: slimFlow(e.checkout), orders: slimFlow(e.orders) })) },
+    summary: {
+      checkoutMaxRps: bestOf('checkout'),
+      ordersMaxRps: bestOf('orders'),
+      checkoutVsOrders: bestOf('checkout') / bestOf('orders'),
+      rate,
+      ...Object.fromEntries(
+        kinds.flatMap((k) => [
+          [`${k}AcceptP50`, at(k, (s) => s.accept.p50)],
+          [`${k}AcceptP99`, at(k, (s) => s.accept.p99)],
+          [`${k}PaidP50`, at(k, (s) => s.completion.p50)],
+          [`${k}PaidP99`, at(k, (s) => s.completion.p99)],
+          [`${k}CpuMsPerOrder`, at(k, cpuTotal)],
+          [`${k}Errors`, equal.reduce((a, e) => a + e[k].errors, 0)],
+        ]),
+      ),
+      addItemP50: at('checkout', (s) => s.phases?.addItem.p50 ?? NaN),
+      addItemP99: at('checkout', (s) => s.phases?.addItem.p99 ?? NaN),
+      checkoutRequestP50: at('checkout', (s) => s.phases?.checkout.p50 ?? NaN),
+      checkoutRequestP99: at('checkout', (s) => s.phases?.checkout.p99 ?? NaN),
+      cpuMsPerCheckoutByProcess: cpuBy('checkout'),
+      cpuMsPerOrderByProcess: cpuBy('orders'),
+      cpuIsNetOfIdle: Boolean(idle.rates),
+    },
+  };
+}
+
 async function runMixed(env: BenchEnv, results: Record<string, unknown>, ordersBest: number): Promise<void> {
   log('== mixed shop load: browse 10 : view order 3 : place order 1 : cancel 0.2 ==');
   const perOrder = Object.values(MIX).reduce((a, b) => a + b, 0) / MIX.placeOrder;
@@ -479,7 +550,7 @@ function foreignLoads(results: Record<string, unknown>): number[] {
       out.push(o.foreignLoad);
     for (const v of Object.values(o)) if (v && typeof v === 'object') visit(v);
   };
-  visit({ catalog: results.catalog, flows: results.flows, mixed: results.mixed });
+  visit({ catalog: results.catalog, flows: results.flows, mixed: results.mixed, checkout: results.checkout });
   return out;
 }
 
@@ -558,6 +629,7 @@ async function main(): Promise<void> {
     let ordersBest = NaN;
     if (ONLY.has('orders')) ordersBest = await runFlows(env, results, REPS > 1 ? mixed : undefined);
     await mixed(ordersBest);
+    if (ONLY.has('checkout')) await runCheckout(env, results);
   } catch (err) {
     failed = err;
     log(`FAILED: ${(err as Error).stack ?? err}`);

@@ -2,7 +2,9 @@
 //  - catalog read: GET /api/products/:id (cache hit) through the gateway vs the bare Koa handler;
 //  - order placement end to end (201 PENDING, then PAID) vs the trivial one-activity workflow on
 //    the same dev server and vs the same transaction in plain SQL (the direct baseline);
-//  - mixed shop load: browse 10 : view order 3 : place order 1 : cancel 0.2.
+//  - mixed shop load: browse 10 : view order 3 : place order 1 : cancel 0.2;
+//  - checkout (opt-in, --only=checkout): add one unit to the cart and POST /api/cart/checkout, until
+//    PAID, side by side with POST /api/orders of the same unit.
 // Every step records the CPU of every process of the run (bench/proc.ts).
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -322,7 +324,10 @@ export class CompletionTracker {
   }
 }
 
-export type FlowKind = 'orders' | 'trivial' | 'direct';
+export type FlowKind = 'orders' | 'trivial' | 'direct' | 'checkout';
+
+/** Both kinds that place an order through the gateway and are tracked until PAID. */
+const placesOrders = (kind: FlowKind) => kind === 'orders' || kind === 'checkout';
 
 export interface FlowStep {
   kind: FlowKind;
@@ -332,8 +337,10 @@ export interface FlowStep {
   completed: number;
   errors: number;
   errorKinds: Record<string, number>;
-  /** Until the 201 (orders), the start acknowledgement (trivial), the 201 PAID (direct). */
+  /** Until the 201 (orders; checkout: the add to cart and the checkout), the start acknowledgement (trivial), the 201 PAID (direct). */
   accept: ReturnType<typeof summarise>;
+  /** Checkout: the two requests of an operation on their own (PUT /api/cart/items/:id, POST /api/cart/checkout). */
+  phases?: { addItem: ReturnType<typeof summarise>; checkout: ReturnType<typeof summarise> };
   /** Until PAID (orders), the result of the workflow (trivial), = accept (direct). */
   completion: ReturnType<typeof summarise>;
   completedRps: number;
@@ -427,6 +434,84 @@ function orderOp(env: BenchEnv, tracker: CompletionTracker, rand: () => number):
   };
 }
 
+/** Shipping address of the bench's checkouts. */
+const BENCH_ADDRESS = {
+  name: 'Bench Customer',
+  line1: '1 Load Street',
+  city: 'Leeds',
+  postalCode: 'LS1 1AA',
+  country: 'GB',
+};
+
+/**
+ * Customers whose carts are free: a cart has one checkout at a time, so each checkout in flight
+ * needs a customer of its own (the bench's limit, not the shop's: reported as an error).
+ */
+const idleCartCustomers: Customer[] = [];
+let cartCustomersFrom: BenchEnv | undefined;
+function takeCartCustomer(env: BenchEnv): Customer | undefined {
+  if (cartCustomersFrom !== env) {
+    cartCustomersFrom = env;
+    idleCartCustomers.splice(0, idleCartCustomers.length, ...env.customers);
+  }
+  return idleCartCustomers.shift();
+}
+
+/** One unit of a random product into an empty cart, then checkout (an Idempotency-Key, as a real client). */
+async function checkoutOne(
+  env: BenchEnv,
+  rand: () => number,
+  phases?: { addItem: number[]; checkout: number[] },
+): Promise<{ id: string } | { error: string }> {
+  const customer = takeCartCustomer(env);
+  if (!customer) return { error: 'no idle customer (bench limit: one checkout per cart)' };
+  const auth = { authorization: `Bearer ${customer.token}` };
+  let emptied = false;
+  try {
+    const productId = env.orderProducts[Math.floor(rand() * env.orderProducts.length)];
+    const t0 = performance.now();
+    const add = await send(env.apiUrl, {
+      method: 'PUT',
+      path: `/api/cart/items/${productId}`,
+      headers: auth,
+      body: JSON.stringify({ quantity: 1 }),
+    });
+    const t1 = performance.now();
+    if (add.status !== 200) return { error: `add ${add.status} ${add.body.slice(0, 60)}` };
+    const res = await send(env.apiUrl, {
+      method: 'POST',
+      path: '/api/cart/checkout',
+      headers: { ...auth, 'idempotency-key': randomUUID() },
+      body: JSON.stringify({ shippingAddress: BENCH_ADDRESS }),
+    });
+    phases?.addItem.push(t1 - t0);
+    phases?.checkout.push(performance.now() - t1);
+    if (res.status !== 201) return { error: `checkout ${res.status} ${res.body.slice(0, 60)}` };
+    emptied = true; // the cart gives the ordered line up before the 201
+    const id = (JSON.parse(res.body) as { id: string }).id;
+    placedOrders.push({ id, customer });
+    return { id };
+  } finally {
+    // A failed checkout leaves its line: the next one of this customer starts from an empty cart.
+    if (!emptied) await send(env.apiUrl, { method: 'DELETE', path: '/api/cart', headers: auth }).catch(() => undefined);
+    idleCartCustomers.push(customer);
+  }
+}
+
+function checkoutOp(
+  env: BenchEnv,
+  tracker: CompletionTracker,
+  rand: () => number,
+  phases?: { addItem: number[]; checkout: number[] },
+): Op {
+  return async (_i, scheduled) => {
+    const placed = await checkoutOne(env, rand, phases);
+    if ('error' in placed) return placed.error;
+    tracker.track(placed.id, scheduled);
+    return true;
+  };
+}
+
 /** Idle CPU per second of each process, measured by the runner (see idleCpuRates). */
 export const idle: { rates?: Record<string, number> } = {};
 
@@ -442,10 +527,15 @@ export async function flowStep(
   const completions: { scheduled: number; latency: number }[] = [];
   let tracker: CompletionTracker | undefined;
   let op: Op;
+  const phases = kind === 'checkout' ? { addItem: [] as number[], checkout: [] as number[] } : undefined;
   if (kind === 'orders') {
     tracker = new CompletionTracker(env);
     tracker.start();
     op = orderOp(env, tracker, rand);
+  } else if (kind === 'checkout') {
+    tracker = new CompletionTracker(env);
+    tracker.start();
+    op = checkoutOp(env, tracker, rand, phases);
   } else if (kind === 'trivial') {
     op = async (i, scheduled) => {
       const handle = await env.temporal.workflow.start('benchTrivial', {
@@ -476,12 +566,12 @@ export async function flowStep(
       return true;
     };
   }
-  const emailsBefore = kind === 'orders' ? await smtpReceived(env) : 0;
+  const emailsBefore = placesOrders(kind) ? await smtpReceived(env) : 0;
   const w = cpuWindow(env.pids());
   const t0 = performance.now();
   const r = await openLoop(rps, durationMs, op, {
     onDone: (_i, _scheduled, latency, outcome) => {
-      if (kind === 'orders' && outcome === true) acceptLat.push(latency);
+      if (placesOrders(kind) && outcome === true) acceptLat.push(latency);
     },
   });
   const sendEnd = t0 + durationMs;
@@ -522,11 +612,12 @@ export async function flowStep(
     kind,
     offeredRps: rps,
     sent: r.sent,
-    accepted: kind === 'orders' ? r.ok : kind === 'trivial' ? acceptLat.length : r.ok,
+    accepted: placesOrders(kind) ? r.ok : kind === 'trivial' ? acceptLat.length : r.ok,
     completed,
     errors: r.errors,
     errorKinds: r.errorKinds,
     accept: summarise(kind === 'direct' ? completions.map((c) => c.latency) : acceptLat),
+    ...(phases ? { phases: { addItem: summarise(phases.addItem), checkout: summarise(phases.checkout) } } : {}),
     completion: summarise(completions.map((c) => c.latency)),
     completedRps: (completed / (lastCompletion - t0)) * 1000,
     drainMs: Math.max(0, lastCompletion - sendEnd),
@@ -548,7 +639,11 @@ export async function flowStep(
 export function describeFlow(s: FlowStep): string {
   return (
     `  ${s.kind} ${s.offeredRps}/s: ${s.completed}/${s.sent} done (drain ${round(s.drainMs / 1000, 1)} s); accept p50/p99 ${round(s.accept.p50, 0)}/${round(s.accept.p99, 0)} ms, ` +
-    `completion p50/p99 ${round(s.completion.p50, 0)}/${round(s.completion.p99, 0)} ms, errors ${s.errors}, foreign load ${round(s.foreignLoad * 100, 0)}% ` +
+    `completion p50/p99 ${round(s.completion.p50, 0)}/${round(s.completion.p99, 0)} ms, ` +
+    (s.phases
+      ? `(add p50/p99 ${round(s.phases.addItem.p50, 0)}/${round(s.phases.addItem.p99, 0)} ms, checkout ${round(s.phases.checkout.p50, 0)}/${round(s.phases.checkout.p99, 0)} ms), `
+      : '') +
+    `errors ${s.errors}, foreign load ${round(s.foreignLoad * 100, 0)}% ` +
     `${s.sustained ? '✓' : `✗ (${s.notSustainedBecause})`}`
   );
 }
@@ -566,11 +661,11 @@ export async function flowProbe(
   const rand = prng(7 + kind.length);
   let op: Op;
   let tracker: CompletionTracker | undefined;
-  if (kind === 'orders') {
+  if (placesOrders(kind)) {
     tracker = new CompletionTracker(env);
     tracker.start();
     op = async (i, scheduled) => {
-      const placed = await placeOne(env, i, rand);
+      const placed = kind === 'checkout' ? await checkoutOne(env, rand) : await placeOne(env, i, rand);
       if ('error' in placed) return placed.error;
       return (await tracker!.wait(placed.id, scheduled)) === 'PAID' ? true : 'not PAID';
     };
@@ -614,7 +709,7 @@ export async function flowSearch(
   estimate?: number,
 ): Promise<{ estimate: number; best?: FlowStep; steps: FlowStep[] }> {
   if (!estimate) {
-    estimate = await flowProbe(env, kind, kind === 'orders' ? 8 : 16, kind === 'direct' ? 2000 : 4000);
+    estimate = await flowProbe(env, kind, placesOrders(kind) ? 8 : 16, kind === 'direct' ? 2000 : 4000);
     log(`  ${kind} closed-loop probe: ${round(estimate, 1)}/s`);
   }
   const e = Math.max(estimate, 1);

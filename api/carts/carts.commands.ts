@@ -40,7 +40,7 @@ import { ProblemError, problemForFailure } from '../problem';
 import { type Accepted, stillProcessing, withinRouteDeadline } from '../shared/route-deadline';
 import { quoteProducts } from './carts.queries';
 
-const EMPTY: CartSnapshot = { lines: [], version: 0, updatedAt: null };
+const EMPTY: CartSnapshot = { lines: [], version: 0, updatedAt: null, checkout: null };
 
 /** Cart failures → problem+json; the shared table (OutOfStock, ValidationFailed) does the rest. */
 function cartProblem(err: unknown): unknown {

@@ -156,7 +156,10 @@ export function registerCatalogOperations(registry: OpenAPIRegistry): void {
       '304': { ...notModified, headers: xCache.extend(cacheHeaders) },
       '400': problemResponse('VALIDATION_FAILED: the ID is not a UUID'),
       '401': problemResponse('UNAUTHORIZED: a bearer token was sent and is invalid'),
-      '404': problemResponse('NOT_FOUND: unknown or deleted product'),
+      '404': problemResponse(
+        'NOT_FOUND: unknown or deleted product. `Cache-Control: no-store`: not a lasting answer (a product accepted with 202 is 404 until its write completes), so no cache keeps it',
+        z.object({ 'Cache-Control': header(z.literal('no-store'), 'Stored by no cache') }),
+      ),
       '429': problemResponse('Rate limited'),
       '503': unavailable,
     },

@@ -10,14 +10,15 @@
 // HTTP caching (api/shared/http-cache.ts): both reads (GET and HEAD) answer with a strong ETag
 // and `Cache-Control: public, max-age=CATALOG_HTTP_MAX_AGE_S` when anonymous, `private, no-cache`
 // with an Authorization header (so an admin's browser revalidates and sees their own writes),
-// `Vary: Authorization`, and 304 Not Modified when If-None-Match matches.
+// `Vary: Authorization`, and 304 Not Modified when If-None-Match matches. A 404 is
+// `Cache-Control: no-store` (not a lasting answer: see http-cache.ts).
 import Router from '@koa/router';
 import type { ApiDeps, ShopContext, ShopState } from '../context';
 import { authenticate, requireAdmin } from '../middleware/auth';
 import { parseBody, parseParams, parseQuery } from '../middleware/validate';
 import { notFound } from '../problem';
 import { parseIdempotencyKey } from '../shared/idempotency-key';
-import { answerCacheable } from '../shared/http-cache';
+import { NOT_FOUND_CACHE_CONTROL, answerCacheable } from '../shared/http-cache';
 import { idParams } from '../shared/id-params';
 import { type WriteCaller, type WriteOutcome, catalogCommands, unavailable } from './catalog.commands';
 import { createProductSchema, listProductsQuery, LIST_LIMIT_DEFAULT, updateProductSchema } from './catalog.input';
@@ -81,7 +82,10 @@ export function productsRouter(deps: ApiDeps): Router<ShopState> {
     const { id } = parseParams(ctx, idParams);
     const found = await read(() => reads.getProduct(id, { primary: isAdmin(ctx) }));
     ctx.set('X-Cache', found?.cache ?? 'MISS');
-    if (!found) throw notFound('Product');
+    if (!found) {
+      ctx.set('Cache-Control', NOT_FOUND_CACHE_CONTROL);
+      throw notFound('Product');
+    }
     answerCacheable(ctx, found.product, httpCache);
   });
 

@@ -14,7 +14,12 @@
 //   (RFC 9111 §3.5), and the client's own cache revalidates on every use, so an admin keeps
 //   reading their own writes (their reads go to the primary and skip the gateway's cache);
 // - `Vary: Authorization` on both, so no cache hands an anonymous copy to an authenticated
-//   request (CORS adds `Vary: Origin` itself).
+//   request (CORS adds `Vary: Origin` itself);
+// - a 404 (unknown or deleted product): `no-store`, for everyone. A 404 is heuristically
+//   cacheable (RFC 9111 §4.2.2: a cache may store it without any header) and here it is not a
+//   lasting answer: a product whose creation was answered 202 (its Location polled) is 404 until
+//   the write completes, and a cached 404 would hide it for as long as the cache liked. Negative
+//   caching would spare the gateway little (a 404 is one cheap read) for that risk.
 import { hash } from 'node:crypto';
 import type { ShopContext } from '../context';
 
@@ -65,6 +70,9 @@ export interface CacheableOptions {
   /** Seconds a shared cache or the browser may reuse an anonymous answer (CATALOG_HTTP_MAX_AGE_S). */
   maxAgeSeconds: number;
 }
+
+/** The Cache-Control of a read's 404: stored by no cache, shared or private. */
+export const NOT_FOUND_CACHE_CONTROL = 'no-store';
 
 export function cacheControlFor(ctx: ShopContext, opts: CacheableOptions): string {
   return ctx.get('Authorization') ? 'private, no-cache' : `public, max-age=${opts.maxAgeSeconds}`;

@@ -102,6 +102,59 @@ function loseNext(s: Stack, update: string): () => void {
   };
 }
 
+describe('the cart view of a pending checkout', () => {
+  it('GET /api/cart and every cart answer show it ({status: PENDING, orderId, since}) until it ends, then null', async () => {
+    const c = await stack.customer();
+    const a = await createProduct(stack, { stock: 10, priceCents: 100 });
+    const put = await setItem(stack, c.token, a.id, 2);
+    expect(put.body.checkout).toBeNull();
+    expect((await getCart(stack, c.token)).body.checkout).toBeNull();
+
+    const before = Date.now();
+    const start = await stalledCheckout(c.id, { key: 'shown' });
+    const pending = await getCart(stack, c.token);
+    expect(pending.status).toBe(200);
+    expectSchema('Cart', pending.body);
+    expect(pending.body.checkout).toEqual({ status: 'PENDING', orderId: start.orderId, since: expect.any(String) });
+    // Workflow time, within the test's window (a small allowance for clocks read on two sides).
+    const since = Date.parse(pending.body.checkout.since);
+    expect(since).toBeGreaterThanOrEqual(before - 1000);
+    expect(since).toBeLessThanOrEqual(Date.now() + 1000);
+    // The lines stay in the cart while the checkout is pending; other answers show it too.
+    expect(pending.body.items.map((i: { quantity: number }) => i.quantity)).toEqual([2]);
+    expect((await setItem(stack, c.token, a.id, 3)).body.checkout).toEqual(pending.body.checkout);
+    expect((await getCart(other, c.token)).body.checkout).toEqual(pending.body.checkout);
+
+    // Its repeat places the order: the checkout is over, the ordered units have left the cart.
+    const done = await checkout(stack, c.token, { key: 'shown' });
+    expect([done.status, done.body.id]).toEqual([201, start.orderId]);
+    const after = await getCart(stack, c.token);
+    expect(after.body.checkout).toBeNull();
+    expect(after.body.items.map((i: { quantity: number }) => i.quantity)).toEqual([1]);
+  });
+
+  it('shows the order ID of an accepted order whose gateway died before the cart heard of it', async () => {
+    const c = await stack.customer();
+    const a = await createProduct(stack, { stock: 10, priceCents: 100 });
+    await setItem(stack, c.token, a.id, 1);
+    const first = await checkoutLosingCompletion(stack, c.token);
+    expect(first.status).toBe(201);
+    const cart = await getCart(stack, c.token);
+    expect(cart.body.checkout).toEqual({ status: 'PENDING', orderId: first.body.id, since: expect.any(String) });
+    const order = await stack.request('GET', `/api/orders/${cart.body.checkout.orderId}`, { token: c.token });
+    expect(order.status).toBe(200);
+  });
+
+  it('is null again once a refused checkout frees the cart (out of stock)', async () => {
+    const c = await stack.customer();
+    const a = await createProduct(stack, { stock: 1, priceCents: 100 });
+    await setItem(stack, c.token, a.id, 1);
+    await stack.workerDeps.dataSource.getRepository(ProductEntity).update({ id: a.id }, { stock: 0 });
+    expectProblem(await checkout(stack, c.token), 409, 'OUT_OF_STOCK');
+    expect((await getCart(stack, c.token)).body.checkout).toBeNull();
+  });
+});
+
 describe('overlapping checkouts of one cart', () => {
   it('while one is pending, another with a different key or address gets 409 CHECKOUT_IN_PROGRESS, not a second order', async () => {
     const c = await stack.customer();

@@ -36,6 +36,7 @@ type Cart = {
   totalCents: number;
   currency: string;
   updatedAt: string | null;
+  checkout: { status: 'PENDING'; orderId: string; since: string } | null;
 };
 
 const getCart = (s: Stack, token: string) => s.request<Cart>('GET', '/api/cart', { token });
@@ -80,7 +81,7 @@ describe('the cart', () => {
     const res = await getCart(stack, c.token);
     expect(res.status).toBe(200);
     expectSchema('Cart', res.body);
-    expect(res.body).toEqual({ items: [], totalCents: 0, currency: 'USD', updatedAt: null });
+    expect(res.body).toEqual({ items: [], totalCents: 0, currency: 'USD', updatedAt: null, checkout: null });
     await expect(cartHandle(c.id).describe()).rejects.toThrow();
   });
 

@@ -104,6 +104,25 @@ describe('GET /api/products/:id', () => {
     expect(missing.headers.get('etag')).toBeNull();
   });
 
+  it('answers 404 (unknown or deleted product, GET and HEAD, anonymous or not) with Cache-Control: no-store', async () => {
+    // A 404 is heuristically cacheable (RFC 9111 §4.2.2) and not a lasting answer here: a product
+    // accepted with 202 (Location polled) is 404 until its write completes. No cache may keep it.
+    const p = await create();
+    const deleted = await stack.request('DELETE', `/api/products/${p.id}`, { token: admin });
+    expect(deleted.status).toBe(204);
+    for (const path of [`/api/products/${randomUUID()}`, `/api/products/${p.id}`]) {
+      for (const token of [undefined, customer, admin]) {
+        const res = await get(path, {}, token);
+        expect([res.status, res.body?.code]).toEqual([404, 'NOT_FOUND']);
+        expect(res.headers.get('cache-control')).toBe('no-store');
+        expect(res.headers.get('etag')).toBeNull();
+      }
+      const h = await head(path);
+      expect(h.status).toBe(404);
+      expect(h.headers.get('cache-control')).toBe('no-store');
+    }
+  });
+
   it('answers HEAD like GET without a body, 304 included', async () => {
     const p = await create();
     const path = `/api/products/${p.id}`;

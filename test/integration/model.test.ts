@@ -1,18 +1,23 @@
 // Model-based property test of the shop (issue 7, item 3): random sequences of operations
 // (products created, restocked and deleted; orders placed with good and declined cards, with
 // and without an Idempotency-Key and repeated with it; cancelled and shipped by owners, other
-// customers and admins; orders and products read, through the cache and around it) run against
-// the real gateway and worker pools, and every answer is checked against a simple model of the
-// shop (test/support/shop-model.ts: exact stock, order statuses, the first answer to each
-// Idempotency-Key). Each sequence ends with a reconciliation (every order as modelled, every
-// stock exact in the database). The property: 0 responses >= 500, every error problem+json,
-// 0 model violations. Bounded by a number of sequences and a time limit. A negative control
+// customers and admins; orders and products read, through the cache and around it; carts changed,
+// cleared, read, filled to their line limit and checked out, with and without an
+// Idempotency-Key and repeated with it) run against the real gateway and worker pools, and every
+// answer is checked against a simple model of the shop (test/support/shop-model.ts: exact
+// stock, order statuses, the first answer to each Idempotency-Key, each cart's lines priced as
+// the catalog has them, a checkout's order, the cart emptied only on acceptance, a refusal
+// leaving it unchanged). Each sequence ends with a reconciliation (every order as modelled,
+// every stock exact in the database, every cart as modelled). The property: 0 responses >= 500,
+// every error problem+json, 0 model violations. Bounded by a number of sequences and a time limit. A negative control
 // runs the same commands against a deliberately wrong model and must fail.
 //
 // Within a sequence the commands run one at a time, so the model can be exact. Sequences never
 // share products or orders, so a few of them run side by side ("lanes", each its own fast-check
 // run with its own seed): more requests in the time, and orders of different sequences
-// interleave on the shop as they would in production.
+// interleave on the shop as they would in production. Each lane has customers of its own (a
+// cart is a customer's), whose carts it empties before each sequence; the filler products that
+// take a cart to its line limit are shared (never ordered, never changed).
 //
 // Knobs: MODEL_RUNS (sequences in all, default 120), MODEL_COMMANDS (max commands per sequence,
 // 40), MODEL_LANES (4), MODEL_TIME_LIMIT_MS (70000: no sequence starts later), MODEL_SHRINK_MS
@@ -20,9 +25,12 @@
 // payment to settle, 30000). To replay a reported failure: MODEL_LANES=1 MODEL_SEED=<seed>
 // MODEL_PATH=<path> MODEL_REPLAY_PATH=<replayPath> (all printed with the counterexample).
 import fc from 'fast-check';
+import { CART_LIMITS } from '../../workflows/carts/contract';
+import { createProduct } from '../support/orders-fixtures';
 import {
   CreateProduct,
   type Customer,
+  type FillerProduct,
   type ModelFlaws,
   ModelViolation,
   type ShopModel,
@@ -31,6 +39,7 @@ import {
   newModel,
   newTally,
   reconcile,
+  resetCarts,
   shopCommands,
 } from '../support/shop-model';
 import { type Stack, startStack } from '../support/stack';
@@ -47,22 +56,43 @@ const REPLAY_PATH = process.env.MODEL_REPLAY_PATH;
 
 let stack: Stack;
 let admin: string;
-let customers: Customer[];
+/** Three customers per lane. */
+let laneCustomers: Customer[][];
+/** Per lane's customers: the carts touched so far (they outlive a run of the property too). */
+let laneCarts: Set<number>[];
+let fillers: FillerProduct[];
 
-beforeAll(async () => {
-  stack = await startStack();
-  admin = await stack.adminToken();
-  customers = [];
-  for (const name of ['Ada', 'Brian', 'Chloe']) customers.push(await stack.customer(name));
-}, 60_000);
+beforeAll(
+  async () => {
+    stack = await startStack();
+    admin = await stack.adminToken();
+    laneCustomers = [];
+    laneCarts = [];
+    for (let lane = 0; lane < LANES; lane++) {
+      const customers: Customer[] = [];
+      for (const name of ['Ada', 'Brian', 'Chloe']) customers.push(await stack.customer(`${name} ${lane}`));
+      laneCustomers.push(customers);
+      laneCarts.push(new Set());
+    }
+    fillers = [];
+    for (let i = 0; i <= CART_LIMITS.maxLines; i++) {
+      const p = await createProduct(stack, { stock: 1_000_000, priceCents: 1 + i, name: `Model filler ${i}` });
+      fillers.push({ id: p.id, name: p.name, priceCents: p.priceCents });
+    }
+  },
+  60_000 + LANES * 5_000,
+);
 afterAll(async () => {
   await stack?.stop();
 });
 
-type Details = fc.RunDetails<[[number, number][], Iterable<fc.AsyncCommand<ShopModel, ShopReal, false>>]>;
+type Details = fc.RunDetails<[[number, number][], boolean, Iterable<fc.AsyncCommand<ShopModel, ShopReal, false>>]>;
 
 interface Lane {
   details?: Details;
+  customers: Customer[];
+  /** Carts the lane's sequences have touched: emptied before the next one. */
+  cartsTouched: Set<number>;
   /**
    * No new sequence starts after this, and commands stop being chosen (check() is false), so a
    * sequence in progress winds down at once. Pushed back once when a violation is found, to
@@ -100,16 +130,28 @@ function modelProperty(x: Exploration, lane: Lane, flaws: ModelFlaws, maxCommand
     size: 'max',
     ...(REPLAY_PATH ? { replayPath: REPLAY_PATH } : {}),
   });
-  return fc.asyncProperty(initialProducts, commands, (initial, cmds) => {
+  // One sequence in four may take a cart to its line limit (FillCart: ~100 requests).
+  const mayFillCart = fc.nat({ max: 3 }).map((n) => n === 0);
+  return fc.asyncProperty(initialProducts, mayFillCart, commands, (initial, fill, cmds) => {
     if (Date.now() >= lane.stopAt) {
       lane.idle++;
       return Promise.resolve();
     }
     const sequence = (async () => {
-      const real: ShopReal = { stack, admin, customers, tally: x.tally, trace: [], pollTimeoutMs: POLL_TIMEOUT_MS };
-      const model = newModel(flaws, lane.stopAt);
+      const real: ShopReal = {
+        stack,
+        admin,
+        customers: lane.customers,
+        tally: x.tally,
+        trace: [],
+        pollTimeoutMs: POLL_TIMEOUT_MS,
+        fillers,
+        cartsTouched: lane.cartsTouched,
+      };
+      const model = newModel(flaws, lane.stopAt, fill);
       x.tally.sequences++;
       try {
+        await resetCarts(real);
         for (const [stock, priceCents] of initial) await new CreateProduct(stock, priceCents).run(model, real);
         await fc.asyncModelRun(() => ({ model, real }), cmds);
         await reconcile(model, real);
@@ -147,6 +189,8 @@ async function explore(opts: {
   await Promise.all(
     Array.from({ length: opts.lanes }, async (_, i) => {
       const lane: Lane = {
+        customers: laneCustomers[i % laneCustomers.length],
+        cartsTouched: laneCarts[i % laneCarts.length],
         stopAt: startedAt + opts.timeLimitMs,
         hardStopAt: startedAt + opts.timeLimitMs + opts.shrinkMs,
         idle: 0,

@@ -13,9 +13,10 @@ import fc from 'fast-check';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { openApiDocument } from '../../api/openapi';
-import { orderIdFor } from '../../api/orders/idempotency';
+import { checkoutOrderIdFor, orderIdFor } from '../../api/orders/idempotency';
 import { ProductEntity } from '../../db/entities';
-import type { OrderStatus, OrderView } from '../../workflows/orders/contract';
+import { CART_LIMITS } from '../../workflows/carts/contract';
+import type { OrderStatus, OrderView, ShippingAddress } from '../../workflows/orders/contract';
 import type { HttpResponse, RequestOptions, Stack } from './stack';
 
 // ---- the model ----------------------------------------------------------------------------------
@@ -55,6 +56,41 @@ export interface ModelOrder {
   view?: OrderView;
   /** The chargeId of the PAID order, once seen. */
   chargeId?: string;
+  /** Orders placed by a checkout carry the address (as normalised by the gateway). */
+  shippingAddress?: ShippingAddress;
+}
+
+/** A cart as the model has it: the lines in the order they were first added. */
+export interface ModelCart {
+  lines: { productId: string; quantity: number }[];
+  /** The cart's updatedAt as last seen; undefined until one is seen in this sequence. */
+  updatedAt?: string | null;
+}
+
+export interface CheckoutBody {
+  paymentMethod: Card;
+  shippingAddress: Record<string, string>;
+}
+
+/** A POST /api/cart/checkout sent with an Idempotency-Key, and its latest answer. */
+export interface KeyedCheckout {
+  label: string;
+  key: string;
+  owner: number;
+  body: CheckoutBody;
+  status: number;
+  response: unknown;
+  location: string | null;
+}
+
+/**
+ * A product outside the model (huge stock, never ordered, never changed) that FillCart puts in
+ * a cart to take it to its line limit, and takes out again.
+ */
+export interface FillerProduct {
+  id: string;
+  name: string;
+  priceCents: number;
 }
 
 /** A POST /api/orders sent with an Idempotency-Key, and how it was answered the first time. */
@@ -78,6 +114,14 @@ export interface ShopModel {
   products: ModelProduct[];
   orders: ModelOrder[];
   keyed: KeyedRequest[];
+  /** Per customer (index), once the sequence has touched that cart; an untouched cart is empty. */
+  carts: Record<number, ModelCart>;
+  checkouts: KeyedCheckout[];
+  /**
+   * Whether FillCart may run: at most once, and only in the sequences drawn for it (it costs
+   * ~100 requests, as much as a whole sequence).
+   */
+  mayFillCart: boolean;
   flaws: ModelFlaws;
   /** After this instant every command's check() is false: the sequence winds down quickly. */
   stopAt: number;
@@ -125,15 +169,22 @@ export interface ShopReal {
   /** The requests of the current sequence (for the report of a violation). */
   trace: string[];
   pollTimeoutMs: number;
+  /** CART_LIMITS.maxLines products for FillCart. */
+  fillers: FillerProduct[];
+  /** The carts (customer indexes) that may hold something: emptied before the lane's next sequence. */
+  cartsTouched: Set<number>;
 }
 
 export const MAX_LIVE_PRODUCTS = 3;
 export const MAX_PRODUCTS = 6;
 
-export const newModel = (flaws: ModelFlaws, stopAt: number): ShopModel => ({
+export const newModel = (flaws: ModelFlaws, stopAt: number, mayFillCart = false): ShopModel => ({
   products: [],
   orders: [],
   keyed: [],
+  carts: {},
+  checkouts: [],
+  mayFillCart,
   flaws,
   stopAt,
 });
@@ -245,6 +296,7 @@ function orderBase(r: ShopReal, o: ModelOrder) {
     items: itemsOf(o),
     totalCents: totalOf(o),
     currency: 'USD',
+    ...(o.shippingAddress ? { shippingAddress: o.shippingAddress } : {}),
     createdAt: o.accepted.createdAt,
   };
 }
@@ -386,6 +438,26 @@ export async function reconcile(m: ShopModel, r: ShopReal): Promise<void> {
     const res = await send(r, 'GET', `/api/products/${p.id}`, { token: r.admin });
     if (p.deleted) expectStatus(r, res, 404, 'NOT_FOUND', `reconcile ${p.label}`);
     else verify(r, `reconcile ${p.label} (admin read)`, () => expect(res.body).toEqual(productViewOf(p)));
+  }
+  for (const who of Object.keys(m.carts).map(Number)) {
+    const res = await send(r, 'GET', '/api/cart', { token: tokenOf(r, who) });
+    expectStatus(r, res, 200, undefined, `reconcile the cart of c${who}`);
+    checkCartView(m, r, who, res.body, `reconcile the cart of c${who}`, false);
+  }
+}
+
+/**
+ * Before a sequence: the carts the lane's earlier sequences touched are emptied (the lane's
+ * customers, and so their carts, outlive a sequence), and none may still hold a checkout.
+ */
+export async function resetCarts(r: ShopReal): Promise<void> {
+  for (const who of [...r.cartsTouched]) {
+    const res = await send(r, 'DELETE', '/api/cart', { token: tokenOf(r, who) });
+    expectStatus(r, res, 200, undefined, `empty the cart of c${who} before the sequence`);
+    verify(r, `the cart of c${who} before the sequence`, () =>
+      expect([res.body.items, res.body.checkout]).toEqual([[], null]),
+    );
+    r.cartsTouched.delete(who);
   }
 }
 
@@ -908,10 +980,488 @@ export class ReadOrder extends ShopCommand {
   }
 }
 
+// ---- the cart ------------------------------------------------------------------------------------
+
+/** Two shipping addresses: as sent, and as the order shows them (the country upper-cased). */
+export const ADDRESSES: { sent: Record<string, string>; shown: ShippingAddress }[] = [
+  {
+    sent: { name: 'Ada Lovelace', line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'gb' },
+    shown: { name: 'Ada Lovelace', line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' },
+  },
+  {
+    sent: {
+      name: 'Grace Hopper',
+      line1: '1 Navy Yard',
+      line2: 'Building 4',
+      city: 'Arlington',
+      postalCode: '22202',
+      region: 'VA',
+      country: 'US',
+      phone: '+1 555 0100',
+    },
+    shown: {
+      name: 'Grace Hopper',
+      line1: '1 Navy Yard',
+      line2: 'Building 4',
+      city: 'Arlington',
+      postalCode: '22202',
+      region: 'VA',
+      country: 'US',
+      phone: '+1 555 0100',
+    },
+  },
+];
+const shownAddress = (sent: Record<string, string>) => ADDRESSES.find((a) => a.sent === sent)!.shown;
+
+const cartOf = (m: ShopModel, who: number): ModelCart => (m.carts[who] ??= { lines: [] });
+
+/** The lines with `productId` set to `quantity` (0 removes it); a new line goes last. */
+function setLine(lines: ModelCart['lines'], productId: string, quantity: number): ModelCart['lines'] {
+  const rest = lines.filter((l) => l.productId !== productId);
+  if (quantity === 0) return rest;
+  return lines.some((l) => l.productId === productId)
+    ? lines.map((l) => (l.productId === productId ? { productId, quantity } : l))
+    : [...lines, { productId, quantity }];
+}
+
+const sameCartLines = (a: ModelCart['lines'], b: ModelCart['lines']) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The cart's items as the catalog has them now (the model's products, and the fillers). */
+function cartItems(m: ShopModel, r: ShopReal, lines: ModelCart['lines']) {
+  return lines.map(({ productId, quantity }) => {
+    const filler = r.fillers.find((f) => f.id === productId);
+    const p = m.products.find((x) => x.id === productId && !x.deleted);
+    const name = filler?.name ?? p?.created.name ?? '';
+    const unitPriceCents = filler?.priceCents ?? p?.created.priceCents ?? 0;
+    const available = !!filler || (!!p && p.stock >= quantity);
+    return { productId, name, unitPriceCents, quantity, lineTotalCents: unitPriceCents * quantity, available };
+  });
+}
+
+/**
+ * Checks a cart answer against the model: the lines priced now, the total of the available
+ * ones, no checkout left pending (every checkout of the model has had its answer), and an
+ * updatedAt that moves exactly when the lines changed.
+ */
+function checkCartView(m: ShopModel, r: ShopReal, who: number, body: any, what: string, changed: boolean): void {
+  conforms(r, 'Cart', body, what);
+  const cart = cartOf(m, who);
+  const items = cartItems(m, r, cart.lines);
+  const prev = cart.updatedAt;
+  const updatedAt = changed
+    ? typeof prev === 'string'
+      ? later(prev)
+      : expect.any(String)
+    : prev === undefined
+      ? body?.updatedAt
+      : prev;
+  verify(
+    r,
+    `${what} (cart of c${who}: ${cart.lines.map((l) => `${l.productId.slice(0, 8)}×${l.quantity}`).join(', ')})`,
+    () =>
+      expect(body).toEqual({
+        items,
+        totalCents: items.reduce((n, i) => n + (i.available ? i.lineTotalCents : 0), 0),
+        currency: 'USD',
+        updatedAt,
+        checkout: null,
+      }),
+  );
+  if (changed && typeof prev === 'string' && body.updatedAt === prev) {
+    // Allowed (two changes within one millisecond), but worth seeing in the coverage.
+    count(r, 'cart changed within the same millisecond');
+  }
+  cart.updatedAt = body.updatedAt;
+}
+
+/** Settles the declined orders holding units of the cart's products (availability depends on their stock). */
+const settleForCart = (m: ShopModel, r: ShopReal, who: number, extra: string[] = []) =>
+  settleDeclinedHolding(m, r, [...cartOf(m, who).lines.map((l) => l.productId), ...extra]);
+
+export type CartVia = 'put' | 'delete';
+
+/** PUT /api/cart/items/:productId {quantity} (0 removes), or DELETE /api/cart/items/:productId. */
+export class SetCartItem extends ShopCommand {
+  constructor(
+    readonly customer: number,
+    readonly product: LineSpec['product'],
+    readonly quantity: number,
+    readonly via: CartVia,
+    readonly upperCase: boolean,
+  ) {
+    super();
+  }
+  describe() {
+    const p = typeof this.product === 'number' ? `live#${this.product}` : this.product;
+    return this.via === 'delete'
+      ? `RemoveCartItem(c${this.customer}, ${p}${this.upperCase ? ', ID upper-cased' : ''})`
+      : `SetCartItem(c${this.customer}, ${p}×${this.quantity}${this.upperCase ? ', ID upper-cased' : ''})`;
+  }
+  guard(m: Readonly<ShopModel>) {
+    return m.products.length > 0;
+  }
+  async act(m: ShopModel, r: ShopReal) {
+    const who = this.customer;
+    const productId = resolveLine(m, { product: this.product, quantity: 1 });
+    const quantity = this.via === 'delete' ? 0 : this.quantity;
+    const cart = cartOf(m, who);
+    r.cartsTouched.add(who);
+    await settleForCart(m, r, who, [productId]);
+    const path = `/api/cart/items/${this.upperCase ? productId.toUpperCase() : productId}`;
+    const token = tokenOf(r, who);
+    const res =
+      this.via === 'delete'
+        ? await send(r, 'DELETE', path, { token })
+        : await send(r, 'PUT', path, { token, body: { quantity } });
+    const what = `${this.describe()}`;
+    const live = m.products.some((p) => p.id === productId && !p.deleted);
+    const isNew = !cart.lines.some((l) => l.productId === productId);
+    this.note = `${m.products.find((p) => p.id === productId)?.label ?? 'unknown'}, cart of ${cart.lines.length} line(s)`;
+    if (quantity > CART_LIMITS.maxUnitsPerLine) {
+      count(r, `cart set ${quantity} units → ${res.status}`);
+      return expectStatus(r, res, 400, 'VALIDATION_FAILED', what);
+    }
+    if (quantity > 0 && !live) {
+      count(r, `cart set ${this.product === 'unknown' ? 'unknown' : 'deleted'} product → ${res.status}`);
+      expectStatus(r, res, 422, 'UNKNOWN_PRODUCT', what);
+      return verify(r, `${what}: the product named`, () =>
+        expect(res.body.details).toEqual({ productIds: [productId] }),
+      );
+    }
+    if (quantity > 0 && isNew && cart.lines.length >= CART_LIMITS.maxLines) {
+      count(r, `cart set a new line at the limit → ${res.status}`);
+      return expectStatus(r, res, 409, 'CART_LINE_LIMIT', what);
+    }
+    count(
+      r,
+      `cart ${this.via === 'delete' ? 'remove' : quantity === 0 ? 'set 0' : isNew ? 'add' : 'change'}${isNew && quantity === 0 ? ' (absent)' : ''} → ${res.status}`,
+    );
+    expectStatus(r, res, 200, undefined, what);
+    const lines = setLine(cart.lines, productId, quantity);
+    const changed = !sameCartLines(lines, cart.lines);
+    cart.lines = lines;
+    checkCartView(m, r, who, res.body, what, changed);
+  }
+}
+
+/** DELETE /api/cart. */
+export class ClearCart extends ShopCommand {
+  constructor(readonly customer: number) {
+    super();
+  }
+  describe() {
+    return `ClearCart(c${this.customer})`;
+  }
+  guard() {
+    return true;
+  }
+  async act(m: ShopModel, r: ShopReal) {
+    const cart = cartOf(m, this.customer);
+    r.cartsTouched.add(this.customer);
+    const res = await send(r, 'DELETE', '/api/cart', { token: tokenOf(r, this.customer) });
+    count(r, `cart clear ${cart.lines.length ? 'full' : 'empty'} → ${res.status}`);
+    expectStatus(r, res, 200, undefined, this.describe());
+    const changed = cart.lines.length > 0;
+    cart.lines = [];
+    checkCartView(m, r, this.customer, res.body, this.describe(), changed);
+  }
+}
+
+export type CartReader = 'owner' | 'admin' | 'anonymous';
+
+/** GET /api/cart: the owner's cart; an admin has none (403); anonymous is 401. */
+export class ReadCart extends ShopCommand {
+  constructor(
+    readonly customer: number,
+    readonly reader: CartReader,
+  ) {
+    super();
+  }
+  describe() {
+    return `ReadCart(c${this.customer}, ${this.reader})`;
+  }
+  guard() {
+    return true;
+  }
+  async act(m: ShopModel, r: ShopReal) {
+    if (this.reader === 'anonymous')
+      return expectStatus(r, await send(r, 'GET', '/api/cart'), 401, 'UNAUTHORIZED', 'read a cart anonymously');
+    if (this.reader === 'admin')
+      return expectStatus(r, await send(r, 'GET', '/api/cart', { token: r.admin }), 403, 'FORBIDDEN', 'admin cart');
+    await settleForCart(m, r, this.customer);
+    const res = await send(r, 'GET', '/api/cart', { token: tokenOf(r, this.customer) });
+    count(r, `cart read (${cartOf(m, this.customer).lines.length ? 'lines' : 'empty'})`);
+    expectStatus(r, res, 200, undefined, this.describe());
+    checkCartView(m, r, this.customer, res.body, this.describe(), false);
+  }
+}
+
+/** POST /api/cart/checkout, with or without an Idempotency-Key. */
+export class Checkout extends ShopCommand {
+  constructor(
+    readonly customer: number,
+    readonly card: Card,
+    readonly withKey: boolean,
+    readonly address: number,
+    /** Check out an empty cart too (else only a cart with lines: most are worth an order). */
+    readonly evenIfEmpty: boolean,
+  ) {
+    super();
+  }
+  describe() {
+    return `Checkout(c${this.customer}, ${cardName(this.card)}, address ${this.address}${this.withKey ? ', with key' : ''})`;
+  }
+  guard(m: Readonly<ShopModel>) {
+    return this.evenIfEmpty || (m.carts[this.customer]?.lines.length ?? 0) > 0;
+  }
+  async act(m: ShopModel, r: ShopReal) {
+    const body = { paymentMethod: this.card, shippingAddress: ADDRESSES[this.address].sent };
+    this.note = await checkoutNew(m, r, this.customer, body, this.withKey ? `model-cart-${randomUUID()}` : undefined);
+  }
+}
+
+/**
+ * A checkout the cart does not remember under this key (a new key, one whose earlier answers
+ * were refusals, or none): answered from the model's cart and stock. Then the cart is read: it
+ * is emptied only when the order was accepted, and holds no checkout either way.
+ */
+async function checkoutNew(
+  m: ShopModel,
+  r: ShopReal,
+  owner: number,
+  body: CheckoutBody,
+  key: string | undefined,
+): Promise<string> {
+  const cart = cartOf(m, owner);
+  r.cartsTouched.add(owner);
+  await settleForCart(m, r, owner);
+  const items = cartItems(m, r, cart.lines);
+  const me = r.customers[owner];
+  const res = await send(r, 'POST', '/api/cart/checkout', {
+    token: me.token,
+    body,
+    headers: key ? { 'Idempotency-Key': key } : {},
+  });
+  if (key) {
+    const answer = { status: res.status, response: res.body, location: res.headers.get('location') };
+    const known = m.checkouts.find((k) => k.key === key && k.owner === owner);
+    if (known) Object.assign(known, { body, ...answer });
+    else m.checkouts.push({ label: `ck${m.checkouts.length}`, key, owner, body, ...answer });
+  }
+  const what = `checkout c${owner} (${items.map((i) => `${i.productId.slice(0, 8)}×${i.quantity}${i.available ? '' : ' unavailable'}`).join(', ') || 'empty'})`;
+  let note: string;
+  let accepted = false;
+  if (!cart.lines.length) {
+    count(r, `checkout empty → ${res.status}`);
+    expectStatus(r, res, 409, 'CART_EMPTY', what);
+    note = '409 CART_EMPTY as modelled';
+  } else if (items.some((i) => !i.available)) {
+    count(r, `checkout unavailable → ${res.status}`);
+    expectStatus(r, res, 409, 'OUT_OF_STOCK', what);
+    verify(r, `${what}: the lines not available named`, () =>
+      expect(res.body.details).toEqual({ lines: items.filter((i) => !i.available) }),
+    );
+    note = '409 OUT_OF_STOCK as modelled';
+  } else {
+    count(r, `checkout ${cardName(body.paymentMethod)}${key ? ' keyed' : ''} → ${res.status}`);
+    expectStatus(r, res, 201, undefined, what);
+    const order: ModelOrder = {
+      label: `o${m.orders.length}`,
+      id: res.body.id,
+      owner,
+      card: body.paymentMethod,
+      lines: items.map((i) => ({
+        productId: i.productId,
+        name: i.name,
+        unitPriceCents: i.unitPriceCents,
+        quantity: i.quantity,
+      })),
+      status: 'PENDING',
+      accepted: res.body,
+      shippingAddress: shownAddress(body.shippingAddress),
+    };
+    conforms(r, 'Order', res.body, what);
+    verify(r, `${what}: 201 PENDING, the cart's lines priced from the catalog, with the address`, () => {
+      expect(res.body).toEqual({
+        ...orderBase(r, order),
+        createdAt: expect.any(String),
+        status: 'PENDING',
+        payment: { status: 'PENDING' },
+        updatedAt: res.body.createdAt,
+      });
+      expect(res.headers.get('location')).toBe(`/api/orders/${res.body.id}`);
+      if (key) {
+        expect(res.body.id).toBe(checkoutOrderIdFor(me.id, key));
+        expect(res.headers.get('idempotent-replayed')).toBe('false');
+      } else {
+        expect(res.headers.get('idempotent-replayed')).toBeNull();
+      }
+    });
+    for (const l of order.lines) m.products.find((p) => p.id === l.productId)!.stock -= l.quantity;
+    m.orders.push(order);
+    cart.lines = [];
+    accepted = true;
+    note = `${order.label} = ${order.id}`;
+  }
+  const after = await send(r, 'GET', '/api/cart', { token: me.token });
+  expectStatus(r, after, 200, undefined, `the cart after ${what}`);
+  checkCartView(
+    m,
+    r,
+    owner,
+    after.body,
+    `the cart after ${what} → ${res.status}: ${accepted ? 'emptied' : 'unchanged'}`,
+    accepted,
+  );
+  return note;
+}
+
+export type CheckoutRepeat = 'same' | 'other-address' | 'other-card';
+
+/** POST /api/cart/checkout again with a key already used: the same request, or another body. */
+export class RepeatCheckoutWithSameKey extends ShopCommand {
+  constructor(
+    readonly checkout: number,
+    readonly variant: CheckoutRepeat,
+  ) {
+    super();
+  }
+  describe() {
+    return `RepeatCheckoutWithSameKey(#${this.checkout}, ${this.variant})`;
+  }
+  guard(m: Readonly<ShopModel>) {
+    return m.checkouts.length > 0;
+  }
+  async act(m: ShopModel, r: ShopReal) {
+    // Every other pick among the accepted ones (a repeat of a refusal is just another checkout).
+    const accepted = m.checkouts.filter((c) => c.status === 201);
+    const k =
+      accepted.length && this.checkout % 2 === 0
+        ? pick(accepted, this.checkout >> 1)
+        : pick(m.checkouts, this.checkout);
+    const body: CheckoutBody =
+      this.variant === 'same'
+        ? k.body
+        : this.variant === 'other-card'
+          ? { ...k.body, paymentMethod: k.body.paymentMethod === VISA ? DECLINED : VISA }
+          : {
+              ...k.body,
+              shippingAddress: ADDRESSES.find((a) => a.sent !== k.body.shippingAddress)!.sent,
+            };
+    this.note = `${k.label}: last answered ${k.status}`;
+    if (k.status !== 201) {
+      // Refused (empty, out of stock): the cart keeps no answer for the key, so this is a checkout
+      // of the cart as it is now.
+      count(r, `checkout repeat ${this.variant} of a ${k.status}`);
+      this.note += `; now: ${await checkoutNew(m, r, k.owner, body, k.key)}`;
+      return;
+    }
+    const token = tokenOf(r, k.owner);
+    await settleForCart(m, r, k.owner);
+    const res = await send(r, 'POST', '/api/cart/checkout', { token, body, headers: { 'Idempotency-Key': k.key } });
+    count(r, `checkout repeat ${this.variant} of a 201 → ${res.status}`);
+    const what = `repeat ${k.label} (${this.variant})`;
+    if (this.variant !== 'same') expectStatus(r, res, 422, 'IDEMPOTENCY_KEY_REUSED', what);
+    else
+      verify(r, `${what}: the first answer again`, () => {
+        expect([res.status, res.body]).toEqual([k.status, k.response]);
+        expect(res.headers.get('location')).toBe(k.location);
+        expect(res.headers.get('idempotent-replayed')).toBe('true');
+      });
+    // Whatever the cart holds now (lines added since) stays: the order took its lines once.
+    const after = await send(r, 'GET', '/api/cart', { token });
+    expectStatus(r, after, 200, undefined, `the cart after ${what}`);
+    checkCartView(m, r, k.owner, after.body, `the cart after ${what}: unchanged`, false);
+  }
+}
+
+/**
+ * Takes a cart to its line limit with filler products, checks the limit (a new product is 409
+ * CART_LINE_LIMIT, an existing line still changes, up to the per-line limit), then takes the
+ * fillers out again.
+ */
+export class FillCart extends ShopCommand {
+  constructor(readonly customer: number) {
+    super();
+  }
+  describe() {
+    return `FillCart(c${this.customer})`;
+  }
+  guard(m: Readonly<ShopModel>) {
+    return m.mayFillCart;
+  }
+  async act(m: ShopModel, r: ShopReal) {
+    m.mayFillCart = false;
+    const who = this.customer;
+    const cart = cartOf(m, who);
+    r.cartsTouched.add(who);
+    await settleForCart(m, r, who);
+    const token = tokenOf(r, who);
+    const room = CART_LIMITS.maxLines - cart.lines.length;
+    const used = r.fillers.slice(0, room);
+    const spare = r.fillers[room];
+    this.note = `${cart.lines.length} line(s) + ${room} fillers`;
+    const put = async (productId: string, quantity: number) =>
+      send(r, 'PUT', `/api/cart/items/${productId}`, { token, body: { quantity } });
+    for (const [i, f] of used.entries()) {
+      const res = await put(f.id, 1);
+      expectStatus(r, res, 200, undefined, `fill c${who}: filler ${i}`);
+      cart.lines = setLine(cart.lines, f.id, 1);
+      if (res.body.items?.length !== cart.lines.length)
+        throw new ModelViolation(
+          `fill c${who}: ${res.body.items?.length} lines, expected ${cart.lines.length}`,
+          r.trace,
+        );
+      cart.updatedAt = res.body.updatedAt;
+    }
+    const full = await send(r, 'GET', '/api/cart', { token });
+    expectStatus(r, full, 200, undefined, `fill c${who}: read at the limit`);
+    checkCartView(m, r, who, full.body, `fill c${who}: read at the limit`, false);
+    // A new product, the spare filler or one of the model's, is refused; the cart is unchanged.
+    expectStatus(r, await put(spare.id, 1), 409, 'CART_LINE_LIMIT', `fill c${who}: a new line past the limit`);
+    const outside = m.products.find((p) => !p.deleted && !cart.lines.some((l) => l.productId === p.id));
+    if (outside)
+      expectStatus(
+        r,
+        await put(outside.id, 2),
+        409,
+        'CART_LINE_LIMIT',
+        `fill c${who}: ${outside.label} past the limit`,
+      );
+    // Removing a line that is not there is fine at the limit; an existing line goes to the per-line maximum, not past it.
+    const absent = await send(r, 'DELETE', `/api/cart/items/${spare.id}`, { token });
+    expectStatus(r, absent, 200, undefined, `fill c${who}: remove a line that is not there`);
+    checkCartView(m, r, who, absent.body, `fill c${who}: remove a line that is not there`, false);
+    const max = await put(used[0].id, CART_LIMITS.maxUnitsPerLine);
+    expectStatus(r, max, 200, undefined, `fill c${who}: a line to ${CART_LIMITS.maxUnitsPerLine} units at the limit`);
+    cart.lines = setLine(cart.lines, used[0].id, CART_LIMITS.maxUnitsPerLine);
+    checkCartView(m, r, who, max.body, `fill c${who}: a line to the per-line maximum`, true);
+    expectStatus(
+      r,
+      await put(used[0].id, CART_LIMITS.maxUnitsPerLine + 1),
+      400,
+      'VALIDATION_FAILED',
+      `fill c${who}: past the per-line maximum`,
+    );
+    count(r, `cart filled to ${CART_LIMITS.maxLines} lines (${room} fillers)`);
+    for (const f of used) {
+      const res = await send(r, 'DELETE', `/api/cart/items/${f.id}`, { token });
+      expectStatus(r, res, 200, undefined, `fill c${who}: take filler out`);
+      cart.lines = setLine(cart.lines, f.id, 0);
+      cart.updatedAt = res.body.updatedAt;
+    }
+    const after = await send(r, 'GET', '/api/cart', { token });
+    expectStatus(r, after, 200, undefined, `fill c${who}: read after`);
+    checkCartView(m, r, who, after.body, `fill c${who}: the fillers taken out again`, false);
+  }
+}
+
 // ---- arbitraries -------------------------------------------------------------------------------
 
 const index = fc.nat({ max: 11 });
 const customer = fc.nat({ max: 2 });
+/** Carts mostly of one customer: enough lines gather in a cart to check it out. */
+const cartCustomer = fc.constantFrom(0, 0, 0, 1, 2);
 const card = fc.constantFrom<Card>(VISA, VISA, DECLINED);
 const line = fc.record({
   product: fc.oneof(
@@ -921,6 +1471,13 @@ const line = fc.record({
   ),
   quantity: fc.integer({ min: 1, max: 5 }),
 });
+/** Mostly a few units; sometimes 0 (removes), the per-line maximum, or one past it. */
+const cartQuantity = fc.oneof(
+  { weight: 14, arbitrary: fc.integer({ min: 1, max: 3 }) },
+  { weight: 2, arbitrary: fc.constant(0) },
+  { weight: 1, arbitrary: fc.constant(CART_LIMITS.maxUnitsPerLine) },
+  { weight: 1, arbitrary: fc.constant(CART_LIMITS.maxUnitsPerLine + 1) },
+);
 const weighted = (weight: number, arbitrary: fc.Arbitrary<Cmd>) => ({ weight, arbitrary });
 
 /** The command mix, weighted: orders are what most commands act on. */
@@ -986,6 +1543,50 @@ export function shopCommands(): fc.Arbitrary<Cmd>[] {
             fc.constantFrom<Reader>('anonymous', 'anonymous', 'customer', 'admin'),
           )
           .map(([p, who]) => new ReadProduct(p, who)),
+      ),
+      weighted(
+        7,
+        fc
+          .tuple(
+            cartCustomer,
+            line.map((l) => l.product),
+            cartQuantity,
+            fc.constantFrom<CartVia>('put', 'put', 'put', 'put', 'delete'),
+            fc.constantFrom(false, false, false, false, true),
+          )
+          .map(([c, p, q, via, upper]) => new SetCartItem(c, p, q, via, upper)),
+      ),
+      weighted(
+        1,
+        cartCustomer.map((c) => new ClearCart(c)),
+      ),
+      weighted(
+        2,
+        fc
+          .tuple(cartCustomer, fc.constantFrom<CartReader>('owner', 'owner', 'owner', 'admin', 'anonymous'))
+          .map(([c, who]) => new ReadCart(c, who)),
+      ),
+      weighted(
+        4,
+        fc
+          .tuple(
+            cartCustomer,
+            card,
+            fc.boolean(),
+            fc.nat({ max: ADDRESSES.length - 1 }),
+            fc.constantFrom(false, false, false, true),
+          )
+          .map(([c, k, key, a, empty]) => new Checkout(c, k, key, a, empty)),
+      ),
+      weighted(
+        2,
+        fc
+          .tuple(index, fc.constantFrom<CheckoutRepeat>('same', 'same', 'other-address', 'other-card'))
+          .map(([k, v]) => new RepeatCheckoutWithSameKey(k, v)),
+      ),
+      weighted(
+        1,
+        cartCustomer.map((c) => new FillCart(c)),
       ),
     ),
   ];

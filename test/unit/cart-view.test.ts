@@ -35,6 +35,7 @@ describe('priceCart', () => {
       totalCents: 300,
       currency: 'EUR',
       updatedAt: '2026-01-01T00:00:00.000Z',
+      checkout: null,
     });
   });
 
@@ -44,8 +45,14 @@ describe('priceCart', () => {
       totalCents: 0,
       currency: 'USD',
       updatedAt: null,
+      checkout: null,
     });
     expect(priceCart({ lines: [], updatedAt: null }, { products: [] }, 'USD').items).toEqual([]);
+  });
+
+  it('carries the pending checkout of the snapshot into the view', () => {
+    const checkout = { status: 'PENDING' as const, orderId: B, since: '2026-01-01T00:00:00.000Z' };
+    expect(priceCart({ lines: [], updatedAt: null, checkout }, { products: [] }, 'USD').checkout).toEqual(checkout);
   });
 });
 

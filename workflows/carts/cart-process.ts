@@ -214,6 +214,7 @@ export class CartProcess {
       idempotencyKey: request.idempotencyKey ?? null,
       requestHash: request.requestHash,
       lines,
+      since: new Date().toISOString(),
       settleAt: new Date(Date.now() + pendingMs).toISOString(),
       ...(fence
         ? { settleMarginMs: this.input.settings.checkoutSettleMarginMs ?? DEFAULT_CHECKOUT_SETTLE_MARGIN_MS }
@@ -391,7 +392,20 @@ export class CartProcess {
   }
 
   private snapshot(): CartSnapshot {
-    return { lines: this.state.lines, version: this.state.version, updatedAt: this.state.updatedAt };
+    const pending = this.state.pending;
+    return {
+      lines: this.state.lines,
+      version: this.state.version,
+      updatedAt: this.state.updatedAt,
+      checkout: pending
+        ? {
+            status: 'PENDING',
+            orderId: pending.orderId,
+            // A checkout from before `since` was recorded: its deadline less the pending time (near enough).
+            since: pending.since ?? new Date(Date.parse(pending.settleAt) - this.pendingMs()).toISOString(),
+          }
+        : null,
+    };
   }
 
   private historyFull(): boolean {

@@ -4,7 +4,7 @@ import type { CartLine, CartQuote, CartSnapshot, CartView } from './contract';
 
 /** The priced view of a cart. A product missing from the quote is gone: unavailable, priced 0. */
 export function priceCart(
-  snapshot: Pick<CartSnapshot, 'lines' | 'updatedAt'>,
+  snapshot: Pick<CartSnapshot, 'lines' | 'updatedAt' | 'checkout'>,
   quote: CartQuote,
   currency: string,
 ): CartView {
@@ -27,6 +27,7 @@ export function priceCart(
     totalCents: items.reduce((sum, i) => sum + (i.available ? i.lineTotalCents : 0), 0),
     currency: quote.products[0]?.currency ?? currency,
     updatedAt: snapshot.updatedAt,
+    checkout: snapshot.checkout ?? null,
   };
 }
 

@@ -49,6 +49,8 @@ export interface PendingCheckout {
   /** Hash of what the customer asked besides the lines (payment method, shipping address). */
   requestHash: string;
   lines: CartLine[];
+  /** When the checkout began (workflow time, ISO); absent in checkouts from before it was recorded. */
+  since?: string;
   /**
    * The checkout's deadline (workflow time, ISO): its order must be started by then (the
    * gateway's placeBy). The cart looks the order up and settles the checkout once it has passed,
@@ -116,11 +118,22 @@ export interface CartResult {
   lines: CartLine[];
 }
 
+/** A checkout under way, as the customer sees it (the cart's pending checkout). */
+export interface CartCheckoutStatus {
+  status: 'PENDING';
+  /** The order this checkout places (GET /api/orders/:id answers 404 until it is accepted). */
+  orderId: string;
+  /** When it began (workflow time, ISO). */
+  since: string;
+}
+
 /** What getCart and every cart update answer: the lines, unpriced (the gateway prices them). */
 export interface CartSnapshot {
   lines: CartLine[];
   version: number;
   updatedAt: string | null;
+  /** The checkout under way, or null; absent from cart workers from before it was shown. */
+  checkout?: CartCheckoutStatus | null;
 }
 
 export interface SetCartItemRequest {
@@ -238,6 +251,8 @@ export interface CartView {
   totalCents: number;
   currency: string;
   updatedAt: string | null;
+  /** The checkout under way (its lines are still in the cart until its order is accepted), or null. */
+  checkout: CartCheckoutStatus | null;
 }
 
 /** Input of startCartReminder (a local activity of the orders pool). */
