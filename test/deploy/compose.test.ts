@@ -78,6 +78,7 @@ describe('docker-compose.yml', () => {
       [
         'mysql',
         'redis',
+        'rabbitmq',
         'temporal-postgresql',
         'temporal-schema',
         'temporal',
@@ -93,6 +94,7 @@ describe('docker-compose.yml', () => {
     );
     expect(imageOf(services.mysql)).toMatch(/^mysql:8(\.\d+)*$/);
     expect(imageOf(services.redis)).toMatch(/^redis:\d/);
+    expect(imageOf(services.rabbitmq)).toMatch(/^rabbitmq:\d/);
     expect(imageOf(services.mailpit)).toMatch(/^axllent\/mailpit:v\d/);
     expect(imageOf(services.prometheus)).toMatch(/^prom\/prometheus:v\d/);
     expect(imageOf(services.grafana)).toMatch(/^grafana\/grafana:\d/);
@@ -248,7 +250,12 @@ describe('docker-compose.yml', () => {
       expect(new URL(config.MYSQL_URL!).host).toBe('mysql:3306');
       expect(new URL(config.REDIS_URL!).host).toBe('redis:6379');
       expect(new URL(config.SMTP_URL!).host).toBe('mailpit:1025');
+      expect(new URL(config.AMQP_URL!).host).toBe('rabbitmq:5672');
     }
+    // Integration events go to the stack's RabbitMQ, as the user it is initialised with.
+    const rabbitEnv = composeEnv(services.rabbitmq.environment);
+    const amqp = new URL(composeEnv(services.gateway.environment).AMQP_URL);
+    expect([amqp.username, amqp.password]).toEqual([rabbitEnv.RABBITMQ_DEFAULT_USER, rabbitEnv.RABBITMQ_DEFAULT_PASS]);
     // The app's database user/password are the ones MySQL is initialised with.
     const mysqlEnv = composeEnv(services.mysql.environment);
     const url = new URL(composeEnv(services.gateway.environment).MYSQL_URL);
