@@ -21,6 +21,7 @@ import {
   loadAlertRules,
   loadDashboards,
   markdownAnchors,
+  markdownSections,
   metricNamesIn,
   promtool,
   registrySeriesNames,
@@ -225,5 +226,13 @@ describe('alert rules', () => {
       const [file, anchor] = String(r.annotations?.runbook).split('#');
       expect([r.alert, file, anchors.has(anchor)]).toEqual([r.alert, 'docs/operations.md', true]);
     }
+  });
+
+  it("link the runbook section that is about them: the section's own text (to the next heading) names the alert", () => {
+    const sections = markdownSections(RUNBOOK_FILE);
+    const elsewhere = rules
+      .map((r) => ({ alert: r.alert, anchor: String(r.annotations?.runbook).split('#')[1] }))
+      .filter(({ alert, anchor }) => !(sections.get(anchor) ?? '').includes(`\`${alert}\``));
+    expect(elsewhere).toEqual([]);
   });
 });
