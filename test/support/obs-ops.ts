@@ -64,7 +64,8 @@ export interface AlertRule {
 
 export function loadAlertRules(): AlertRule[] {
   const doc = parseYaml(readFileSync(ALERTS_FILE, 'utf8')) as { groups: { name: string; rules: AlertRule[] }[] };
-  return doc.groups.flatMap((g) => g.rules);
+  // Alerts only: the recording rules (the KEDA scaling series) have `record` instead.
+  return doc.groups.flatMap((g) => g.rules).filter((r) => r.alert !== undefined);
 }
 
 export function alertQueries(): Query[] {

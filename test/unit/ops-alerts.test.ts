@@ -76,7 +76,51 @@ function stuckRunSeries(startMinute: number, minutes: number): string {
   }).join(' ');
 }
 
+const slotSeries = (metric: 'used' | 'available', workerType: string, instance: string) =>
+  `temporal_worker_task_slots_${metric}{job="temporal-sdk",namespace="default",service_name="temporal-core-sdk",task_queue="orders",worker_type="${workerType}",instance="${instance}",pool="orders"}`;
+
 const tests = [
+  {
+    name: 'KEDA slot series: busy workers = slots in use over one process slots, per task queue and slot kind',
+    interval: '1m',
+    input_series: [
+      // Two orders processes, 100 activity slots each, all busy: 2 processes' worth.
+      { series: slotSeries('used', 'ActivityWorker', 'a'), values: '100x5' },
+      { series: slotSeries('available', 'ActivityWorker', 'a'), values: '0x5' },
+      { series: slotSeries('used', 'ActivityWorker', 'b'), values: '100x5' },
+      { series: slotSeries('available', 'ActivityWorker', 'b'), values: '0x5' },
+      // 40 workflow slots each, 10 in use in all: a quarter of one process.
+      { series: slotSeries('used', 'WorkflowWorker', 'a'), values: '10x5' },
+      { series: slotSeries('available', 'WorkflowWorker', 'a'), values: '30x5' },
+      { series: slotSeries('used', 'WorkflowWorker', 'b'), values: '0x5' },
+      { series: slotSeries('available', 'WorkflowWorker', 'b'), values: '40x5' },
+    ],
+    promql_expr_test: [
+      {
+        expr: 'task_queue:temporal_worker_task_slots:busy_workers',
+        eval_time: '2m',
+        exp_samples: [
+          {
+            labels:
+              'task_queue:temporal_worker_task_slots:busy_workers{task_queue="orders",worker_type="ActivityWorker"}',
+            value: 2,
+          },
+          {
+            labels:
+              'task_queue:temporal_worker_task_slots:busy_workers{task_queue="orders",worker_type="WorkflowWorker"}',
+            value: 0.25,
+          },
+        ],
+      },
+      // The ScaledObject's query: the busier kind; KEDA asks for ceil(2 / 0.7) = 3 pods.
+      {
+        expr: 'max(task_queue:temporal_worker_task_slots:busy_workers{task_queue="orders"})',
+        eval_time: '2m',
+        exp_samples: [{ labels: '{}', value: 2 }],
+      },
+    ],
+    alert_rule_test: [],
+  },
   {
     name: 'API error rate: fires on 25% 5xx, not on readiness 503s or at a trickle',
     interval: '1m',
