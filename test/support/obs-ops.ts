@@ -64,7 +64,8 @@ export interface AlertRule {
 
 export function loadAlertRules(): AlertRule[] {
   const doc = parseYaml(readFileSync(ALERTS_FILE, 'utf8')) as { groups: { name: string; rules: AlertRule[] }[] };
-  return doc.groups.flatMap((g) => g.rules);
+  // Alerts only: the recording rules (the KEDA scaling series) have `record` instead.
+  return doc.groups.flatMap((g) => g.rules).filter((r) => r.alert !== undefined);
 }
 
 export function alertQueries(): Query[] {
@@ -156,19 +157,35 @@ export function runPromtool(bin: string, args: string[]): { status: number | nul
   return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
+/** The GitHub-style anchor of a markdown heading's text. */
+export function headingAnchor(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
 /** GitHub-style anchors of the markdown headings of a file. */
 export function markdownAnchors(file: string): Set<string> {
-  const anchors = new Set<string>();
+  return new Set(markdownSections(file).keys());
+}
+
+/**
+ * Each heading's anchor and the section's own text: from the heading to the next heading of any
+ * level (a subsection is its own section). Headings inside fenced code blocks are not headings.
+ */
+export function markdownSections(file: string): Map<string, string> {
+  const sections = new Map<string, string>();
+  let current: string | undefined;
+  let fenced = false;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const h = /^#{1,6}\s+(.*)$/.exec(line);
-    if (!h) continue;
-    anchors.add(
-      h[1]
-        .trim()
-        .toLowerCase()
-        .replace(/[^\p{L}\p{N}\s_-]/gu, '')
-        .replace(/\s/g, '-'),
-    );
+    if (/^```/.test(line)) fenced = !fenced;
+    const h = fenced ? null : /^#{1,6}\s+(.*)$/.exec(line);
+    if (h) {
+      current = headingAnchor(h[1]);
+      sections.set(current, '');
+    } else if (current !== undefined) sections.set(current, `${sections.get(current)}${line}\n`);
   }
-  return anchors;
+  return sections;
 }

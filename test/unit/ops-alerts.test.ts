@@ -35,7 +35,92 @@ const sdk = (metric: string, labels: string) =>
   `${metric}{namespace="default",service_name="temporal-core-sdk",task_queue="orders"${labels ? `,${labels}` : ''}}`;
 const wftBucket = (le: string) => sdk('temporal_workflow_task_schedule_to_start_latency_bucket', `le="${le}"`);
 
+const wftFailedLabels = {
+  namespace: 'default',
+  task_queue: 'orders',
+  workflow_type: 'placeOrder',
+  failure_reason: 'NonDeterminismError',
+};
+const wftFailed = sdk(
+  'temporal_workflow_task_execution_failed',
+  'workflow_type="placeOrder",failure_reason="NonDeterminismError"',
+);
+
+/** The whole minutes from `from` to `to`, both included. */
+const minutes = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** A counter series sampled each minute for `minutes` minutes, incremented by one at each of `at` (minutes). */
+function counterSteps(minutes: number, at: number[]): string {
+  return Array.from({ length: minutes + 1 }, (_, m) => at.filter((a) => a <= m).length).join(' ');
+}
+
+/**
+ * One run whose workflow task fails on every attempt (a NonDeterminismError after a deploy), as
+ * the SDK and server 1.30.4 retry it: the SDK reports the first failure at once and lets later
+ * attempts time out (workflow task timeout 10 s; `temporal_workflow_task_execution_failed`
+ * counts every attempt); from attempt 4 the server adds 5 s, 10 s, 20 s ... up to
+ * `history.workflowTaskRetryMaxInterval` (10 min) to each attempt's timeout
+ * (service/history/workflow/workflow_task_state_machine.go). The series only appears with the
+ * first failure, at 1, so that one is invisible to increase(): the worst case for the alert.
+ */
+function stuckRunSeries(startMinute: number, minutes: number): string {
+  const failures: number[] = []; // seconds after the first failure
+  for (let attempt = 1, t = 0; t < minutes * 60; attempt++) {
+    failures.push(t);
+    const backoff = attempt < 3 ? 0 : Math.min(5 * 2 ** (attempt - 3), 600);
+    t += 10 + backoff;
+  }
+  return Array.from({ length: minutes + 1 }, (_, m) => {
+    if (m < startMinute) return '_';
+    return String(failures.filter((s) => s <= (m - startMinute) * 60).length);
+  }).join(' ');
+}
+
+const slotSeries = (metric: 'used' | 'available', workerType: string, instance: string) =>
+  `temporal_worker_task_slots_${metric}{job="temporal-sdk",namespace="default",service_name="temporal-core-sdk",task_queue="orders",worker_type="${workerType}",instance="${instance}",pool="orders"}`;
+
 const tests = [
+  {
+    name: 'KEDA slot series: busy workers = slots in use over one process slots, per task queue and slot kind',
+    interval: '1m',
+    input_series: [
+      // Two orders processes, 100 activity slots each, all busy: 2 processes' worth.
+      { series: slotSeries('used', 'ActivityWorker', 'a'), values: '100x5' },
+      { series: slotSeries('available', 'ActivityWorker', 'a'), values: '0x5' },
+      { series: slotSeries('used', 'ActivityWorker', 'b'), values: '100x5' },
+      { series: slotSeries('available', 'ActivityWorker', 'b'), values: '0x5' },
+      // 40 workflow slots each, 10 in use in all: a quarter of one process.
+      { series: slotSeries('used', 'WorkflowWorker', 'a'), values: '10x5' },
+      { series: slotSeries('available', 'WorkflowWorker', 'a'), values: '30x5' },
+      { series: slotSeries('used', 'WorkflowWorker', 'b'), values: '0x5' },
+      { series: slotSeries('available', 'WorkflowWorker', 'b'), values: '40x5' },
+    ],
+    promql_expr_test: [
+      {
+        expr: 'task_queue:temporal_worker_task_slots:busy_workers',
+        eval_time: '2m',
+        exp_samples: [
+          {
+            labels:
+              'task_queue:temporal_worker_task_slots:busy_workers{task_queue="orders",worker_type="ActivityWorker"}',
+            value: 2,
+          },
+          {
+            labels:
+              'task_queue:temporal_worker_task_slots:busy_workers{task_queue="orders",worker_type="WorkflowWorker"}',
+            value: 0.25,
+          },
+        ],
+      },
+      // The ScaledObject's query: the busier kind; KEDA asks for ceil(2 / 0.7) = 3 pods.
+      {
+        expr: 'max(task_queue:temporal_worker_task_slots:busy_workers{task_queue="orders"})',
+        eval_time: '2m',
+        exp_samples: [{ labels: '{}', value: 2 }],
+      },
+    ],
+    alert_rule_test: [],
+  },
   {
     name: 'API error rate: fires on 25% 5xx, not on readiness 503s or at a trickle',
     interval: '1m',
@@ -137,31 +222,39 @@ const tests = [
     ],
   },
   {
-    name: 'workflow task failures: fires while a workflow type keeps failing its tasks',
+    name: 'workflow task failures: pages while one run keeps failing on the server retry schedule, and keeps paging',
     interval: '1m',
-    input_series: [
-      {
-        series: sdk(
-          'temporal_workflow_task_execution_failed',
-          'workflow_type="placeOrder",failure_reason="NonDeterminismError"',
-        ),
-        values: '0+2x20',
-      },
-    ],
+    input_series: [{ series: wftFailed, values: stuckRunSeries(2, 120) }],
     alert_rule_test: [
-      {
-        eval_time: '10m',
+      { eval_time: '3m', alertname: 'WorkflowTaskFailures', exp_alerts: [] }, // pending
+      ...minutes(9, 120).map((m) => ({
+        // every minute: no gap while it stays stuck
+        eval_time: `${m}m`,
         alertname: 'WorkflowTaskFailures',
-        exp_alerts: [
-          expected('WorkflowTaskFailures', {
-            namespace: 'default',
-            task_queue: 'orders',
-            workflow_type: 'placeOrder',
-            failure_reason: 'NonDeterminismError',
-          }),
-        ],
-      },
+        exp_alerts: [expected('WorkflowTaskFailures', wftFailedLabels)],
+      })),
     ],
+  },
+  {
+    name: 'workflow task failures: a single failed workflow task (retried successfully) never pages',
+    interval: '1m',
+    // The series exists (earlier failures), so this one increment is visible to increase().
+    input_series: [{ series: wftFailed, values: counterSteps(90, [30]) }],
+    alert_rule_test: minutes(0, 90).map((m) => ({
+      eval_time: `${m}m`,
+      alertname: 'WorkflowTaskFailures',
+      exp_alerts: [],
+    })),
+  },
+  {
+    name: 'workflow task failures: isolated failures (one every 20 minutes, each retried successfully) do not page',
+    interval: '1m',
+    input_series: [{ series: wftFailed, values: counterSteps(120, [10, 30, 50, 70, 90]) }],
+    alert_rule_test: minutes(0, 120).map((m) => ({
+      eval_time: `${m}m`,
+      alertname: 'WorkflowTaskFailures',
+      exp_alerts: [],
+    })),
   },
   {
     name: 'payment failure rate: provider errors over all charge calls; declines do not count',

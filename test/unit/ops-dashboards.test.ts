@@ -21,6 +21,7 @@ import {
   loadAlertRules,
   loadDashboards,
   markdownAnchors,
+  markdownSections,
   metricNamesIn,
   promtool,
   registrySeriesNames,
@@ -179,7 +180,9 @@ describe('promtool', () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'ops-prom-')), 'prometheus.yml');
     writeFileSync(file, toYaml({ ...config, rule_files: [ALERTS_FILE] }));
     const r = runPromtool(bin, ['check', 'config', file]);
-    expect([r.status, r.output]).toEqual([0, expect.stringContaining('SUCCESS: 12 rules found')]);
+    const rules = parseYaml(readFileSync(ALERTS_FILE, 'utf8')).groups.flatMap((g: { rules: unknown[] }) => g.rules);
+    expect(rules.length).toBe(loadAlertRules().length + 1); // the alerts and the KEDA slot series
+    expect([r.status, r.output]).toEqual([0, expect.stringContaining(`SUCCESS: ${rules.length} rules found`)]);
   });
 
   it('parses every dashboard query as PromQL (as recording rules, promtool check rules)', () => {
@@ -225,5 +228,13 @@ describe('alert rules', () => {
       const [file, anchor] = String(r.annotations?.runbook).split('#');
       expect([r.alert, file, anchors.has(anchor)]).toEqual([r.alert, 'docs/operations.md', true]);
     }
+  });
+
+  it("link the runbook section that is about them: the section's own text (to the next heading) names the alert", () => {
+    const sections = markdownSections(RUNBOOK_FILE);
+    const elsewhere = rules
+      .map((r) => ({ alert: r.alert, anchor: String(r.annotations?.runbook).split('#')[1] }))
+      .filter(({ alert, anchor }) => !(sections.get(anchor) ?? '').includes(`\`${alert}\``));
+    expect(elsewhere).toEqual([]);
   });
 });
