@@ -184,3 +184,10 @@ export interface DeliverWebhookResult {
   outcome: WebhookAttemptOutcome;
   attempts: number;
 }
+
+/** Bounds of an endpoint's registration (and of how many a shop may register). */
+export const WEBHOOK_LIMITS = {
+  urlMax: 2048,
+  descriptionMax: 500,
+  endpointsMax: 50,
+} as const;
