@@ -23,24 +23,33 @@ import { stillProcessing, withinRouteDeadline } from '../shared/route-deadline';
 import type { WebhookCreatedView, WebhookDeliveryView, WebhookView } from './webhooks.output';
 import { findDelivery, findWebhook, toDeliveryView, toWebhookView } from './webhooks.queries';
 
-/** How long the target's DNS resolution may take at registration. */
+/** How long the target's DNS resolution may take at registration (and at most half the route deadline). */
 const RESOLVE_TIMEOUT_MS = 5_000;
 
 const refused = (detail: string) => new ProblemError(422, 'WEBHOOK_TARGET_REFUSED', 'Webhook target refused', detail);
+const resolverUnavailable = (detail: string) =>
+  new ProblemError(503, 'DNS_UNAVAILABLE', 'Service unavailable', detail, {}, { 'Retry-After': '5' });
 
 export function webhookCommands(deps: ApiDeps) {
+  const resolveTimeoutMs = Math.min(RESOLVE_TIMEOUT_MS, Math.floor(deps.config.ROUTE_DEADLINE_MS / 2));
   const guard = async (url: string) => {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new TargetRefusedError(`the target host did not resolve within ${RESOLVE_TIMEOUT_MS} ms`)),
-        RESOLVE_TIMEOUT_MS,
+        () =>
+          reject(
+            new TargetRefusedError(`the target host did not resolve within ${resolveTimeoutMs} ms`, {
+              transient: true,
+            }),
+          ),
+        resolveTimeoutMs,
       );
     });
     try {
       await Promise.race([checkTarget(url, { allowPrivate: deps.config.WEBHOOK_ALLOW_PRIVATE_TARGETS }), late]);
     } catch (err) {
-      if (err instanceof TargetRefusedError) throw refused(err.message);
+      if (err instanceof TargetRefusedError)
+        throw err.transient ? resolverUnavailable(`${err.message}; retry shortly`) : refused(err.message);
       throw err;
     } finally {
       clearTimeout(timer);

@@ -17,7 +17,10 @@ const adminErrors: Record<string, ResponseConfig> = {
   '401': problemResponse('UNAUTHORIZED: no valid bearer token'),
   '403': problemResponse('FORBIDDEN: not an administrator'),
   '429': problemResponse('Rate limited'),
-  '503': problemResponse('DATABASE_UNAVAILABLE (or TEMPORAL_UNAVAILABLE for a retry)', retryAfter),
+  '503': problemResponse(
+    'DATABASE_UNAVAILABLE; DNS_UNAVAILABLE (the target could not be resolved for now: registration and URL changes); TEMPORAL_UNAVAILABLE or STILL_PROCESSING (a retry)',
+    retryAfter,
+  ),
 };
 const notFound = problemResponse('NOT_FOUND: unknown webhook (or delivery)');
 const refused = problemResponse(

@@ -20,9 +20,11 @@ import { findWebhook, listDeliveries, listWebhooks } from './webhooks.queries';
 export function webhooksRouter(deps: ApiDeps): Router<ShopState> {
   const router = new Router<ShopState>({ prefix: '/api/webhooks' });
   const commands = webhookCommands(deps);
-  router.use(authenticate(deps.tokens, { required: true }), requireAdmin());
+  // On every route itself, not router.use(): a use() layer matches its path case-sensitively,
+  // while the routes match any spelling (/Api/webhooks), which would skip the check.
+  const adminOnly = [authenticate(deps.tokens, { required: true }), requireAdmin()] as const;
 
-  router.post('/', async (ctx) => {
+  router.post('/', ...adminOnly, async (ctx) => {
     const fields = parseBody(ctx, createWebhookSchema);
     const created = await commands.create(fields, ctx.state.user!.sub);
     ctx.state.log.info({ webhookId: created.id, events: created.events }, 'webhook endpoint registered');
@@ -32,38 +34,38 @@ export function webhooksRouter(deps: ApiDeps): Router<ShopState> {
     ctx.body = created;
   });
 
-  router.get('/', async (ctx) => {
+  router.get('/', ...adminOnly, async (ctx) => {
     const q = parseQuery(ctx, listQuery);
     ctx.body = await listWebhooks(deps.dataSource, { limit: q.limit ?? LIST_LIMIT_DEFAULT, after: q.cursor });
   });
 
-  router.get('/:id', async (ctx) => {
+  router.get('/:id', ...adminOnly, async (ctx) => {
     const { id } = parseParams(ctx, idParams);
     const found = await findWebhook(deps.dataSource, id);
     if (!found) throw notFound('Webhook');
     ctx.body = found;
   });
 
-  router.patch('/:id', async (ctx) => {
+  router.patch('/:id', ...adminOnly, async (ctx) => {
     const { id } = parseParams(ctx, idParams);
     const patch = parseBody(ctx, updateWebhookSchema);
     ctx.body = await commands.update(id, patch);
   });
 
-  router.delete('/:id', async (ctx) => {
+  router.delete('/:id', ...adminOnly, async (ctx) => {
     const { id } = parseParams(ctx, idParams);
     await commands.remove(id);
     ctx.status = 204;
   });
 
-  router.get('/:id/deliveries', async (ctx) => {
+  router.get('/:id/deliveries', ...adminOnly, async (ctx) => {
     const { id } = parseParams(ctx, idParams);
     const q = parseQuery(ctx, listQuery);
     if (!(await findWebhook(deps.dataSource, id))) throw notFound('Webhook');
     ctx.body = await listDeliveries(deps.dataSource, id, { limit: q.limit ?? LIST_LIMIT_DEFAULT, after: q.cursor });
   });
 
-  router.post('/:id/deliveries/:deliveryId/retry', async (ctx) => {
+  router.post('/:id/deliveries/:deliveryId/retry', ...adminOnly, async (ctx) => {
     const { id, deliveryId } = parseParams(ctx, deliveryParams);
     ctx.status = 202;
     ctx.body = await commands.retry(id, deliveryId);

@@ -25,9 +25,12 @@ export type AddressClass =
 /** Why a target is refused (the API answers 422 WEBHOOK_TARGET_REFUSED with it). */
 export class TargetRefusedError extends Error {
   readonly type = 'WebhookTargetRefused';
-  constructor(message: string) {
+  /** The resolver failed for now (EAI_AGAIN, no answer in time): the same URL may pass later. */
+  readonly transient: boolean;
+  constructor(message: string, opts: { transient?: boolean } = {}) {
     super(message);
     this.name = 'TargetRefusedError';
+    this.transient = opts.transient ?? false;
   }
 }
 
@@ -175,9 +178,10 @@ export async function checkTarget(raw: string, opts: GuardOptions): Promise<stri
     try {
       addresses = (await (opts.resolve ?? systemResolve)(host)).map((a) => a.address);
     } catch (err) {
-      throw new TargetRefusedError(
-        `the target host ${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-      );
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw new TargetRefusedError(`the target host ${host} does not resolve (${code})`, {
+        transient: code === 'EAI_AGAIN' || code === 'ETIMEOUT',
+      });
     }
     if (!addresses.length) throw new TargetRefusedError(`the target host ${host} does not resolve`);
   }

@@ -240,6 +240,10 @@ it('CRUD: the secret only at creation, events validated against the catalogue, a
   const customer = await stack.customer('Not an admin');
   expect((await register(url, ['order.paid'], customer.token)).status).toBe(403);
   expect((await stack.request('GET', '/api/webhooks')).status).toBe(401);
+  // Whatever the path's spelling (the routes match case-insensitively), the check comes first.
+  for (const spelling of ['/Api/webhooks', '/API/WEBHOOKS/', '/api/Webhooks'])
+    expect((await stack.request('POST', spelling, { body: { url, events: ['order.paid'] } })).status).toBe(401);
+  expect((await stack.request('GET', '/API/webhooks', { token: customer.token })).status).toBe(403);
 
   const bad = await register(url, ['order.paid', 'order.teleported' as ShopEventName]);
   expect(bad.status).toBe(400);

@@ -109,6 +109,16 @@ describe('checkTarget', () => {
     expect((err as Error).message).toMatch(why);
   });
 
+  it('tells a resolver outage (transient) from a name that does not exist', async () => {
+    const failing = async () => {
+      throw Object.assign(new Error('getaddrinfo EAI_AGAIN x'), { code: 'EAI_AGAIN' });
+    };
+    const outage = await checkTarget('https://x.example/', { allowPrivate: false, resolve: failing }).catch((e) => e);
+    expect(outage).toMatchObject({ transient: true });
+    const missing = await checkTarget('https://nowhere.example/', { allowPrivate: false, resolve }).catch((e) => e);
+    expect(missing).toMatchObject({ transient: false });
+  });
+
   it('allows private targets with the flag, never another scheme', async () => {
     await expect(checkTarget('http://127.0.0.1:8080/x', { allowPrivate: true, resolve })).resolves.toEqual([
       '127.0.0.1',
