@@ -1,8 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** Webhook endpoints, the events each receives, and their deliveries (docs/events.md#webhooks). */
-export class Webhooks1796500000000 implements MigrationInterface {
-  name = 'Webhooks1796500000000';
+export class Webhooks1796600000000 implements MigrationInterface {
+  name = 'Webhooks1796600000000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
