@@ -184,6 +184,16 @@ it('a receiver that fails twice then succeeds gets three signed attempts with on
   expect(receiver.on('/flaky').filter((h) => h.headers['webhook-id'] === event!.id)).toHaveLength(3);
 });
 
+it("a domain workflow's own event (a registration's user.registered) is delivered too", async () => {
+  const created = await register(receiver.script('/domain', [200]), ['user.registered']);
+  const customer = await stack.customer('Hooked');
+  const delivery = await deliveryIn(created.body.id, 'SUCCEEDED');
+  expect(delivery).toMatchObject({ eventType: 'shop.user.registered', attempts: 1 });
+  const [hit] = receiver.on('/domain');
+  expect(JSON.parse(hit!.body)).toMatchObject({ type: 'shop.user.registered', subject: customer.id });
+  expect(hit!.headers['webhook-id']).toBe(delivery.eventId);
+});
+
 it('a 410 disables the endpoint after one attempt, and a disabled endpoint gets no new deliveries', async () => {
   const created = await register(receiver.script('/gone', [410]), ['product.created']);
   const endpointId = created.body.id;
