@@ -23,6 +23,7 @@ import { docsRouter } from './ops/docs.routes';
 import { healthRouter } from './ops/health.routes';
 import { ordersRouter } from './orders/orders.routes';
 import { usersRouter } from './users/users.routes';
+import { webhooksRouter } from './webhooks/webhooks.routes';
 
 /** Every router of the gateway, in mounting order (the OpenAPI coverage test enumerates them). */
 export function apiRouters(deps: ApiDeps): Router<ShopState>[] {
@@ -33,6 +34,7 @@ export function apiRouters(deps: ApiDeps): Router<ShopState>[] {
     productsRouter(deps),
     ordersRouter(deps),
     cartsRouter(deps),
+    webhooksRouter(deps),
   ];
 }
 

@@ -56,6 +56,33 @@ export const configSchema = z.object({
   MAIL_FROM: z.string().default('Temporal Shop <no-reply@shop.local>'),
   /** RabbitMQ for integration events (exchange shop.events); unset → DATA_DIR/events.jsonl. */
   AMQP_URL: optionalUrl(['amqp', 'amqps']),
+  /**
+   * Webhook targets that resolve to loopback, private, link-local, unique-local or metadata
+   * addresses are refused (at registration and again at each delivery) unless this is true.
+   */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /**
+   * The pauses between a webhook's delivery attempts, in ms, comma-separated: N pauses, N + 1
+   * attempts. Default: the Standard Webhooks schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h).
+   */
+  WEBHOOK_RETRY_DELAYS_MS: z
+    .string()
+    .default('5000,300000,1800000,7200000,18000000,36000000,36000000')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .refine((parts) => parts.length >= 1 && parts.length <= 20 && parts.every((p) => /^\d{1,9}$/.test(p)), {
+      message: 'must be 1 to 20 comma-separated delays in ms (each below 1e9)',
+    })
+    .transform((parts) => parts.map(Number)),
+  /** One webhook attempt gives up on the receiver after this (connect, send, answer). */
+  WEBHOOK_TIMEOUT_MS: int(10_000, 100, 60_000),
   JWT_SECRET: optionalString,
   JWT_SECRET_FILE: optionalString,
   JWT_ISSUER: z.string().min(1).default('temporal-shop'),

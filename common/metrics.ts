@@ -55,6 +55,12 @@ function define(registry: Registry) {
       labelNames: ['template', 'outcome'] as const,
       registers,
     }),
+    webhookAttempts: new Counter({
+      name: 'shop_webhook_attempts_total',
+      help: 'Webhook delivery attempts by outcome (DELIVERED, GONE, FAILED, ENDPOINT_OFF)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     // A gauge read at scrape time from the orders table, exported by the process that set a
     // source (the orders worker pool). Every replica reports the same table: aggregate with max.
     ordersInStatus: new Gauge({

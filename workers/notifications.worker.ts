@@ -1,4 +1,5 @@
 import { createEmailActivities } from '../activities/notifications/email.activities';
+import { createWebhookActivities } from '../activities/notifications/webhook.activities';
 import { NOTIFICATIONS_TASK_QUEUE } from '../workflows/notifications/contract';
 import { businessMetrics } from '../common/metrics';
 import type { WorkerSpec } from './worker-spec';
@@ -7,14 +8,22 @@ export const notificationsWorker: WorkerSpec = {
   domain: 'notifications',
   taskQueue: NOTIFICATIONS_TASK_QUEUE,
   workflowsPath: require.resolve('../workflows/notifications'),
-  createActivities: ({ dataSource, mailer, metrics }) => {
+  createActivities: ({ config, dataSource, mailer, metrics }) => {
     const m = businessMetrics(metrics);
-    return createEmailActivities({
-      dataSource,
-      mailer,
-      onSent: (template, outcome) => m.emails.inc({ template, outcome }),
-    });
+    return {
+      ...createEmailActivities({
+        dataSource,
+        mailer,
+        onSent: (template, outcome) => m.emails.inc({ template, outcome }),
+      }),
+      ...createWebhookActivities({
+        dataSource,
+        allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        onAttempt: (outcome) => m.webhookAttempts.inc({ outcome }),
+      }),
+    };
   },
-  // SMTP round trips are slow and I/O-bound: allow many in flight.
+  // SMTP round trips and webhook POSTs are slow and I/O-bound: allow many in flight.
   tuning: { maxConcurrentActivityTaskExecutions: 50 },
 };

@@ -138,8 +138,15 @@ export async function startWorkers(
       namespace,
       taskQueue: spec.taskQueue,
       ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: spec.workflowsPath }),
-      // publishEvent on every pool: each domain publishes its own events on its own queue.
-      activities: { ...createEventActivities({ publisher: deps.events }), ...spec.createActivities(deps) },
+      // publishEvent on every pool: each domain publishes its own events on its own queue, and
+      // hands each confirmed event to the webhooks subscribed to it (deliveries on notifications).
+      activities: {
+        ...createEventActivities({
+          publisher: deps.events,
+          webhooks: { dataSource: deps.dataSource, retryDelaysMs: deps.config.WEBHOOK_RETRY_DELAYS_MS },
+        }),
+        ...spec.createActivities(deps),
+      },
       // Log correlation (requestId/orderId/userId) into workflows, activities and, through the
       // activity context's Client, into any workflow an activity starts.
       interceptors: {

@@ -49,5 +49,18 @@ export function renderEmail(
         subject: 'Your cart is waiting',
         text: `${hello}\n\nyou left ${data.units ?? 'some'} item(s) in your cart. They are still there when you come back.\n`,
       };
+    case 'webhook-disabled': {
+      const url = typeof data.url === 'string' ? toPlainText(data.url) : 'a webhook endpoint';
+      const last =
+        typeof data.lastStatusCode === 'number' ? ` (last answer: HTTP ${data.lastStatusCode})` : ' (no answer)';
+      return {
+        subject: `Webhook endpoint disabled: ${url}`,
+        text:
+          `${hello}\n\nthe shop disabled the webhook endpoint ${url} (ID ${data.endpointId}): delivery ${data.deliveryId} ` +
+          `failed ${data.attempts ?? 'every'} attempt(s) of its retry schedule${last}. No further events are sent to it.\n\n` +
+          `Once the receiver works again, re-enable it with PATCH /api/webhooks/${data.endpointId} {"enabled": true} and ` +
+          `re-run failed deliveries with POST /api/webhooks/${data.endpointId}/deliveries/<deliveryId>/retry.\n`,
+      };
+    }
   }
 }

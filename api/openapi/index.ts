@@ -6,6 +6,7 @@ import { registerCatalogOperations } from '../catalog/catalog.openapi';
 import { registerOpsOperations } from '../ops/ops.openapi';
 import { registerOrdersOperations } from '../orders/orders.openapi';
 import { registerUsersOperations } from '../users/users.openapi';
+import { registerWebhooksOperations } from '../webhooks/webhooks.openapi';
 import { registerCommonComponents } from './common.openapi';
 
 export function openApiDocument() {
@@ -15,6 +16,7 @@ export function openApiDocument() {
   registerCatalogOperations(registry);
   registerOrdersOperations(registry);
   registerCartsOperations(registry);
+  registerWebhooksOperations(registry);
   registerOpsOperations(registry);
   const { webhooks, components, ...doc } = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
@@ -24,7 +26,8 @@ export function openApiDocument() {
       description: 'E-commerce backend on Temporal. Errors are RFC 9457 problem+json.',
     },
   });
-  // The generator always emits these two, empty; the gateway has neither webhooks nor shared parameters.
+  // The generator always emits these two, empty; the gateway has neither OpenAPI webhooks (the shop's
+  // outgoing webhooks are described in docs/events.md) nor shared parameters.
   const { parameters, ...usedComponents } = components ?? {};
   return {
     ...doc,

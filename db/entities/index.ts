@@ -8,6 +8,9 @@ import { StockAdjustmentEntity } from './stock-adjustment.entity';
 import { StockReservationFenceEntity } from './stock-reservation-fence.entity';
 import { StockReservationEntity } from './stock-reservation.entity';
 import { UserEntity } from './user.entity';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
+import { WebhookEndpointEntity } from './webhook-endpoint.entity';
+import { WebhookSubscriptionEntity } from './webhook-subscription.entity';
 
 export {
   EmailMessageEntity,
@@ -20,6 +23,9 @@ export {
   StockReservationEntity,
   StockReservationFenceEntity,
   UserEntity,
+  WebhookDeliveryEntity,
+  WebhookEndpointEntity,
+  WebhookSubscriptionEntity,
 };
 
 export const entities = [
@@ -33,4 +39,7 @@ export const entities = [
   OrderShippingAddressEntity,
   PaymentEntity,
   EmailMessageEntity,
+  WebhookEndpointEntity,
+  WebhookSubscriptionEntity,
+  WebhookDeliveryEntity,
 ];

@@ -49,7 +49,7 @@ async function replay(
 
 const expected: Record<string, string[]> = {
   users: ['publishIntegrationEvent', 'registerUser'],
-  notifications: ['sendEmail'],
+  notifications: ['deliverWebhook', 'sendEmail'],
   catalog: ['createProduct', 'deleteProduct', 'publishIntegrationEvent', 'purgeProductCache', 'updateProduct'],
   carts: ['cart'],
 };

@@ -3,7 +3,7 @@
 // The rule table must cover every operation, so a new route cannot ship without a rule.
 import { randomUUID } from 'node:crypto';
 import { openApiDocument } from '../../api/openapi';
-import { ProductEntity } from '../../db/entities';
+import { ProductEntity, WebhookDeliveryEntity, WebhookEndpointEntity } from '../../db/entities';
 import { ACCESS_RULES as RULES, type Caller, judge } from '../support/access-judge';
 import { type OpenApiDoc, operations } from '../support/openapi-arbitraries';
 import { type Stack, startStack } from '../support/stack';
@@ -60,6 +60,43 @@ async function newOwnerOrder(): Promise<string> {
   return res.body.id;
 }
 
+/** A webhook endpoint (public target) with one FAILED delivery, written directly. */
+async function newWebhook(): Promise<{ endpointId: string; deliveryId: string }> {
+  const ds = stack.workerDeps.dataSource;
+  const endpointId = randomUUID();
+  const deliveryId = randomUUID();
+  const now = new Date();
+  await ds.getRepository(WebhookEndpointEntity).insert({
+    id: endpointId,
+    url: 'https://93.184.215.14/hooks',
+    description: null,
+    secret: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+    enabled: true,
+    disabledReason: null,
+    createdBy: randomUUID(),
+    createdAt: now,
+    updatedAt: now,
+  });
+  await ds.getRepository(WebhookDeliveryEntity).insert({
+    id: deliveryId,
+    endpointId,
+    eventId: randomUUID(),
+    eventType: 'shop.order.paid',
+    payload: '{}',
+    status: 'FAILED',
+    attempts: 8,
+    runs: 1,
+    lastStatusCode: 500,
+    lastError: null,
+    lastResponseExcerpt: null,
+    lastAttemptAt: now,
+    nextAttemptAt: null,
+    createdAt: now,
+    updatedAt: now,
+  });
+  return { endpointId, deliveryId };
+}
+
 /** A fresh resource per call (state-changing calls must not affect the next caller). */
 async function fixture(method: string, path: string): Promise<{ path: string; body?: unknown; ownedId?: string }> {
   if (path === '/api/users/{id}') return { path: `/api/users/${owner.id}`, ownedId: owner.id };
@@ -88,6 +125,16 @@ async function fixture(method: string, path: string): Promise<{ path: string; bo
         ? { shippingAddress: { name: 'Sec', line1: '1 Road', city: 'Town', postalCode: '1000', country: 'BE' } }
         : undefined;
     return { path, body, ownedId: held };
+  }
+  if (method === 'POST' && path === '/api/webhooks')
+    // A public IP literal: no DNS needed, and the SSRF guard lets it through.
+    return { path, body: { url: 'https://93.184.215.14/hooks', events: ['order.paid'] } };
+  if (path.startsWith('/api/webhooks/{id}')) {
+    const { endpointId, deliveryId } = await newWebhook();
+    return {
+      path: path.replace('{id}', endpointId).replace('{deliveryId}', deliveryId),
+      body: method === 'PATCH' ? { description: 'Renamed' } : undefined,
+    };
   }
   if (path === '/api/users/register')
     return { path, body: { email: `sec-${randomUUID()}@example.test`, password: 'password123', name: 'Sec' } };

@@ -58,6 +58,19 @@ describe('config', () => {
     expect(() => parseConfig({ MYSQL_REPLICA_URLS: 'mysql://r1/db' })).toThrow(/MYSQL_REPLICA_URLS needs MYSQL_URL/);
   });
 
+  it('webhooks: the Standard Webhooks schedule and a refused private target by default; bad schedules refused', () => {
+    const c = parseConfig({});
+    expect(c.WEBHOOK_RETRY_DELAYS_MS).toEqual([5000, 300000, 1800000, 7200000, 18000000, 36000000, 36000000]);
+    expect(c.WEBHOOK_ALLOW_PRIVATE_TARGETS).toBe(false);
+    expect(c.WEBHOOK_TIMEOUT_MS).toBe(10_000);
+    expect(
+      parseConfig({ WEBHOOK_RETRY_DELAYS_MS: ' 100, 200 ,300', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }),
+    ).toMatchObject({ WEBHOOK_RETRY_DELAYS_MS: [100, 200, 300], WEBHOOK_ALLOW_PRIVATE_TARGETS: true });
+    for (const bad of ['', 'soon', '100,-5', '1.5', Array(21).fill('1').join(',')])
+      expect(() => parseConfig({ WEBHOOK_RETRY_DELAYS_MS: bad })).toThrow(/WEBHOOK_RETRY_DELAYS_MS/);
+    expect(() => parseConfig({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'yes' })).toThrow(/WEBHOOK_ALLOW_PRIVATE_TARGETS/);
+  });
+
   it('parses replica lists and CORS origins', () => {
     const c = parseConfig({
       MYSQL_URL: 'mysql://p/db',

@@ -18,4 +18,18 @@ describe('renderEmail', () => {
       'PAYMENT_DECLINED',
     );
   });
+
+  it('tells the admin which webhook endpoint was disabled and how to turn it back on', () => {
+    const mail = renderEmail('webhook-disabled', 'Root', {
+      endpointId: 'e-1',
+      deliveryId: 'd-1',
+      url: 'https://erp.example/hooks',
+      attempts: 8,
+      lastStatusCode: 500,
+    });
+    expect(mail.subject).toBe('Webhook endpoint disabled: https://erp.example/hooks');
+    expect(mail.text).toContain('failed 8 attempt(s)');
+    expect(mail.text).toContain('HTTP 500');
+    expect(mail.text).toContain('PATCH /api/webhooks/e-1');
+  });
 });

@@ -5,7 +5,7 @@ import { workerSpecs } from '../../workers/specs';
 
 const expected: Record<string, string[]> = {
   users: ['publishIntegrationEvent', 'registerUser'],
-  notifications: ['sendEmail'],
+  notifications: ['deliverWebhook', 'sendEmail'],
   catalog: ['createProduct', 'deleteProduct', 'publishIntegrationEvent', 'purgeProductCache', 'updateProduct'],
   orders: ['cart', 'placeOrder', 'publishIntegrationEvent'],
 };
