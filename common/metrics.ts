@@ -11,6 +11,10 @@ export function createRegistry(role: string): Registry {
 
 const byRegistry = new WeakMap<Registry, ReturnType<typeof define>>();
 
+/** Age of the oldest integration event this process has not had confirmed (ms; see setUnconfirmedEventsSource). */
+export type UnconfirmedEventsSource = () => number;
+const unconfirmedEventsSources = new WeakMap<Registry, UnconfirmedEventsSource>();
+
 /** Counts of order rows by status, read from the order read model (see setOrderStatusSource). */
 export type OrderStatusSource = () => Promise<Record<string, number>>;
 const orderStatusSources = new WeakMap<Registry, OrderStatusSource>();
@@ -55,6 +59,22 @@ function define(registry: Registry) {
       labelNames: ['template', 'outcome'] as const,
       registers,
     }),
+    eventPublishLag: new Histogram({
+      name: 'shop_event_publish_lag_seconds',
+      help: 'Integration events: time from the state change to the broker confirm, per event confirmed in this process',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 60, 300, 1800, 3600],
+      registers,
+    }),
+    // Read at scrape time from the process's in-flight publishes (aggregate replicas with max).
+    eventsUnconfirmedAge: new Gauge({
+      name: 'shop_event_oldest_unconfirmed_seconds',
+      help: 'Integration events: age of the oldest state change this process is publishing and the broker has not confirmed (0: none)',
+      registers,
+      collect() {
+        const source = unconfirmedEventsSources.get(registry);
+        this.set(source ? source() / 1000 : 0);
+      },
+    }),
     webhookAttempts: new Counter({
       name: 'shop_webhook_attempts_total',
       help: 'Webhook delivery attempts by outcome (DELIVERED, GONE, FAILED, ENDPOINT_OFF)',
@@ -93,6 +113,12 @@ export function businessMetrics(registry: Registry) {
 }
 
 export type BusinessMetrics = ReturnType<typeof businessMetrics>;
+
+/** Makes this registry export shop_event_oldest_unconfirmed_seconds from `source` (ms). */
+export function setUnconfirmedEventsSource(registry: Registry, source: UnconfirmedEventsSource): void {
+  businessMetrics(registry);
+  unconfirmedEventsSources.set(registry, source);
+}
 
 /**
  * Makes this registry export shop_orders_in_status from `source`, cached for `ttlMs` so that

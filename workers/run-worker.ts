@@ -16,11 +16,12 @@ import {
 } from '@temporalio/worker';
 import type { Registry } from 'prom-client';
 import { createEventActivities } from '../activities/events/event.activities';
+import { UnconfirmedEvents } from '../activities/events/unconfirmed-events';
 import { activityLogContextInterceptor } from '../activities/shared/log-context.interceptor';
 import { orderStatusCounts } from '../activities/shared/order-status.metrics';
 import type { Config } from '../common/config';
 import type { Logger } from '../common/logger';
-import { setOrderStatusSource } from '../common/metrics';
+import { businessMetrics, setOrderStatusSource, setUnconfirmedEventsSource } from '../common/metrics';
 import { logContextClientInterceptor } from '../common/temporal';
 import type { WorkerDeps, WorkerSpec } from './worker-spec';
 
@@ -130,6 +131,10 @@ export async function startWorkers(
   namespace: string,
 ): Promise<RunningWorkers> {
   const workers = new Map<string, Worker>();
+  // One per process: every pool's publishes count towards the process's oldest unconfirmed event.
+  const unconfirmed = new UnconfirmedEvents();
+  setUnconfirmedEventsSource(deps.metrics, () => unconfirmed.oldestAgeMs());
+  const publishLag = businessMetrics(deps.metrics).eventPublishLag;
   for (const spec of specs) {
     const bundle = bundlePathFor(deps.config, spec.domain);
     const tuning = tuningFor(spec, deps.config);
@@ -143,6 +148,8 @@ export async function startWorkers(
       activities: {
         ...createEventActivities({
           publisher: deps.events,
+          unconfirmed,
+          onConfirmed: (lagMs) => publishLag.observe(lagMs / 1000),
           webhooks: { dataSource: deps.dataSource, retryDelaysMs: deps.config.WEBHOOK_RETRY_DELAYS_MS },
         }),
         ...spec.createActivities(deps),

@@ -27,6 +27,7 @@ import {
 } from '../../workflows/notifications/contract';
 import type { deliverWebhook } from '../../workflows/notifications/deliver-webhook.workflow';
 import type { PublishEventInput, PublishEventResult } from '../../workflows/shared/events';
+import { UnconfirmedEvents } from './unconfirmed-events';
 
 export interface WebhookDispatchDeps {
   dataSource: DataSource;
@@ -38,6 +39,10 @@ export interface WebhookDispatchDeps {
 
 export interface EventActivityDeps {
   publisher: EventPublisher;
+  /** Events in flight in this process (shop_event_oldest_unconfirmed_seconds); one per process. */
+  unconfirmed?: UnconfirmedEvents;
+  /** Called once per event confirmed here, with the time from the change to the confirm (ms). */
+  onConfirmed?: (lagMs: number) => void;
   /** Confirmed IDs remembered per process (oldest forgotten first). */
   rememberConfirmed?: number;
   /** Hand confirmed events to the webhook endpoints subscribed to them. */
@@ -108,7 +113,13 @@ export async function dispatchToWebhooks(deps: WebhookDispatchDeps, event: ShopC
   return targets.map((t) => t.id);
 }
 
-export function createEventActivities({ publisher, rememberConfirmed = 10_000, webhooks }: EventActivityDeps) {
+export function createEventActivities({
+  publisher,
+  rememberConfirmed = 10_000,
+  webhooks,
+  unconfirmed = new UnconfirmedEvents(),
+  onConfirmed,
+}: EventActivityDeps) {
   const confirmed = new Set<string>();
   const inFlight = new Map<string, Promise<void>>();
 
@@ -130,7 +141,12 @@ export function createEventActivities({ publisher, rememberConfirmed = 10_000, w
       if (!confirmed.has(event.id)) {
         let pending = inFlight.get(event.id);
         if (!pending) {
-          pending = publisher.publish(event).then(() => remember(event.id));
+          unconfirmed.attempting(event.id, Date.parse(event.time));
+          pending = publisher.publish(event).then(() => {
+            remember(event.id);
+            const lagMs = unconfirmed.confirmed(event.id);
+            if (lagMs !== undefined) onConfirmed?.(lagMs);
+          });
           inFlight.set(event.id, pending);
           void pending.finally(() => inFlight.delete(event.id)).catch(() => undefined);
         }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createEventActivities } from '../../activities/events/event.activities';
+import { UnconfirmedEvents } from '../../activities/events/unconfirmed-events';
 import { eventExamples, type ShopCloudEvent } from '../../common/events/catalogue';
 import { buildCloudEvent } from '../../common/events/envelope';
 import { JsonlEventPublisher } from '../../common/events/jsonl-publisher';
@@ -72,6 +73,40 @@ describe('publishEvent activity', () => {
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect(err).toMatchObject({ type: 'InvalidEvent', nonRetryable: true });
     expect(publisher.sent).toEqual([]);
+  });
+});
+
+describe('unconfirmed events (shop_event_oldest_unconfirmed_seconds)', () => {
+  it("reports an event's age from its change while the broker refuses it, and nothing once confirmed", async () => {
+    const publisher = new RecordingPublisher();
+    publisher.failNext = 2;
+    const unconfirmed = new UnconfirmedEvents();
+    const lags: number[] = [];
+    const { publishEvent } = createEventActivities({ publisher, unconfirmed, onConfirmed: (ms) => lags.push(ms) });
+    const i = input('order.paid');
+    const changedAt = Date.parse(buildCloudEvent(i).time);
+    await run(publishEvent, i).catch(() => undefined);
+    await run(publishEvent, i, 2).catch(() => undefined);
+    const now = Date.now();
+    expect(unconfirmed.oldestAgeMs(now)).toBe(now - changedAt);
+    await run(publishEvent, i, 3);
+    expect([unconfirmed.oldestAgeMs(), unconfirmed.size]).toEqual([0, 0]);
+    expect(lags).toHaveLength(1);
+    expect(lags[0]).toBeGreaterThanOrEqual(now - changedAt);
+    // Published again (a retried workflow task): not confirmed twice.
+    await run(publishEvent, i, 4);
+    expect(lags).toHaveLength(1);
+  });
+
+  it('forgets an event not attempted here for a while (its retry ran in another process)', () => {
+    const u = new UnconfirmedEvents(60_000);
+    u.attempting('a', 1_000, 10_000);
+    u.attempting('b', 5_000, 50_000);
+    expect(u.oldestAgeMs(60_000)).toBe(59_000);
+    expect(u.oldestAgeMs(100_000)).toBe(95_000); // a forgotten, b still in flight
+    expect(u.size).toBe(1);
+    expect(u.confirmed('b', 100_000)).toBe(95_000);
+    expect(u.oldestAgeMs(100_000)).toBe(0);
   });
 });
 
