@@ -461,3 +461,88 @@ export function judgeHistories(histories: HistoryInfo[], limit = 1000): HistoryJ
     violations: over.map((h) => `workflow ${h.workflowId} (${h.type}, ${h.status}) has ${h.historyLength} events`),
   };
 }
+
+/** One line of DATA_DIR/events.jsonl, as far as the reconciliation reads it. */
+export interface EventLine {
+  id: string;
+  type: string;
+  subject: string;
+  sequence: string;
+}
+
+export interface EventFigures {
+  /** Lines in the file, and those that were not a whole event (a process killed mid-append). */
+  lines: number;
+  unreadableLines: number;
+  distinctEvents: number;
+  /** Lines repeating an ID already seen (the at-least-once remainder consumers drop by ID). */
+  duplicateLines: number;
+  byType: Record<string, number>;
+  /** An order's event the order's final status implies, absent from the stream. */
+  missing: number;
+  missingExamples: string[];
+  /** Two different IDs for one (subject, sequence): two histories of one entity. */
+  conflictingSequences: number;
+}
+
+/** What each final status implies was published for an order (at least these). */
+const EVENTS_OF_STATUS: Record<string, string[]> = {
+  PAID: ['shop.order.accepted', 'shop.order.paid'],
+  SHIPPED: ['shop.order.accepted', 'shop.order.paid', 'shop.order.shipped'],
+  CANCELLED: ['shop.order.accepted', 'shop.order.cancelled'],
+  FAILED: ['shop.order.accepted', 'shop.order.payment_failed'],
+};
+
+/** Reconciles the published integration events (the JSONL stream) against the orders' final status. */
+export function reconcileEvents(orders: { id: string; status: string }[], rawLines: string[]): EventFigures {
+  const events: EventLine[] = [];
+  let unreadableLines = 0;
+  for (const line of rawLines) {
+    if (!line.trim()) continue;
+    try {
+      const e = JSON.parse(line) as EventLine;
+      if (typeof e.id === 'string' && typeof e.type === 'string') events.push(e);
+      else unreadableLines++;
+    } catch {
+      unreadableLines++;
+    }
+  }
+  const ids = new Set<string>();
+  let duplicateLines = 0;
+  const seen = new Map<string, Set<string>>(); // subject → types
+  const bySequence = new Map<string, string>();
+  let conflictingSequences = 0;
+  const byType: Record<string, number> = {};
+  for (const e of events) {
+    if (ids.has(e.id)) {
+      duplicateLines++;
+      continue;
+    }
+    ids.add(e.id);
+    byType[e.type] = (byType[e.type] ?? 0) + 1;
+    if (!seen.has(e.subject)) seen.set(e.subject, new Set());
+    seen.get(e.subject)!.add(e.type);
+    const seqKey = `${e.subject}#${e.sequence}`;
+    const other = bySequence.get(seqKey);
+    if (other && other !== e.id) conflictingSequences++;
+    else bySequence.set(seqKey, e.id);
+  }
+  const missingExamples: string[] = [];
+  let missing = 0;
+  for (const o of orders)
+    for (const type of EVENTS_OF_STATUS[o.status] ?? [])
+      if (!seen.get(o.id)?.has(type)) {
+        missing++;
+        if (missingExamples.length < 5) missingExamples.push(`${o.id} ${o.status}: no ${type}`);
+      }
+  return {
+    lines: events.length + unreadableLines,
+    unreadableLines,
+    distinctEvents: ids.size,
+    duplicateLines,
+    byType,
+    missing,
+    missingExamples,
+    conflictingSequences,
+  };
+}

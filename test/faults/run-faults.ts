@@ -12,7 +12,7 @@
 // violation fails it.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -35,6 +35,7 @@ import {
   judgeKeyedClients,
   operationContracts,
   reconcile,
+  reconcileEvents,
   type Snapshot,
   stockLedger,
 } from './reconcile';
@@ -598,6 +599,13 @@ async function main(): Promise<void> {
       writeLockKeys: keys.violations,
       histories: historyJudgement.violations,
     };
+    // The integration events of the run (DATA_DIR/events.jsonl: no AMQP_URL here), against the
+    // orders' final status. Reported, not yet judged: the broker-outage scenario is still to come.
+    const eventsFile = path.join(tmp, 'events.jsonl');
+    const events = reconcileEvents(
+      snapshot.orders.filter((o) => accepted.has(o.id)),
+      existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8').split('\n') : [],
+    );
     const allViolations = Object.values(violations).flat();
     const report = {
       finishedAt: new Date().toISOString(),
@@ -643,6 +651,7 @@ async function main(): Promise<void> {
         longest: historyJudgement.longest,
         atOrOver1000: historyJudgement.overLimit,
       },
+      events,
       violationCounts: Object.fromEntries(Object.entries(violations).map(([k, v]) => [k, v.length])),
       violations,
     };
@@ -663,6 +672,11 @@ async function main(): Promise<void> {
       `[faults] write-lock: ${keys.clients} keyed clients, ${keys.created} orders, refused ${JSON.stringify(keys.refused)}, ` +
         `${keys.poisonedKeys} poisoned keys, ${hotLeaks.length} leaked reservations (${report.writeLock.leakedUnits} units), ` +
         `slowest recovery after release ${keys.slowestRecoveryMs} ms`,
+    );
+    console.log(
+      `[faults] events: ${events.distinctEvents} published (${events.duplicateLines} duplicate lines, ` +
+        `${events.unreadableLines} unreadable), ${events.missing} missing, ${events.conflictingSequences} conflicting sequences` +
+        (events.missingExamples.length ? `; e.g. ${events.missingExamples.join('; ')}` : ''),
     );
     console.log(
       `[faults] histories: ${historyJudgement.workflows} workflows, longest ${historyJudgement.longest?.historyLength ?? 0} events ` +

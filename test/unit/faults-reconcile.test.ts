@@ -3,6 +3,7 @@
 // (poisoned keys) and the history judge.
 import { openApiDocument } from '../../api/openapi';
 import {
+  reconcileEvents,
   type Exchange,
   type KeyedClient,
   type Snapshot,
@@ -294,5 +295,46 @@ describe('judgeHistories', () => {
     const r = judgeHistories([h('a', 30), h('b', 1000)]);
     expect(r.overLimit).toBe(1);
     expect(r.violations).toEqual(['workflow b (placeOrder, COMPLETED) has 1000 events']);
+  });
+});
+
+describe('reconcileEvents', () => {
+  const ev = (subject: string, type: string, sequence: number, id = `${type}:${subject}:${sequence}`) =>
+    JSON.stringify({ id, type: `shop.order.${type}`, subject, sequence: String(sequence).padStart(6, '0') });
+
+  it("finds every order's events, counting repeats of an ID and a torn line apart", () => {
+    const lines = [
+      ev('o1', 'accepted', 1),
+      ev('o1', 'paid', 2),
+      ev('o1', 'paid', 2), // a retried publish: same ID
+      '{"id":"torn', // a process killed mid-append
+      ev('o2', 'accepted', 1),
+      ev('o2', 'payment_failed', 2),
+      '',
+    ];
+    const r = reconcileEvents(
+      [
+        { id: 'o1', status: 'PAID' },
+        { id: 'o2', status: 'FAILED' },
+      ],
+      lines,
+    );
+    expect(r).toMatchObject({
+      distinctEvents: 4,
+      duplicateLines: 1,
+      unreadableLines: 1,
+      missing: 0,
+      conflictingSequences: 0,
+    });
+  });
+
+  it('reports a missing event and two events claiming one sequence (negative controls)', () => {
+    const r = reconcileEvents(
+      [{ id: 'o1', status: 'SHIPPED' }],
+      [ev('o1', 'accepted', 1), ev('o1', 'rejected', 1), ev('o1', 'paid', 2)],
+    );
+    expect(r.missing).toBe(1);
+    expect(r.missingExamples).toEqual(['o1 SHIPPED: no shop.order.shipped']);
+    expect(r.conflictingSequences).toBe(1);
   });
 });
