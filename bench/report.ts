@@ -270,21 +270,21 @@ export function renderMarkdown(r: R): string {
 
   const x = r.mixed;
   if (x) {
-    L.push('## Mixed shop load: browse 10 : view order 3 : place order 1 : cancel 0.2');
+    L.push('## Mixed shop load: browse 10 : view order 3 : cart 2 : place order 1 : cancel 0.2');
     L.push('');
     L.push(
-      '| offered | achieved | browse p50/p99 | view order p50/p99 | place (201) p50/p99 | → PAID p99 | cancel p50/p99 | cache hit ratio (browse) | errors | foreign load | sustained |',
+      '| offered | achieved | browse p50/p99 | view order p50/p99 | cart round p50/p99 | place (201) p50/p99 | → PAID p99 | cancel p50/p99 | cache hit ratio (browse) | errors | foreign load | sustained |',
     );
-    L.push('|---|---|---|---|---|---|---|---|---|---|---|');
+    L.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const s of x.steps) {
       const p = s.perOp;
       L.push(
-        `| ${f(s.offeredRps)}/s | ${f(s.achievedRps)}/s | ${ms(p.browse.p50)} / ${ms(p.browse.p99)} ms | ${ms(p.viewOrder.p50)} / ${ms(p.viewOrder.p99)} ms | ${ms(p.placeOrder.p50)} / ${ms(p.placeOrder.p99)} ms | ${ms(s.orderCompletion.p99)} ms | ${ms(p.cancel.p50)} / ${ms(p.cancel.p99)} ms | ${f(100 * s.cacheHitRatio)}% | ${f(s.errors)} | ${f(100 * s.foreignLoad)}% | ${s.sustained ? '✓' : `✗ ${s.notSustainedBecause ?? ''}`} |`,
+        `| ${f(s.offeredRps)}/s | ${f(s.achievedRps)}/s | ${ms(p.browse.p50)} / ${ms(p.browse.p99)} ms | ${ms(p.viewOrder.p50)} / ${ms(p.viewOrder.p99)} ms | ${ms(p.cart.p50)} / ${ms(p.cart.p99)} ms | ${ms(p.placeOrder.p50)} / ${ms(p.placeOrder.p99)} ms | ${ms(s.orderCompletion.p99)} ms | ${ms(p.cancel.p50)} / ${ms(p.cancel.p99)} ms | ${f(100 * s.cacheHitRatio)}% | ${f(s.errors)} | ${f(100 * s.foreignLoad)}% | ${s.sustained ? '✓' : `✗ ${s.notSustainedBecause ?? ''}`} |`,
       );
     }
     L.push('');
     L.push(
-      'Browse: product pages of the 100 ordered products (anonymous; 1 in 5 a product list page); orders invalidate the cached copies of the products they reserve, so some browses miss. View order and cancel: PAID orders placed earlier in the run, by their owners. Cancel answers after refund, stock release and e-mail.',
+      'Browse: product pages of the 100 ordered products (anonymous; 1 in 5 a product list page); orders invalidate the cached copies of the products they reserve, so some browses miss. View order and cancel: PAID orders placed earlier in the run, by their owners. Cart round: a customer adds a line (update-with-start on the first), reads the cart and removes the line (three requests, one latency). Cancel answers after refund, stock release and e-mail.',
     );
     L.push('');
   }

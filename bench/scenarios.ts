@@ -735,7 +735,7 @@ export async function flowSearch(
 
 // ---- Mixed shop load -----------------------------------------------------------------------------
 
-export const MIX = { browse: 10, viewOrder: 3, placeOrder: 1, cancel: 0.2 } as const;
+export const MIX = { browse: 10, viewOrder: 3, cart: 2, placeOrder: 1, cancel: 0.2 } as const;
 type MixOp = keyof typeof MIX;
 
 export interface MixedStep {
@@ -796,6 +796,24 @@ export async function mixedStep(env: BenchEnv, rps: number, durationMs: number):
       });
       return res.status === 200 ? true : `view ${res.status}`;
     }
+    if (kind === 'cart') {
+      // A shopper's cart round: add a line, read the cart (priced from the catalog), take the line
+      // out again (net nothing, so the checkout scenario still finds empty carts).
+      const customer = env.customers[Math.floor(rand() * env.customers.length)];
+      const productId = env.orderProducts[Math.floor(rand() * env.orderProducts.length)];
+      const headers = { authorization: `Bearer ${customer.token}` };
+      const put = await send(env.apiUrl, {
+        method: 'PUT',
+        path: `/api/cart/items/${productId}`,
+        headers,
+        body: JSON.stringify({ quantity: 1 + Math.floor(rand() * 3) }),
+      });
+      if (put.status !== 200) return `cart put ${put.status}`;
+      const read = await send(env.apiUrl, { method: 'GET', path: '/api/cart', headers });
+      if (read.status !== 200) return `cart read ${read.status}`;
+      const del = await send(env.apiUrl, { method: 'DELETE', path: `/api/cart/items/${productId}`, headers });
+      return del.status === 200 ? true : `cart delete ${del.status}`;
+    }
     if (kind === 'cancel') {
       const o = paid.splice(Math.floor(rand() * paid.length), 1)[0];
       const res = await send(env.apiUrl, {
@@ -808,8 +826,8 @@ export async function mixedStep(env: BenchEnv, rps: number, durationMs: number):
     }
     return place(i, scheduled);
   };
-  const perOpLat: Record<MixOp, number[]> = { browse: [], viewOrder: [], placeOrder: [], cancel: [] };
-  const perOpErr: Record<MixOp, number> = { browse: 0, viewOrder: 0, placeOrder: 0, cancel: 0 };
+  const perOpLat: Record<MixOp, number[]> = { browse: [], viewOrder: [], cart: [], placeOrder: [], cancel: [] };
+  const perOpErr: Record<MixOp, number> = { browse: 0, viewOrder: 0, cart: 0, placeOrder: 0, cancel: 0 };
   const w = cpuWindow(env.pids());
   const r = await openLoop(rps, durationMs, op, {
     onDone: (i, _s, latency, outcome) => {
