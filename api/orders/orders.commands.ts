@@ -73,6 +73,22 @@ const startCheckMs = (routeDeadlineMs: number) => Math.min(START_CHECK_MS, route
 /** A keyed order's intake failed transiently: what to answer depends on its run. */
 class IntakeFailed extends Error {}
 
+/**
+ * How a run that answered no final word ends (the run fails, and the key may start a new one):
+ * a transient intake failure, and a checkout refused past its deadline (placeBy), which is the
+ * answer for that one pending checkout, not for the key (runs from before
+ * 'checkout-expired-not-final' completed REJECTED instead).
+ */
+const RUN_FAILED_NOT_FINAL: readonly string[] = [OrderFailureType.OrderIntakeFailed, FailureType.CheckoutExpired];
+
+/**
+ * A CheckoutExpired answer that is not this request's: it names another checkout's deadline (an
+ * earlier pending checkout of the same key, whose failed run the server answers a repeat of the
+ * update with). The request that hit the deadline, and every one sharing its placeBy, gets 409.
+ */
+const expiredForAnotherCheckout = (details: unknown, placeBy: string | undefined): boolean =>
+  (details as { placeBy?: string } | undefined)?.placeBy !== placeBy;
+
 const isClosedRun = (err: unknown) =>
   err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError;
 
@@ -153,7 +169,7 @@ export function orderCommands(deps: ApiDeps) {
     const outcome = closed.value;
     if ('failed' in outcome) {
       const failure = applicationFailureOf(outcome.failed);
-      if (failure?.type !== OrderFailureType.OrderIntakeFailed) throw processClosed();
+      if (!failure?.type || !RUN_FAILED_NOT_FINAL.includes(failure.type)) throw processClosed();
       const failedFor = (failure.details?.[0] as { requestHash?: string | null } | undefined)?.requestHash ?? null;
       if (failedFor !== requestHash) throw keyReused();
       return { failedRunId: outcome.runId };
@@ -221,7 +237,7 @@ export function orderCommands(deps: ApiDeps) {
           return result.outcome === 'REJECTED' ? result.rejection : undefined;
         } catch (err) {
           const failure = applicationFailureOf(err);
-          if (!(err instanceof WorkflowFailedError) || failure?.type !== OrderFailureType.OrderIntakeFailed)
+          if (!(err instanceof WorkflowFailedError) || !failure?.type || !RUN_FAILED_NOT_FINAL.includes(failure.type))
             return undefined;
           return { type: failure.type, message: failure.message };
         }
@@ -341,6 +357,13 @@ export function orderCommands(deps: ApiDeps) {
         } catch (err) {
           if (err instanceof ProblemError || isClosedRun(err)) throw err;
           const failure = applicationFailureOf(err);
+          // An earlier checkout's expiry, replayed by the server: the run's state decides (answerClosed).
+          if (
+            keyed &&
+            failure?.type === FailureType.CheckoutExpired &&
+            expiredForAnotherCheckout(failure.details?.[0], cmd.placeBy)
+          )
+            throw new IntakeFailed();
           if (failure?.type && INTAKE_REJECTIONS.includes(failure.type)) {
             metrics.orders.inc({ outcome: 'rejected' });
             throw problemFor(failure.type, failure.message, failure.details?.[0]);
