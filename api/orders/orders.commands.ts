@@ -15,6 +15,7 @@ import { saveShippingAddress } from '../../db/shipping-addresses';
 import { acceptedOrderView, toOrderView } from '../../db/views';
 import {
   CANCEL_ORDER_UPDATE_ID,
+  CHECKOUT_TOKEN_MEMO,
   type CancelOrderRequest,
   CustomerIdSearchAttribute,
   INTAKE_REJECTIONS,
@@ -122,6 +123,11 @@ export interface PlaceOrderCommand {
    * server starts later refuses it (409 CHECKOUT_EXPIRED). Outside the request hash.
    */
   placeBy?: string;
+  /**
+   * The cart's token of this checkout (CheckoutStart.checkoutToken), kept in the run's memo: it
+   * tells this checkout's order from an older order of the same key. Outside the request hash.
+   */
+  checkoutToken?: string;
 }
 
 export function orderCommands(deps: ApiDeps) {
@@ -258,8 +264,29 @@ export function orderCommands(deps: ApiDeps) {
     };
   }
 
+  /**
+   * Whether an existing order was placed for the cart checkout with this token (its run's memo):
+   * 'no' when its run names another checkout or is gone (an order older than any pending
+   * checkout), 'unknown' when the run names none (started by an older gateway) or Temporal does
+   * not answer in time.
+   */
+  async function placedFor(orderId: string, checkoutToken: string): Promise<'yes' | 'no' | 'unknown'> {
+    try {
+      const looked = await withinRouteDeadline(deps, () => handle(orderId).describe());
+      if (!looked.inTime) return 'unknown';
+      const token = looked.value.memo?.[CHECKOUT_TOKEN_MEMO];
+      if (token === undefined) return 'unknown';
+      return token === checkoutToken ? 'yes' : 'no';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return 'no';
+      deps.log.warn({ err, orderId }, 'could not tell which checkout an order was placed for');
+      return 'unknown';
+    }
+  }
+
   return {
     placing,
+    placedFor,
 
     /**
      * Places an order (or answers a repeat of one). Returns once the order is priced and its
@@ -323,7 +350,10 @@ export function orderCommands(deps: ApiDeps) {
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: afterFailedRun ? 'ALLOW_DUPLICATE_FAILED_ONLY' : 'REJECT_DUPLICATE',
           typedSearchAttributes: [{ key: CustomerIdSearchAttribute, value: cmd.userId }],
-          memo: { requestId: cmd.requestId },
+          memo: {
+            requestId: cmd.requestId,
+            ...(cmd.checkoutToken !== undefined ? { [CHECKOUT_TOKEN_MEMO]: cmd.checkoutToken } : {}),
+          },
           staticSummary: `Order ${orderId}: ${cmd.request.items.length} line(s), ${cmd.request.paymentMethod}`,
         });
         let confirmed = false;

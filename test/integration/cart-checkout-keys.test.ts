@@ -81,7 +81,7 @@ describe('an expired checkout and its Idempotency-Key (30 s settle margin, 1 s p
   }, 60_000);
 });
 
-describe('review-s6: a stale gateway releases a newer pending checkout of the same key (settle margin 0)', () => {
+describe('a stale gateway and a newer pending checkout of the same key (settle margin 0)', () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack({ env: { CART_CHECKOUT_PENDING_MS: '1000', CART_CHECKOUT_SETTLE_MARGIN_MS: '0' } });
@@ -90,7 +90,7 @@ describe('review-s6: a stale gateway releases a newer pending checkout of the sa
     await stack?.stop();
   });
 
-  it('[FAILS: finding CART-2] a late releaseCheckout from the first attempt does not free the cart held by a newer checkout with the same order ID: one order from one cart', async () => {
+  it('a late releaseCheckout from the first attempt does not free the cart held by a newer checkout with the same order ID: one order from one cart', async () => {
     const c = await stack.customer();
     const a = await createProduct(stack, { stock: 20, priceCents: 100 });
     const cart = stack.api.temporal.workflow.getHandle(cartWorkflowId(c.id));
@@ -126,6 +126,7 @@ describe('review-s6: a stale gateway releases a newer pending checkout of the sa
       request: { items: b.lines, paymentMethod: 'pm_card_visa', shippingAddress: ADDRESS },
       orderId: b.orderId,
       placeBy: b.placeBy,
+      checkoutToken: b.checkoutToken,
     });
     expect('order' in placedB).toBe(true);
 
@@ -138,25 +139,32 @@ describe('review-s6: a stale gateway releases a newer pending checkout of the sa
         request: { items: startA.lines, paymentMethod: 'pm_card_visa', shippingAddress: ADDRESS },
         orderId: startA.orderId,
         placeBy: startA.placeBy,
+        checkoutToken: startA.checkoutToken,
       })
       .then(
         () => 'placed',
         (err: unknown) => (err instanceof ProblemError ? err.code : String(err)),
       );
     expect(refusedA).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(startA.checkoutToken).toEqual(expect.any(String));
+    expect(b.checkoutToken).not.toBe(startA.checkoutToken);
+    await cart.executeUpdate(releaseCheckoutUpdate, {
+      args: [{ orderId: startA.orderId!, checkoutToken: startA.checkoutToken }],
+    });
+    // A gateway from before tokens names the order ID alone: that frees no checkout that has a token.
     await cart.executeUpdate(releaseCheckoutUpdate, { args: [{ orderId: startA.orderId! }] });
 
     // The customer still sees a×2 in the cart (B never completed) and checks out with a new key.
     const second = await checkoutOver(stack, c.token, 'k2');
     const ofCart = (await ordersOf(stack, c.id)).filter((o) => o.items.some((i) => i.productId === a.id));
-    // Now: 201 and two orders of a×2 from one cart. The newer checkout was still pending (its
-    // order accepted, its lines not yet removed): k2 should have been 409 CHECKOUT_IN_PROGRESS,
-    // and the cart's settle would then have removed the ordered lines.
+    // Before the fix (CART-2): 201 and two orders of a×2 from one cart. The newer checkout was
+    // still pending (its order accepted, its lines not yet removed): k2 is 409
+    // CHECKOUT_IN_PROGRESS, and the cart's settle then removes the ordered lines.
     expect({ second: second.status, ordersOfTheCart: ofCart.length }).toEqual({ second: 409, ordersOfTheCart: 1 });
   }, 60_000);
 });
 
-describe('review-s6: a key replayed into a newer cart (CART_EXPIRY_MS 2 s)', () => {
+describe('a key replayed into a newer cart (CART_EXPIRY_MS 2 s)', () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack({ env: { CART_EXPIRY_MS: '2000' } });
@@ -165,7 +173,7 @@ describe('review-s6: a key replayed into a newer cart (CART_EXPIRY_MS 2 s)', () 
     await stack?.stop();
   });
 
-  it('[FAILS: finding CART-3] replaying an old order for a reused Idempotency-Key does not take the lines of the cart the customer has now', async () => {
+  it('replaying an old order for a reused Idempotency-Key does not take the lines of the cart the customer has now', async () => {
     const c = await stack.customer();
     const a = await createProduct(stack, { stock: 20, priceCents: 100 });
     const put = (quantity: number) =>
@@ -189,7 +197,8 @@ describe('review-s6: a key replayed into a newer cart (CART_EXPIRY_MS 2 s)', () 
     ]);
     const view = await stack.request('GET', '/api/cart', { token: c.token });
     const orders = await ordersOf(stack, c.id);
-    // Now: the cart is emptied for the old order (no new order was placed): the line is lost.
+    // Before the fix (CART-3): the cart was emptied for the old order (no new order was placed):
+    // the line was lost.
     expect({ orders: orders.length, cartLines: view.body.items.length }).toEqual({ orders: 1, cartLines: 1 });
   }, 60_000);
 });
