@@ -4,24 +4,34 @@
 // open without a row is still being priced and reserved; no run, or a run closed without a row,
 // is an order that was never placed or was refused. An order under that ID for another customer
 // or other lines (a key reused long after the cart forgot it) is not this checkout's: NONE, so
-// the cart never drops lines for an order that did not take them. Read-only, so retries are free.
+// the cart never drops lines for an order that did not take them; so is one whose run names another
+// checkout of the same key in its memo (an older order of the key, with the same lines), or whose
+// run is gone while its row stays (older than any pending checkout). Read-only, so retries are free.
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { OrderEntity } from '../../db/entities';
 import { onPrimary } from '../../db/replication';
 import type { CartLine, CheckoutOrderState, CheckoutOrderStateInput } from '../../workflows/carts/contract';
-import { orderWorkflowId } from '../../workflows/orders/contract';
+import { CHECKOUT_TOKEN_MEMO, orderWorkflowId } from '../../workflows/orders/contract';
 
 export function createCartCheckoutActivities({ dataSource }: { dataSource: DataSource }) {
   return {
-    async checkoutOrderState({ orderId, userId, lines }: CheckoutOrderStateInput): Promise<CheckoutOrderState> {
+    async checkoutOrderState({
+      orderId,
+      userId,
+      lines,
+      checkoutToken,
+    }: CheckoutOrderStateInput): Promise<CheckoutOrderState> {
       // The run first, then the row: a run that closes writes its row before, so a closed (or
       // absent) run without a row after it is no accepted order.
       let running = false;
+      /** The checkout the order's run was started for (its memo), null when there is no run. */
+      let placedFor: unknown = null;
       try {
         const run = await Context.current().client.workflow.getHandle(orderWorkflowId(orderId)).describe();
         running = run.status.name === 'RUNNING';
+        placedFor = run.memo?.[CHECKOUT_TOKEN_MEMO];
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
       }
@@ -29,6 +39,8 @@ export function createCartCheckoutActivities({ dataSource }: { dataSource: DataS
         em.getRepository(OrderEntity).findOne({ where: { id: orderId }, relations: { items: true } }),
       );
       if (row) {
+        // A run from a gateway that passed no token (older, or a direct place) falls back to the lines.
+        if (checkoutToken !== undefined && placedFor !== undefined && placedFor !== checkoutToken) return 'NONE';
         const ours =
           (userId === undefined || row.userId === userId) &&
           (lines === undefined ||

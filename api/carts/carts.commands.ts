@@ -206,6 +206,14 @@ export function cartCommands(deps: ApiDeps) {
       const start: CheckoutStart = await send(userId, checkoutUpdate, [checkoutRequest(cmd)]);
       // The cart's order ID (a cart worker from before pending checkouts names none: the key's).
       const orderId = start.orderId ?? (idempotencyKey ? checkoutOrderIdFor(userId, idempotencyKey) : undefined);
+      // This checkout among every checkout of the same order ID (absent from carts from before).
+      const token = start.checkoutToken;
+      const release = (id: string) =>
+        send(userId, releaseCheckoutUpdate, [{ orderId: id, ...(token ? { checkoutToken: token } : {}) }]).catch(
+          (releaseErr: unknown) =>
+            // Still pending: past its deadline the cart finds no order (of this checkout) and frees itself.
+            deps.log.warn({ err: releaseErr, orderId: id }, 'a refused checkout could not free the cart'),
+        );
       let outcome: CheckoutOutcome;
       try {
         outcome = await orders.place({
@@ -215,22 +223,35 @@ export function cartCommands(deps: ApiDeps) {
           ...(orderId ? { orderId } : {}),
           // The fence: a placeOrder start that lands after it is refused (409 CHECKOUT_EXPIRED).
           ...(start.placeBy ? { placeBy: start.placeBy } : {}),
+          ...(token ? { checkoutToken: token } : {}),
         });
       } catch (err) {
-        if (orderId && !start.replayOf && releasesCheckout(err))
-          await send(userId, releaseCheckoutUpdate, [{ orderId }]).catch((releaseErr: unknown) =>
-            // Still pending: past its deadline the cart finds no order and frees itself.
-            deps.log.warn({ err: releaseErr, orderId }, 'a refused checkout could not free the cart'),
-          );
+        if (orderId && !start.replayOf && releasesCheckout(err)) await release(orderId);
         throw outOfStockLines(err, start);
       }
       if ('accepted' in outcome) return outcome; // not accepted yet: the lines stay in the cart
+      // A replayed order may be older than this checkout (the key's order, from before the cart
+      // forgot it or expired): it took none of the lines the cart holds now, so it frees the cart
+      // and leaves them. Only an order placed for this checkout (its run names the token) completes
+      // it; when that cannot be told, the checkout stays pending and the cart settles it.
+      if (outcome.replayed && orderId && !start.replayOf && token) {
+        const placed = await orders.placedFor(outcome.order.id, token);
+        if (placed === 'no') await release(orderId);
+        if (placed !== 'yes') return outcome;
+      }
       try {
         await send(
           userId,
           completeCheckoutUpdate,
-          [{ orderId: outcome.order.id, lines: start.lines, ...(idempotencyKey ? { idempotencyKey } : {}) }],
-          completeCheckoutUpdateId(outcome.order.id),
+          [
+            {
+              orderId: outcome.order.id,
+              lines: start.lines,
+              ...(idempotencyKey ? { idempotencyKey } : {}),
+              ...(token ? { checkoutToken: token } : {}),
+            },
+          ],
+          completeCheckoutUpdateId(outcome.order.id, token),
         );
       } catch (err) {
         // The order stands; the checkout stays pending until a repeat completes it, or the cart

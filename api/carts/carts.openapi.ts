@@ -79,10 +79,11 @@ export function registerCartsOperations(registry: OpenAPIRegistry): void {
       '`Idempotency-Key`, or both without one, and the same payment method and shipping address) gets that same',
       'order, any other checkout meanwhile is 409 CHECKOUT_IN_PROGRESS, so overlapping requests never order one',
       'cart twice. With an `Idempotency-Key`, a repeat gets the same order (201, `Idempotent-Replayed: true`), never',
-      'a second one; the key has a scope of its own (it never meets a POST /api/orders key). A checkout whose',
+      'a second one (a key reused after the cart forgot its order gets that older order and leaves the cart as it',
+      'is); the key has a scope of its own (it never meets a POST /api/orders key). A checkout whose',
       'gateway failed after the order was accepted completes on its repeat, or by itself after',
       'CART_CHECKOUT_PENDING_MS; an order started only after that deadline is refused (409 CHECKOUT_EXPIRED), never',
-      'a second order of the cart.',
+      'a second order of the cart; checking out again, with the same key too, then places the order.',
     ].join(' '),
     security: bearer,
     request: {

@@ -15,6 +15,7 @@ import { saveShippingAddress } from '../../db/shipping-addresses';
 import { acceptedOrderView, toOrderView } from '../../db/views';
 import {
   CANCEL_ORDER_UPDATE_ID,
+  CHECKOUT_TOKEN_MEMO,
   type CancelOrderRequest,
   CustomerIdSearchAttribute,
   INTAKE_REJECTIONS,
@@ -73,6 +74,22 @@ const startCheckMs = (routeDeadlineMs: number) => Math.min(START_CHECK_MS, route
 /** A keyed order's intake failed transiently: what to answer depends on its run. */
 class IntakeFailed extends Error {}
 
+/**
+ * How a run that answered no final word ends (the run fails, and the key may start a new one):
+ * a transient intake failure, and a checkout refused past its deadline (placeBy), which is the
+ * answer for that one pending checkout, not for the key (runs from before
+ * 'checkout-expired-not-final' completed REJECTED instead).
+ */
+const RUN_FAILED_NOT_FINAL: readonly string[] = [OrderFailureType.OrderIntakeFailed, FailureType.CheckoutExpired];
+
+/**
+ * A CheckoutExpired answer that is not this request's: it names another checkout's deadline (an
+ * earlier pending checkout of the same key, whose failed run the server answers a repeat of the
+ * update with). The request that hit the deadline, and every one sharing its placeBy, gets 409.
+ */
+const expiredForAnotherCheckout = (details: unknown, placeBy: string | undefined): boolean =>
+  (details as { placeBy?: string } | undefined)?.placeBy !== placeBy;
+
 const isClosedRun = (err: unknown) =>
   err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError;
 
@@ -106,6 +123,11 @@ export interface PlaceOrderCommand {
    * server starts later refuses it (409 CHECKOUT_EXPIRED). Outside the request hash.
    */
   placeBy?: string;
+  /**
+   * The cart's token of this checkout (CheckoutStart.checkoutToken), kept in the run's memo: it
+   * tells this checkout's order from an older order of the same key. Outside the request hash.
+   */
+  checkoutToken?: string;
 }
 
 export function orderCommands(deps: ApiDeps) {
@@ -153,7 +175,7 @@ export function orderCommands(deps: ApiDeps) {
     const outcome = closed.value;
     if ('failed' in outcome) {
       const failure = applicationFailureOf(outcome.failed);
-      if (failure?.type !== OrderFailureType.OrderIntakeFailed) throw processClosed();
+      if (!failure?.type || !RUN_FAILED_NOT_FINAL.includes(failure.type)) throw processClosed();
       const failedFor = (failure.details?.[0] as { requestHash?: string | null } | undefined)?.requestHash ?? null;
       if (failedFor !== requestHash) throw keyReused();
       return { failedRunId: outcome.runId };
@@ -221,7 +243,7 @@ export function orderCommands(deps: ApiDeps) {
           return result.outcome === 'REJECTED' ? result.rejection : undefined;
         } catch (err) {
           const failure = applicationFailureOf(err);
-          if (!(err instanceof WorkflowFailedError) || failure?.type !== OrderFailureType.OrderIntakeFailed)
+          if (!(err instanceof WorkflowFailedError) || !failure?.type || !RUN_FAILED_NOT_FINAL.includes(failure.type))
             return undefined;
           return { type: failure.type, message: failure.message };
         }
@@ -242,8 +264,29 @@ export function orderCommands(deps: ApiDeps) {
     };
   }
 
+  /**
+   * Whether an existing order was placed for the cart checkout with this token (its run's memo):
+   * 'no' when its run names another checkout or is gone (an order older than any pending
+   * checkout), 'unknown' when the run names none (started by an older gateway) or Temporal does
+   * not answer in time.
+   */
+  async function placedFor(orderId: string, checkoutToken: string): Promise<'yes' | 'no' | 'unknown'> {
+    try {
+      const looked = await withinRouteDeadline(deps, () => handle(orderId).describe());
+      if (!looked.inTime) return 'unknown';
+      const token = looked.value.memo?.[CHECKOUT_TOKEN_MEMO];
+      if (token === undefined) return 'unknown';
+      return token === checkoutToken ? 'yes' : 'no';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return 'no';
+      deps.log.warn({ err, orderId }, 'could not tell which checkout an order was placed for');
+      return 'unknown';
+    }
+  }
+
   return {
     placing,
+    placedFor,
 
     /**
      * Places an order (or answers a repeat of one). Returns once the order is priced and its
@@ -307,7 +350,10 @@ export function orderCommands(deps: ApiDeps) {
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: afterFailedRun ? 'ALLOW_DUPLICATE_FAILED_ONLY' : 'REJECT_DUPLICATE',
           typedSearchAttributes: [{ key: CustomerIdSearchAttribute, value: cmd.userId }],
-          memo: { requestId: cmd.requestId },
+          memo: {
+            requestId: cmd.requestId,
+            ...(cmd.checkoutToken !== undefined ? { [CHECKOUT_TOKEN_MEMO]: cmd.checkoutToken } : {}),
+          },
           staticSummary: `Order ${orderId}: ${cmd.request.items.length} line(s), ${cmd.request.paymentMethod}`,
         });
         let confirmed = false;
@@ -341,6 +387,13 @@ export function orderCommands(deps: ApiDeps) {
         } catch (err) {
           if (err instanceof ProblemError || isClosedRun(err)) throw err;
           const failure = applicationFailureOf(err);
+          // An earlier checkout's expiry, replayed by the server: the run's state decides (answerClosed).
+          if (
+            keyed &&
+            failure?.type === FailureType.CheckoutExpired &&
+            expiredForAnotherCheckout(failure.details?.[0], cmd.placeBy)
+          )
+            throw new IntakeFailed();
           if (failure?.type && INTAKE_REJECTIONS.includes(failure.type)) {
             metrics.orders.inc({ outcome: 'rejected' });
             throw problemFor(failure.type, failure.message, failure.details?.[0]);

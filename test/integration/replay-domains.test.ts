@@ -15,6 +15,7 @@ import {
   makeTelemetryFilterString,
 } from '@temporalio/worker';
 import { historyFromJson } from '../replay/history-json';
+import { type HistoryJson, withoutPatchMarker } from '../replay/negative/edited-histories';
 import { testEnv } from '../support/test-env';
 
 const DIR = path.resolve(__dirname, '..', 'replay', 'histories');
@@ -120,6 +121,26 @@ it('detects a cart that lets a pending checkout go without looking its order up 
     'carts-cart-continued-as-new': false,
     'carts-cart-pending-checkout': true,
     'carts-cart-pending-checkout-fenced': true,
+    'carts-cart-pending-checkout-token': true,
   });
   expect(results['carts-cart-checkout-reminder-expiry']).toBe('ok');
+}, 60_000);
+
+it('detects a tokened cart history replayed without its token patch (negative control)', async () => {
+  // Without 'cart-checkout-token' the code draws no token: the recorded release (with the token)
+  // matches no pending checkout, so the cart goes on differently from its history.
+  const json = JSON.parse(
+    readFileSync(path.join(DIR, 'carts', 'cart-pending-checkout-token.json'), 'utf8'),
+  ) as HistoryJson;
+  const edited = [
+    { workflowId: 'edited-token', history: historyFromJson(withoutPatchMarker(json, 'cart-checkout-token')) },
+  ];
+  const results = await replay(
+    {
+      workflowBundle: { codePath: path.join(testEnv().bundleDir, 'orders.js') },
+      logger: silent,
+    } as ReplayWorkerOptions,
+    edited,
+  );
+  expect(results['edited-token']).toBeInstanceOf(DeterminismViolationError);
 }, 60_000);

@@ -49,9 +49,12 @@ interface PathFacts {
   fenced: boolean;
   /** The run recorded the 'integration-events' patch (absent: begun before it, publishes nothing). */
   events?: true;
+  /** The run recorded 'checkout-expired-not-final' (a CheckoutExpired refusal fails the run). */
+  expiredNotFinal?: true;
   /** Child workflows started (a rejected order's publishIntegrationEvent), when any. */
   children?: string[];
-  intake: 'priced' | 'refused' | 'timed out';
+  /** Absent: refused before intake (CheckoutExpired: its start came after the checkout's placeBy). */
+  intake?: 'priced' | 'refused' | 'timed out';
   /** Ordinary activities (the order-row writes are local unless they fell back), in schedule order. */
   activities: string[];
   updates: string[];
@@ -70,6 +73,7 @@ function factsOf({ events }: HistoryJson): PathFacts {
   for (const e of events as Record<string, any>[]) {
     if (patchIdOf(e as never) === 'fenced-intake') facts.fenced = true;
     if (patchIdOf(e as never) === 'integration-events') facts.events = true;
+    if (patchIdOf(e as never) === 'checkout-expired-not-final') facts.expiredNotFinal = true;
     const child = e.startChildWorkflowExecutionInitiatedEventAttributes;
     if (child) (facts.children ??= []).push(child.workflowType.name);
     const type = (e.eventType as string).replace('EVENT_TYPE_', '');
@@ -251,6 +255,16 @@ const PATHS: Record<string, PathFacts> = {
     updates: ['submitOrder'],
     closed: 'failed',
   },
+  // Begun with 'checkout-expired-not-final': a start past the checkout's placeBy is refused before
+  // intake, and the run fails (no REJECTED answer for the key, no order.rejected).
+  'checkout-expired': {
+    fenced: false,
+    events: true,
+    expiredNotFinal: true,
+    activities: [],
+    updates: ['submitOrder'],
+    closed: 'failed',
+  },
 };
 
 async function replayAll(options: ReplayWorkerOptions): Promise<Record<string, unknown>> {
@@ -305,6 +319,7 @@ const withoutRelease = (h: HistoryJson) => withoutActivity(h, 'releaseStock');
 const unpatched = (h: HistoryJson) => withoutPatchMarker(h, 'fenced-intake');
 const withoutEventsPatch = (h: HistoryJson) => withoutPatchMarker(h, 'integration-events');
 const withoutPublish = (h: HistoryJson) => withoutActivity(h, 'publishEvent');
+const expiredUnpatched = (h: HistoryJson) => withoutPatchMarker(h, 'checkout-expired-not-final');
 it.each([
   // The code schedules the release where the history goes on to answer submitOrder.
   ['rejected-out-of-stock-released', 'without its release', withoutRelease, 'WorkflowExecutionUpdateCompleted'],
@@ -319,6 +334,14 @@ it.each([
     'without its events patch marker',
     withoutEventsPatch,
     /Activity type of scheduled event 'publishEvent' does not match activity type of activity command 'chargePayment'/,
+  ],
+  // Old branch: an expired checkout is a final refusal: it starts order.rejected's child where the
+  // history goes on to answer submitOrder and fail the run.
+  [
+    'checkout-expired',
+    'without its patch marker',
+    expiredUnpatched,
+    /Child workflow machine does not handle this event: HistoryEvent \{ event_id: \d+, .*event_type: WorkflowExecutionUpdateCompleted/,
   ],
   // The code schedules order.accepted's publish (activity 3) where the edited history has the charge (4).
   [

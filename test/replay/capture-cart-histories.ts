@@ -5,10 +5,12 @@
 // gateway lost after the order, settled by the cart past its deadline; an order refused at the
 // reservation that releases the cart; a stalled checkout that never placed its order), and the
 // same through the checkout fence (pending-checkout-fenced: placeBy handed out, settled past its
-// margin; pending-checkout itself was recorded before the fence). Same rule
+// margin; pending-checkout itself was recorded before the fence), and once more with checkout
+// tokens (pending-checkout-token: each pending checkout draws its token, which the releases,
+// completions and the settle's look-up carry). Same rule
 // as the other capture scripts: run it for new code paths, never to make a failing replay test
 // pass, and name the histories to capture so the ones recorded by older code stay as they were.
-// Usage: npx tsx test/replay/capture-cart-histories.ts [checkout-reminder-expiry] [continued-as-new] [pending-checkout] [pending-checkout-fenced]
+// Usage: npx tsx test/replay/capture-cart-histories.ts [checkout-reminder-expiry] [continued-as-new] [pending-checkout] [pending-checkout-fenced] [pending-checkout-token]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkoutRequest } from '../../api/carts/carts.commands';
@@ -45,7 +47,13 @@ const expectStatus = (what: string, got: number, want: number) => {
 };
 
 async function main(): Promise<void> {
-  const all = ['checkout-reminder-expiry', 'continued-as-new', 'pending-checkout', 'pending-checkout-fenced'];
+  const all = [
+    'checkout-reminder-expiry',
+    'continued-as-new',
+    'pending-checkout',
+    'pending-checkout-fenced',
+    'pending-checkout-token',
+  ];
   const only = process.argv.slice(2);
   for (const name of only)
     if (!all.includes(name)) throw new Error(`unknown history ${name}: one of ${all.join(', ')}`);
@@ -111,7 +119,7 @@ async function main(): Promise<void> {
       await save(stack, 'cart-continued-as-new', cartWorkflowId(d.id), runId);
     }
 
-    for (const name of ['pending-checkout', 'pending-checkout-fenced']) {
+    for (const name of ['pending-checkout', 'pending-checkout-fenced', 'pending-checkout-token']) {
       if (!wanted(name)) continue;
       const e = await settling.customer(`Replay ${name}`);
       const plenty = await createProduct(stack, { stock: 50, priceCents: 100 });

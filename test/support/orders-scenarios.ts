@@ -12,7 +12,9 @@
 // a patch (e.g. rejected-out-of-stock: no release, before 'fenced-intake'), which replay must keep
 // proving. A scenario whose path the new code takes differently gets a new name instead.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { orderIdFor } from '../../api/orders/idempotency';
+import { checkoutOrderIdFor, orderIdFor } from '../../api/orders/idempotency';
+import { orderCommands } from '../../api/orders/orders.commands';
+import { ProblemError } from '../../api/problem';
 import { PaymentEntity } from '../../db/entities';
 import { chargeKey } from '../../activities/orders/payment-provider';
 import { cancelOrderUpdate } from '../../workflows/orders/contract';
@@ -293,4 +295,37 @@ export const REPLAY_SCENARIOS: Record<string, Scenario> = {
   'events-rejected-out-of-stock': rejectedOutOfStock,
   /** As intake-failed: a transient intake failure is no final answer, so no order.rejected. */
   'events-intake-failed': intakeFailed,
+
+  // ---- Captured with 'checkout-expired-not-final' -------------------------------------------------
+
+  /**
+   * A cart checkout's order started past its placeBy (a gateway stalled past the cart's deadline)
+   * → refused before intake (409 CHECKOUT_EXPIRED, nothing reserved) → the run FAILS without an
+   * order.rejected, so the key may place the order in a new run for a newer checkout.
+   */
+  'checkout-expired': async ({ stack }) => {
+    const c = await stack.customer();
+    const p = await createProduct(stack, { stock: 1 });
+    const orderId = checkoutOrderIdFor(c.id, randomUUID());
+    const refused = await orderCommands(stack.api)
+      .place({
+        userId: c.id,
+        requestId: randomUUID(),
+        request: { items: [{ productId: p.id, quantity: 1 }], paymentMethod: 'pm_card_visa' },
+        orderId,
+        placeBy: new Date(Date.now() - 1000).toISOString(),
+      })
+      .then(
+        () => 'placed',
+        (err: unknown) => (err instanceof ProblemError ? err.code : String(err)),
+      );
+    if (refused !== 'CHECKOUT_EXPIRED') throw new Error(`expected CHECKOUT_EXPIRED, got ${refused}`);
+    await orderHandle(stack, orderId)
+      .result()
+      .then(
+        () => Promise.reject(new Error('expected the run to fail')),
+        () => undefined,
+      );
+    return orderId;
+  },
 };

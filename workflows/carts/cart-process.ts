@@ -114,6 +114,10 @@ export class CartProcess {
       completeCheckoutUpdate,
       (request) => {
         this.touch();
+        // A completion naming another checkout (an earlier one of the same key and order ID) or one
+        // already settled: this cart's lines are not its to take.
+        if (request.checkoutToken !== undefined && this.state.pending?.token !== request.checkoutToken)
+          return this.snapshot();
         this.completed(request.orderId, request.idempotencyKey ?? null, request.lines);
         return this.snapshot();
       },
@@ -124,12 +128,19 @@ export class CartProcess {
       releaseCheckoutUpdate,
       (request) => {
         this.touch();
-        if (this.state.pending?.orderId === request.orderId) this.state.pending = null;
+        // Only the checkout that was refused: a newer one with the same order ID (the same key) has
+        // another token, and stays pending. Checkouts from before tokens match on the order ID.
+        const pending = this.state.pending;
+        if (pending?.orderId === request.orderId && pending.token === request.checkoutToken) this.state.pending = null;
         return this.snapshot();
       },
       {
         validator: (request) => {
-          if (typeof request?.orderId !== 'string') throw invalid('releaseCheckout expects {orderId}');
+          if (
+            typeof request?.orderId !== 'string' ||
+            !(request.checkoutToken === undefined || typeof request.checkoutToken === 'string')
+          )
+            throw invalid('releaseCheckout expects {orderId, checkoutToken?}');
         },
       },
     );
@@ -202,6 +213,7 @@ export class CartProcess {
         joined: true,
         ...(quote ? { quote } : {}),
         ...placeByOf(now),
+        ...tokenOf(pending),
       };
     }
     // Drawn once, here: every overlapping checkout of this cart is this order or is refused.
@@ -209,6 +221,8 @@ export class CartProcess {
     const pendingMs = this.pendingMs();
     // Histories from before the fence: settled at settleAt itself, and no placeBy handed out.
     const fence = patched('cart-checkout-fence');
+    // Histories from before: no token, so a release or completion matches on the order ID alone.
+    const token = patched('cart-checkout-token') ? uuid4() : undefined;
     this.state.pending = {
       orderId,
       idempotencyKey: request.idempotencyKey ?? null,
@@ -219,6 +233,7 @@ export class CartProcess {
       ...(fence
         ? { settleMarginMs: this.input.settings.checkoutSettleMarginMs ?? DEFAULT_CHECKOUT_SETTLE_MARGIN_MS }
         : {}),
+      ...(token !== undefined ? { token } : {}),
     };
     const quote = this.quote(lines);
     this.quoted = { orderId, quote };
@@ -232,7 +247,13 @@ export class CartProcess {
         this.state.pending = { ...this.state.pending, settleAt: new Date(Date.now() + pendingMs).toISOString() };
       }
       const now = this.state.pending?.orderId === orderId ? this.state.pending : undefined;
-      return { lines, quote: priced, orderId, ...(now ? placeByOf(now) : {}) };
+      return {
+        lines,
+        quote: priced,
+        orderId,
+        ...(now ? placeByOf(now) : {}),
+        ...(token ? { checkoutToken: token } : {}),
+      };
     } catch (err) {
       // Refused before any order: nothing is pending any more.
       if (this.state.pending?.orderId === orderId) this.state.pending = null;
@@ -278,6 +299,7 @@ export class CartProcess {
       orderId: pending.orderId,
       userId: this.input.userId,
       lines: pending.lines,
+      ...(pending.token !== undefined ? { checkoutToken: pending.token } : {}),
     });
     if (this.state.pending?.orderId !== pending.orderId) return; // completed or released meanwhile
     log.info('pending checkout settled', { orderId: pending.orderId, state });
@@ -432,12 +454,20 @@ function placeByOf(pending: PendingCheckout): { placeBy?: string } {
   return pending.settleMarginMs === undefined ? {} : { placeBy: pending.settleAt };
 }
 
+/** The token handed to the gateway: only a checkout that has one. */
+function tokenOf(pending: PendingCheckout): { checkoutToken?: string } {
+  return pending.token === undefined ? {} : { checkoutToken: pending.token };
+}
+
 function validateComplete(request: CompleteCheckoutRequest | undefined): void {
   if (
     !request ||
     typeof request.orderId !== 'string' ||
+    !(request.checkoutToken === undefined || typeof request.checkoutToken === 'string') ||
     !Array.isArray(request.lines) ||
     request.lines.some((l) => typeof l?.productId !== 'string' || !Number.isSafeInteger(l.quantity) || l.quantity < 1)
   )
-    throw invalid('completeCheckout expects {orderId, lines: [{productId, quantity ≥ 1}], idempotencyKey?}');
+    throw invalid(
+      'completeCheckout expects {orderId, lines: [{productId, quantity ≥ 1}], idempotencyKey?, checkoutToken?}',
+    );
 }

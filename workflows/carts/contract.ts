@@ -63,6 +63,14 @@ export interface PendingCheckout {
    * no placeBy handed out.
    */
   settleMarginMs?: number;
+  /**
+   * Names this checkout among every checkout with the same order ID (a key's order ID is the same
+   * for each checkout of the cart with that key): drawn by the cart when it began, handed to the
+   * gateway (CheckoutStart.checkoutToken) and carried by the order it places (its run's memo), so
+   * a late release or completion from an earlier checkout of the key, or an older order of the
+   * key, never settles this one. Absent in checkouts from before it existed (matched on the order ID).
+   */
+  token?: string;
 }
 
 export interface CompletedCheckout {
@@ -170,11 +178,19 @@ export interface CheckoutStart {
    * (or checkouts) from before the fence.
    */
   placeBy?: string;
+  /**
+   * The pending checkout's token (PendingCheckout.token): the gateway passes it to placeOrder (the
+   * run's memo) and sends it with releaseCheckout and completeCheckout. Absent for a replay and
+   * from carts (or checkouts) from before it existed.
+   */
+  checkoutToken?: string;
 }
 
 export interface ReleaseCheckoutRequest {
   /** The pending checkout whose order was refused (nothing placed): the cart is free again. */
   orderId: string;
+  /** Its CheckoutStart.checkoutToken: a checkout that has a token is released only with it. */
+  checkoutToken?: string;
 }
 
 /** What the cart learns of a pending checkout's order when it settles it. */
@@ -185,12 +201,16 @@ export interface CheckoutOrderStateInput {
   /** The checkout's customer and lines: an order under this ID for anything else is not this checkout's. */
   userId?: string;
   lines?: CartLine[];
+  /** The checkout's token: an order whose run names another checkout (or is gone) is not this checkout's. */
+  checkoutToken?: string;
 }
 
 export interface CompleteCheckoutRequest {
   orderId: string;
   idempotencyKey?: string;
   lines: CartLine[];
+  /** Its CheckoutStart.checkoutToken: with one, only that pending checkout completes (else nothing changes). */
+  checkoutToken?: string;
 }
 
 export const setCartItemUpdate = defineUpdate<CartSnapshot, [SetCartItemRequest]>('setCartItem');
@@ -203,7 +223,9 @@ export const completeCheckoutUpdate = defineUpdate<CartSnapshot, [CompleteChecko
 export const releaseCheckoutUpdate = defineUpdate<CartSnapshot, [ReleaseCheckoutRequest]>('releaseCheckout');
 export const getCartQuery = defineQuery<CartSnapshot>('getCart');
 
-export const completeCheckoutUpdateId = (orderId: string): string => `complete-${orderId}`;
+/** One completion per checkout: per order ID, and per token where the checkout has one (a key's checkouts share the order ID). */
+export const completeCheckoutUpdateId = (orderId: string, checkoutToken?: string): string =>
+  checkoutToken === undefined ? `complete-${orderId}` : `complete-${orderId}-${checkoutToken}`;
 
 /** Carts-internal failure types, mapped to HTTP by api/carts. */
 export const CartFailureType = {

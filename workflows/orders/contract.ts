@@ -100,6 +100,13 @@ export interface CancelOrderRequest {
   reason?: string;
 }
 
+/**
+ * The memo field of a cart checkout's placeOrder run: the token of the pending checkout it was
+ * started for (CheckoutStart.checkoutToken), which tells that checkout's order from an older
+ * order of the same key and order ID.
+ */
+export const CHECKOUT_TOKEN_MEMO = 'checkoutToken';
+
 /** A request refused at intake: no order exists, nothing is reserved or charged. */
 export interface OrderRejection {
   /** A FailureType (OutOfStock, UnknownProduct, ValidationFailed, CheckoutExpired) or OrderIntakeFailed. */

@@ -60,6 +60,13 @@ import {
 
 /** See OrderProcess.fenced. */
 const FENCED_INTAKE_PATCH = 'fenced-intake';
+/**
+ * A run refused as CheckoutExpired fails (no REJECTED result, no order.rejected), like a transient
+ * intake failure: the refusal is about one pending checkout's deadline, not the key's answer, so the
+ * same Idempotency-Key may place the order in a new run once the cart holds a newer checkout.
+ * Runs begun before it complete REJECTED on replay.
+ */
+export const CHECKOUT_EXPIRED_NOT_FINAL_PATCH = 'checkout-expired-not-final';
 
 type OrderEventName = Extract<ShopEventName, `order.${string}`>;
 
@@ -176,9 +183,13 @@ export class OrderProcess {
     const priced = await this.intake();
     if (!priced) {
       const rejection = this.rejection!;
-      const final = !(this.fenced && rejection.type === OrderFailureType.OrderIntakeFailed);
-      // A transient intake failure is no final answer (the key may place the order again in a new
-      // run, whose events then are the order's): only a final refusal is published.
+      const final = !(
+        (this.fenced && rejection.type === OrderFailureType.OrderIntakeFailed) ||
+        (rejection.type === FailureType.CheckoutExpired && patched(CHECKOUT_EXPIRED_NOT_FINAL_PATCH))
+      );
+      // A transient intake failure, or a checkout past its deadline, is no final answer (the key
+      // may place the order again in a new run, whose events then are the order's): only a final
+      // refusal is published.
       if (final) await this.publishRejection();
       await condition(allHandlersFinished);
       if (!final) {
@@ -187,7 +198,7 @@ export class OrderProcess {
           type: rejection.type,
           message: rejection.message,
           nonRetryable: true,
-          details: [{ requestHash: this.input.requestHash }],
+          details: [{ ...(isRecord(rejection.details) ? rejection.details : {}), requestHash: this.input.requestHash }],
         });
       }
       return { outcome: 'REJECTED', rejection, requestHash: this.input.requestHash };
@@ -562,6 +573,8 @@ function validateCancelRequest(request: CancelOrderRequest | undefined, userId: 
     });
   }
 }
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 function toRejection(err: unknown): OrderRejection {
   const failure = applicationFailureOf(err);

@@ -82,6 +82,20 @@ export function withoutPatchMarker(history: HistoryJson, patchId: string): Histo
       .filter((e) => patchIdOf(e) === patchId || changeVersionsOf(e)?.join() === patchId)
       .map((e) => e.eventId),
   );
+  if (dropped.size === 1) {
+    // A later patch's upsert lists the earlier ones too: that upsert goes when the patches it
+    // lists besides this one were upserted before (as the code without this patch would not upsert).
+    const seen = new Set<string>();
+    for (const e of history.events) {
+      const versions = changeVersionsOf(e);
+      if (!versions) continue;
+      if (versions.includes(patchId) && versions.every((v) => v === patchId || seen.has(v))) {
+        dropped.add(e.eventId);
+        break;
+      }
+      versions.forEach((v) => seen.add(v));
+    }
+  }
   if (dropped.size !== 2) throw new Error(`expected a ${patchId} patch marker and its change version upsert`);
   return withoutEvents(history, dropped);
 }
