@@ -84,6 +84,7 @@ export function productsRouter(deps: ApiDeps): Router<ShopState> {
     ctx.set('X-Cache', found?.cache ?? 'MISS');
     if (!found) {
       ctx.set('Cache-Control', NOT_FOUND_CACHE_CONTROL);
+      ctx.vary('Authorization');
       throw notFound('Product');
     }
     answerCacheable(ctx, found.product, httpCache);

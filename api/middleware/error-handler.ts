@@ -157,7 +157,11 @@ export function errorHandler(): Middleware<ShopState> {
           { requestId: ctx.state.requestId },
         );
       }
-      for (const [k, v] of Object.entries(problem.headers)) ctx.set(k, v);
+      // Vary adds to what the route said (CORS hands its `Vary: Origin` back on the error).
+      for (const [k, v] of Object.entries(problem.headers)) {
+        if (k.toLowerCase() === 'vary') ctx.vary(v);
+        else ctx.set(k, v);
+      }
       ctx.status = problem.status;
       ctx.type = 'application/problem+json';
       ctx.body = problem.toProblem();
