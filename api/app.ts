@@ -10,6 +10,7 @@ import helmet from 'koa-helmet';
 import { businessMetrics } from '../common/metrics';
 import type { ApiDeps, ShopContext, ShopState } from './context';
 import { jsonBody } from './middleware/body';
+import { clientKey } from './middleware/client-key';
 import { MAX_HEADER_LINES } from './http-server';
 import { errorHandler } from './middleware/error-handler';
 import { httpMetrics } from './middleware/metrics';
@@ -76,8 +77,9 @@ export function createApp(deps: ApiDeps): Koa<ShopState> {
     max: deps.config.RATE_LIMIT_MAX,
     durationMs: deps.config.RATE_LIMIT_WINDOW_MS,
     // Every request is counted, whatever the spelling of its path (routes match case-insensitively
-    // and with a trailing slash); operators' probes and scrapes are the one exception.
-    id: (ctx: ShopContext) => (isOperatorPath(ctx.path) ? false : ctx.ip),
+    // and with a trailing slash); operators' probes and scrapes are the one exception. The client
+    // is its address, an IPv6 one per /64 (api/middleware/client-key.ts).
+    id: (ctx: ShopContext) => (isOperatorPath(ctx.path) ? false : clientKey(ctx.ip)),
     redis: deps.redis,
     rejections: metrics.rateLimited,
   };
