@@ -6,7 +6,7 @@ import { registerCatalogOperations } from '../catalog/catalog.openapi';
 import { registerOpsOperations } from '../ops/ops.openapi';
 import { registerOrdersOperations } from '../orders/orders.openapi';
 import { registerUsersOperations } from '../users/users.openapi';
-import { registerCommonComponents } from './common.openapi';
+import { RATE_LIMITED_HEADERS, registerCommonComponents } from './common.openapi';
 
 export function openApiDocument() {
   const registry = new OpenAPIRegistry();
@@ -24,6 +24,12 @@ export function openApiDocument() {
       description: 'E-commerce backend on Temporal. Errors are RFC 9457 problem+json.',
     },
   });
+  // Every limiter answers a 429 with the same headers: documented on each operation's 429.
+  for (const operations of Object.values(doc.paths ?? {}))
+    for (const operation of Object.values(operations as Record<string, { responses?: Record<string, unknown> }>)) {
+      const refused = operation?.responses?.['429'] as { headers?: Record<string, unknown> } | undefined;
+      if (refused && typeof refused === 'object') refused.headers = { ...RATE_LIMITED_HEADERS, ...refused.headers };
+    }
   // The generator always emits these two, empty; the gateway has neither webhooks nor shared parameters.
   const { parameters, ...usedComponents } = components ?? {};
   return {
