@@ -61,15 +61,18 @@ export const retryAfterSeconds = (resetMs: number, nowMs = Date.now()) =>
  * `Retry-After`, 0 in the last second): rewritten here as delta-seconds, on the answer and on a
  * 429's own headers, so this limiter answers like the local-first one.
  */
-function toDeltaSeconds(ctx: ShopContext, refused?: Record<string, unknown>): void {
+function toDeltaSeconds(ctx: ShopContext, windowMs: number, refused?: Record<string, unknown>): void {
   const epochS = Number(refused ? refused['RateLimit-Reset'] : ctx.response.get('RateLimit-Reset'));
   if (!Number.isFinite(epochS) || epochS <= 0) return;
+  // Its clock (hrtime from a wall-clock reading at load) may run a little ahead of Date.now():
+  // a window is never more than its length away.
   const now = Date.now();
-  const reset = String(resetDeltaSeconds(epochS * 1000, now));
+  const resetMs = Math.min(epochS * 1000, now + windowMs);
+  const reset = String(resetDeltaSeconds(resetMs, now));
   ctx.set('RateLimit-Reset', reset);
   if (!refused) return;
   refused['RateLimit-Reset'] = reset;
-  refused['Retry-After'] = String(retryAfterSeconds(epochS * 1000, now));
+  refused['Retry-After'] = String(retryAfterSeconds(resetMs, now));
   ctx.set('Retry-After', refused['Retry-After'] as string);
 }
 
@@ -100,14 +103,15 @@ export function rateLimit(opts: LimitOptions): Middleware<ShopState> & { memoryK
       try {
         await limiter(ctx, () => {
           downstream = true;
-          toDeltaSeconds(ctx);
+          toDeltaSeconds(ctx, opts.durationMs);
           return next();
         });
       } catch (err) {
         if ((err as { status?: number }).status === 429) {
           opts.rejections.inc({ limiter: opts.name });
           // This limiter's own refusal (a later limiter's 429 carries its own headers already).
-          if (!downstream) toDeltaSeconds(ctx, ((err as { headers?: Record<string, unknown> }).headers ??= {}));
+          if (!downstream)
+            toDeltaSeconds(ctx, opts.durationMs, ((err as { headers?: Record<string, unknown> }).headers ??= {}));
         }
         throw err;
       }
