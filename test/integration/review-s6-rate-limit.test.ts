@@ -8,6 +8,7 @@
 //    shared backends, past any rate limit.
 import { randomUUID } from 'node:crypto';
 import { type Stack, startStack } from '../support/stack';
+import { eventually } from '../support/eventually';
 import { TcpProxy } from '../support/tcp-proxy';
 
 const count = (text: string, command: string) => text.split(`\r\n${command}\r\n`).length - 1;
@@ -90,7 +91,7 @@ describe('review-s6: the exempt operator paths', () => {
     await proxy?.close();
   });
 
-  it('[FAILS: finding RL-2] a flood of anonymous /readyz is not amplified into one dependency round trip per request', async () => {
+  it('a flood of anonymous /readyz is not amplified into one dependency round trip per request', async () => {
     const before = proxy.captureText().length;
     const statuses = await Promise.all(Array.from({ length: 50 }, () => stack.request('GET', '/readyz')));
     const pings = count(proxy.captureText().slice(before).toUpperCase(), 'PING');
@@ -100,5 +101,31 @@ describe('review-s6: the exempt operator paths', () => {
     // requests, 50 PINGs to Redis (and as many SELECT 1 and GetSystemInfo). A cached readiness
     // (say for a second) would send a handful.
     expect(pings).toBeLessThanOrEqual(5);
+  });
+
+  it('readiness still turns while cached: Redis cut shows as degraded (still 200), and up again once it is back', async () => {
+    // Within READINESS_CACHE_MS plus the check's own timeout (test/unit/health-routes.test.ts
+    // holds the bound on a fake clock; here only that the real check turns both ways).
+    const redisState = async () => {
+      const res = await stack.request('GET', '/readyz');
+      return { status: res.status, ready: res.body.status as string, redis: String(res.body.checks.redis) };
+    };
+    expect(await redisState()).toEqual({ status: 200, ready: 'ready', redis: 'up' });
+    proxy.cut('reset');
+    try {
+      const down = await eventually(async () => {
+        const s = await redisState();
+        return s.redis === 'up' ? undefined : s;
+      }, 'readiness to report Redis down');
+      expect(down).toEqual({ status: 200, ready: 'degraded', redis: expect.stringMatching(/^degraded: /) });
+    } finally {
+      proxy.restore();
+    }
+    expect(
+      await eventually(async () => {
+        const s = await redisState();
+        return s.redis === 'up' ? s : undefined;
+      }, 'readiness to report Redis up again'),
+    ).toEqual({ status: 200, ready: 'ready', redis: 'up' });
   });
 });
