@@ -1,7 +1,7 @@
 // The gateway as a Koa app built from its dependencies (no listen: tests and main.ts decide).
-// Middleware order: context → metrics → errors → security headers/CORS → header-line limit →
-// rate limit → Host and media type → body (bounded in size and time) → routes. What Node refuses
-// before Koa (malformed HTTP, an unknown Expect, CONNECT) is answered in api/http-server.ts.
+// Middleware order: context → metrics → no-store for credentialed answers → errors → security
+// headers/CORS → header-line limit → rate limit → Host and media type → body (bounded in size and
+// time) → routes. What Node refuses before Koa (malformed HTTP, an unknown Expect, CONNECT) is answered in api/http-server.ts.
 // Route handlers are validate → call (workflow or read path) → map.
 import cors from '@koa/cors';
 import type Router from '@koa/router';
@@ -15,6 +15,7 @@ import { MAX_HEADER_LINES } from './http-server';
 import { errorHandler } from './middleware/error-handler';
 import { httpMetrics } from './middleware/metrics';
 import { localFirstRateLimit } from './middleware/local-rate-limit';
+import { noStoreWithCredentials } from './middleware/no-store';
 import { rateLimit } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
 import { ProblemError } from './problem';
@@ -47,6 +48,8 @@ export function createApp(deps: ApiDeps): Koa<ShopState> {
   app.use(requestContext(deps.log));
   // Outside the error handler, so it records the status the client really got.
   app.use(httpMetrics(metrics));
+  // Per-caller answers are not stored by caches (unless the route set its own Cache-Control).
+  app.use(noStoreWithCredentials());
   app.use(errorHandler());
   app.use(helmet());
   app.use(
