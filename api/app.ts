@@ -1,7 +1,7 @@
 // The gateway as a Koa app built from its dependencies (no listen: tests and main.ts decide).
-// Middleware order: context → metrics → errors → security headers/CORS → header-line limit →
-// rate limit → Host and media type → body (bounded in size and time) → routes. What Node refuses
-// before Koa (malformed HTTP, an unknown Expect, CONNECT) is answered in api/http-server.ts.
+// Middleware order: context → metrics → no-store for credentialed answers → errors → security
+// headers/CORS → header-line limit → rate limit → Host and media type → body (bounded in size and
+// time) → routes. What Node refuses before Koa (malformed HTTP, an unknown Expect, CONNECT) is answered in api/http-server.ts.
 // Route handlers are validate → call (workflow or read path) → map.
 import cors from '@koa/cors';
 import type Router from '@koa/router';
@@ -10,10 +10,12 @@ import helmet from 'koa-helmet';
 import { businessMetrics } from '../common/metrics';
 import type { ApiDeps, ShopContext, ShopState } from './context';
 import { jsonBody } from './middleware/body';
+import { clientKey } from './middleware/client-key';
 import { MAX_HEADER_LINES } from './http-server';
 import { errorHandler } from './middleware/error-handler';
 import { httpMetrics } from './middleware/metrics';
 import { localFirstRateLimit } from './middleware/local-rate-limit';
+import { noStoreWithCredentials } from './middleware/no-store';
 import { rateLimit } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
 import { ProblemError } from './problem';
@@ -48,6 +50,8 @@ export function createApp(deps: ApiDeps): Koa<ShopState> {
   app.use(requestContext(deps.log));
   // Outside the error handler, so it records the status the client really got.
   app.use(httpMetrics(metrics));
+  // Per-caller answers are not stored by caches (unless the route set its own Cache-Control).
+  app.use(noStoreWithCredentials());
   app.use(errorHandler());
   app.use(helmet());
   app.use(
@@ -78,8 +82,9 @@ export function createApp(deps: ApiDeps): Koa<ShopState> {
     max: deps.config.RATE_LIMIT_MAX,
     durationMs: deps.config.RATE_LIMIT_WINDOW_MS,
     // Every request is counted, whatever the spelling of its path (routes match case-insensitively
-    // and with a trailing slash); operators' probes and scrapes are the one exception.
-    id: (ctx: ShopContext) => (isOperatorPath(ctx.path) ? false : ctx.ip),
+    // and with a trailing slash); operators' probes and scrapes are the one exception. The client
+    // is its address, an IPv6 one per /64 (api/middleware/client-key.ts).
+    id: (ctx: ShopContext) => (isOperatorPath(ctx.path) ? false : clientKey(ctx.ip)),
     redis: deps.redis,
     rejections: metrics.rateLimited,
   };

@@ -129,6 +129,13 @@ export const configSchema = z.object({
    * past it the answer is 408 and the connection is closed.
    */
   REQUEST_BODY_TIMEOUT_MS: int(10_000, 100, 120_000),
+  /**
+   * /readyz answers from one shared dependency check for this long (from its start), so a flood of
+   * probes (exempt from the rate limit) costs the backends one round trip each per interval; a
+   * dependency that goes down shows within it (plus the check's 2 s timeout). 0: a check per
+   * request that finds none in flight.
+   */
+  READINESS_CACHE_MS: int(1000, 0, 60_000),
   CACHE_TTL_SECONDS: int(300, 1),
   /**
    * `Cache-Control: public, max-age` of anonymous catalog reads: how long a CDN or a browser may

@@ -22,7 +22,7 @@ import type { Redis } from 'ioredis';
 import type { Middleware } from 'koa';
 import type { Counter } from 'prom-client';
 import type { ShopContext, ShopState } from '../context';
-import { MEMORY_STORE_MAX_KEYS } from './rate-limit';
+import { MEMORY_STORE_MAX_KEYS, resetDeltaSeconds, retryAfterSeconds } from './rate-limit';
 
 /** Where the instances add up their counts (Redis in production). */
 export interface SharedCounts {
@@ -229,15 +229,17 @@ export function localFirstRateLimit(
     const id = opts.id(ctx);
     if (id === false) return next();
     const { allowed, count, resetMs } = await limiter.hit(id);
+    const now = Date.now();
     const headers: Record<string, string> = {
       'RateLimit-Remaining': String(Math.max(0, opts.max - count)),
-      'RateLimit-Reset': String(Math.ceil(resetMs / 1000)),
+      // Delta-seconds (draft-ietf-httpapi-ratelimit-headers), as the koa-ratelimit limiter sends it.
+      'RateLimit-Reset': String(resetDeltaSeconds(resetMs, now)),
       'RateLimit-Limit': String(opts.max),
     };
     ctx.set(headers);
     if (allowed) return next();
     opts.rejections.inc({ limiter: opts.name });
-    headers['Retry-After'] = String(Math.max(1, Math.ceil((resetMs - Date.now()) / 1000)));
+    headers['Retry-After'] = String(retryAfterSeconds(resetMs, now));
     ctx.set('Retry-After', headers['Retry-After']);
     ctx.throw(429, 'Rate limit exceeded', { headers });
   };

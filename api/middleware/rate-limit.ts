@@ -45,6 +45,37 @@ export class BoundedLimitStore<V extends { reset: number }> extends Map<string, 
   }
 }
 
+/**
+ * Seconds until `resetMs` (epoch ms) as the IETF ratelimit-headers draft's `RateLimit-Reset`
+ * (delta-seconds, rounded up, never negative), the same on every limiter.
+ */
+export const resetDeltaSeconds = (resetMs: number, nowMs = Date.now()) =>
+  Math.max(0, Math.ceil((resetMs - nowMs) / 1000));
+
+/** `Retry-After` of a 429: the seconds until the budget resets, at least 1 (0 would invite a retry at once). */
+export const retryAfterSeconds = (resetMs: number, nowMs = Date.now()) =>
+  Math.max(1, resetDeltaSeconds(resetMs, nowMs));
+
+/**
+ * koa-ratelimit sends the window's end as epoch seconds in `RateLimit-Reset` (and a truncated
+ * `Retry-After`, 0 in the last second): rewritten here as delta-seconds, on the answer and on a
+ * 429's own headers, so this limiter answers like the local-first one.
+ */
+function toDeltaSeconds(ctx: ShopContext, windowMs: number, refused?: Record<string, unknown>): void {
+  const epochS = Number(refused ? refused['RateLimit-Reset'] : ctx.response.get('RateLimit-Reset'));
+  if (!Number.isFinite(epochS) || epochS <= 0) return;
+  // Its clock (hrtime from a wall-clock reading at load) may run a little ahead of Date.now():
+  // a window is never more than its length away.
+  const now = Date.now();
+  const resetMs = Math.min(epochS * 1000, now + windowMs);
+  const reset = String(resetDeltaSeconds(resetMs, now));
+  ctx.set('RateLimit-Reset', reset);
+  if (!refused) return;
+  refused['RateLimit-Reset'] = reset;
+  refused['Retry-After'] = String(retryAfterSeconds(resetMs, now));
+  ctx.set('Retry-After', refused['Retry-After'] as string);
+}
+
 export function rateLimit(opts: LimitOptions): Middleware<ShopState> & { memoryKeys(): number } {
   const common = {
     duration: opts.durationMs,
@@ -65,22 +96,34 @@ export function rateLimit(opts: LimitOptions): Middleware<ShopState> & { memoryK
   // hangs (rather than refusing) costs one command timeout, not one per request.
   let sharedDownUntil = 0;
   const middleware: Middleware<ShopState> = async (ctx, next) => {
-    const limiter = shared && opts.redis?.status === 'ready' && Date.now() >= sharedDownUntil ? shared : memory;
+    // Not limited: passed on untouched (koa-ratelimit's whitelist, without its header rewrite below).
+    if (opts.id(ctx) === false) return next();
     let downstream = false;
-    try {
-      await limiter(ctx, () => {
-        downstream = true;
-        return next();
-      });
-    } catch (err) {
-      if ((err as { status?: number }).status === 429) {
-        opts.rejections.inc({ limiter: opts.name });
+    const attempt = async (limiter: Middleware<ShopState>) => {
+      try {
+        await limiter(ctx, () => {
+          downstream = true;
+          toDeltaSeconds(ctx, opts.durationMs);
+          return next();
+        });
+      } catch (err) {
+        if ((err as { status?: number }).status === 429) {
+          opts.rejections.inc({ limiter: opts.name });
+          // This limiter's own refusal (a later limiter's 429 carries its own headers already).
+          if (!downstream)
+            toDeltaSeconds(ctx, opts.durationMs, ((err as { headers?: Record<string, unknown> }).headers ??= {}));
+        }
         throw err;
       }
+    };
+    if (!(shared && opts.redis?.status === 'ready' && Date.now() >= sharedDownUntil)) return attempt(memory);
+    try {
+      await attempt(shared);
+    } catch (err) {
       // The Redis store failed before the request went on: count it locally instead.
-      if (!downstream && limiter === shared) {
+      if (!downstream && (err as { status?: number }).status !== 429) {
         sharedDownUntil = Date.now() + 5000;
-        return memory(ctx, next);
+        return attempt(memory);
       }
       throw err;
     }

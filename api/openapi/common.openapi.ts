@@ -54,11 +54,41 @@ export const acceptedSchema = z
   })
   .openapi('Accepted') satisfies z.ZodType<Accepted>;
 
+/**
+ * What every 429 carries, from every limiter (api/middleware/rate-limit.ts): Retry-After and the
+ * fields of the IETF ratelimit-headers draft, RateLimit-Reset in delta-seconds (not an epoch).
+ * Added to each operation's 429 when the document is generated (api/openapi/index.ts).
+ */
+export const RATE_LIMITED_HEADERS = {
+  'Retry-After': {
+    required: true,
+    description: 'Seconds until the budget resets (at least 1): repeat the request after that',
+    schema: { type: 'integer', minimum: 1 },
+  },
+  'RateLimit-Limit': {
+    required: true,
+    description: 'Requests allowed per window for this client (IPv6: per /64)',
+    schema: { type: 'integer', minimum: 1 },
+  },
+  'RateLimit-Remaining': {
+    required: true,
+    description: 'Requests left in the current window (0 on a 429)',
+    schema: { type: 'integer', minimum: 0 },
+  },
+  'RateLimit-Reset': {
+    required: true,
+    description:
+      'Seconds until the current window ends and the budget resets (delta-seconds, draft-ietf-httpapi-ratelimit-headers; not an epoch)',
+    schema: { type: 'integer', minimum: 0 },
+  },
+} as const;
+
 export function registerCommonComponents(registry: OpenAPIRegistry): void {
   registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   registry.register('Problem', problemSchema);
   registry.registerComponent('responses', 'TooManyRequests', {
     description: 'Rate limited',
+    headers: RATE_LIMITED_HEADERS,
     content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
   });
 }

@@ -7,7 +7,7 @@ import { registerOpsOperations } from '../ops/ops.openapi';
 import { registerOrdersOperations } from '../orders/orders.openapi';
 import { registerUsersOperations } from '../users/users.openapi';
 import { registerWebhooksOperations } from '../webhooks/webhooks.openapi';
-import { registerCommonComponents } from './common.openapi';
+import { RATE_LIMITED_HEADERS, registerCommonComponents } from './common.openapi';
 
 export function openApiDocument() {
   const registry = new OpenAPIRegistry();
@@ -26,6 +26,12 @@ export function openApiDocument() {
       description: 'E-commerce backend on Temporal. Errors are RFC 9457 problem+json.',
     },
   });
+  // Every limiter answers a 429 with the same headers: documented on each operation's 429.
+  for (const operations of Object.values(doc.paths ?? {}))
+    for (const operation of Object.values(operations as Record<string, { responses?: Record<string, unknown> }>)) {
+      const refused = operation?.responses?.['429'] as { headers?: Record<string, unknown> } | undefined;
+      if (refused && typeof refused === 'object') refused.headers = { ...RATE_LIMITED_HEADERS, ...refused.headers };
+    }
   // The generator always emits these two, empty; the gateway has neither OpenAPI webhooks (the shop's
   // outgoing webhooks are described in docs/events.md) nor shared parameters.
   const { parameters, ...usedComponents } = components ?? {};

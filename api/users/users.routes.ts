@@ -6,6 +6,7 @@ import { BCRYPT_COST, PASSWORD_MAX_BYTES } from '../../common/passwords';
 import { toUserView } from '../../db/views';
 import type { ApiDeps, ShopContext, ShopState } from '../context';
 import { authenticate } from '../middleware/auth';
+import { clientKey } from '../middleware/client-key';
 import { rateLimit } from '../middleware/rate-limit';
 import { parseBody, parseParams } from '../middleware/validate';
 import { ProblemError, forbidden, notFound, unauthorized } from '../problem';
@@ -26,7 +27,7 @@ export function usersRouter(deps: ApiDeps): Router<ShopState> {
     name: 'login',
     max: deps.config.LOGIN_RATE_LIMIT_MAX,
     durationMs: deps.config.LOGIN_RATE_LIMIT_WINDOW_MS,
-    id: (ctx) => `${ctx.ip}:${loginAccount(ctx)}`,
+    id: (ctx) => `${clientKey(ctx.ip)}:${loginAccount(ctx)}`,
     redis: deps.redis,
     rejections: businessMetrics(deps.metrics).rateLimited,
   });

@@ -55,6 +55,10 @@ it('limits login attempts per IP and e-mail with 429 and Retry-After, other e-ma
   expect(limited.headers.get('content-type')).toContain('application/problem+json');
   expect(limited.body.code).toBe('RATE_LIMITED');
   expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  // RateLimit-Reset in delta-seconds (the draft's form, as the general limit sends it), not the
+  // Redis store's epoch seconds.
+  const reset = Number(limited.headers.get('ratelimit-reset'));
+  expect({ reset, inWindow: Number.isInteger(reset) && reset >= 0 && reset <= 60 }).toEqual({ reset, inWindow: true });
   const other = await stack.request('POST', '/api/users/login', {
     body: { email: `other-${randomUUID()}@example.test`, password: 'guess' },
   });

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { Counter, Registry } from 'prom-client';
 import { LocalFirstLimiter, type SharedCounts, localFirstRateLimit } from '../../api/middleware/local-rate-limit';
-import { rateLimit } from '../../api/middleware/rate-limit';
+import { rateLimit, resetDeltaSeconds, retryAfterSeconds } from '../../api/middleware/rate-limit';
 
 /** What Redis does for the limiter: INCRBY per key, totals back. */
 class FakeShared implements SharedCounts {
@@ -141,7 +141,7 @@ describe('local-first rate limiter', () => {
   });
 });
 
-async function serve(mw: Koa.Middleware) {
+async function serve(...mws: Koa.Middleware[]) {
   const app = new Koa();
   app.use(async (ctx, next) => {
     try {
@@ -152,7 +152,7 @@ async function serve(mw: Koa.Middleware) {
       ctx.set(e.headers ?? {});
     }
   });
-  app.use(mw);
+  for (const mw of mws) app.use(mw);
   app.use((ctx) => {
     ctx.body = 'ok';
   });
@@ -186,16 +186,20 @@ describe('local-first middleware', () => {
             limit: res.headers.get('ratelimit-limit'),
             remaining: res.headers.get('ratelimit-remaining'),
             retry: Number(res.headers.get('retry-after')) > 0,
-            reset: Math.round(Number(res.headers.get('ratelimit-reset')) - Date.now() / 1000),
+            reset: Number(res.headers.get('ratelimit-reset')),
           });
         }
       const shape = (s: (typeof seen)[0]) => s.map(({ reset: _reset, ...rest }) => rest);
       expect(shape(seen[0])).toEqual(shape(seen[1]));
       expect(seen[0].map((s) => s.status)).toEqual([200, 200, 200, 429, 429]);
       expect(seen[0].map((s) => s.remaining)).toEqual(['2', '1', '0', '0', '0']);
-      // Reset is the window's end in epoch seconds (a fixed window: at most its length away).
-      for (const s of seen[0]) expect(s.reset).toBeGreaterThanOrEqual(0);
-      for (const s of seen[0]) expect(s.reset).toBeLessThanOrEqual(60);
+      // RateLimit-Reset is delta-seconds (draft-ietf-httpapi-ratelimit-headers), not the window's
+      // end as an epoch: a whole number of seconds, at most the window away, from both limiters.
+      for (const s of [...seen[0], ...seen[1]]) {
+        expect(Number.isInteger(s.reset)).toBe(true);
+        expect(s.reset).toBeGreaterThanOrEqual(0);
+        expect(s.reset).toBeLessThanOrEqual(60);
+      }
       const metrics = await registry.getMetricsAsJSON();
       const value = (name: string) => metrics.find((m) => m.name === name)?.values[0]?.value;
       expect(value('local_rejections')).toBe(2);
@@ -203,6 +207,69 @@ describe('local-first middleware', () => {
     } finally {
       local.limiter.close();
       for (const s of servers) await s.close();
+    }
+  });
+});
+
+describe('RateLimit-Reset and Retry-After', () => {
+  it('are delta-seconds, rounded up; Retry-After is at least 1 s, RateLimit-Reset never negative', () => {
+    const now = 1_800_000_000_000;
+    expect(resetDeltaSeconds(now + 60_000, now)).toBe(60);
+    expect(resetDeltaSeconds(now + 59_001, now)).toBe(60);
+    expect(resetDeltaSeconds(now + 200, now)).toBe(1);
+    expect(resetDeltaSeconds(now - 5, now)).toBe(0);
+    expect(retryAfterSeconds(now + 200, now)).toBe(1);
+    expect(retryAfterSeconds(now - 5, now)).toBe(1);
+    expect(retryAfterSeconds(now + 30_500, now)).toBe(31);
+  });
+
+  it('the same on two limiters in a row (general, then login); one that does not key a request leaves the headers as they were', async () => {
+    const registry = new Registry();
+    const rejections = new Counter({ name: 'chained', help: 'x', labelNames: ['limiter'], registers: [registry] });
+    const general = localFirstRateLimit({
+      name: 'api',
+      max: 100,
+      durationMs: 60_000,
+      syncMs: 100,
+      id: () => 'c',
+      rejections,
+    });
+    const login = rateLimit({
+      name: 'login',
+      max: 2,
+      durationMs: 60_000,
+      id: (ctx) => (ctx.path === '/login' ? 'c' : false),
+      rejections,
+    });
+    const server = await serve(general as never, login as never);
+    try {
+      const headers = async (path: string) => {
+        const res = await fetch(server.url + path);
+        return {
+          status: res.status,
+          limit: res.headers.get('ratelimit-limit'),
+          reset: Number(res.headers.get('ratelimit-reset')),
+          retryAfter: res.headers.get('retry-after') === null ? null : Number(res.headers.get('retry-after')),
+        };
+      };
+      const seen = [await headers('/other'), await headers('/login'), await headers('/login'), await headers('/login')];
+      expect(seen.map(({ status, limit }) => [status, limit])).toEqual([
+        [200, '100'], // the login limiter passed it on untouched: the general limit's headers
+        [200, '2'],
+        [200, '2'],
+        [429, '2'],
+      ]);
+      for (const s of seen) {
+        expect(Number.isInteger(s.reset)).toBe(true);
+        expect(s.reset).toBeGreaterThanOrEqual(1);
+        expect(s.reset).toBeLessThanOrEqual(60);
+      }
+      expect(seen.slice(0, 3).map((s) => s.retryAfter)).toEqual([null, null, null]);
+      expect(seen[3].retryAfter).toBeGreaterThanOrEqual(1);
+      expect(seen[3].retryAfter).toBeLessThanOrEqual(60);
+    } finally {
+      general.limiter.close();
+      await server.close();
     }
   });
 });

@@ -65,4 +65,24 @@ describe('OpenAPI document ↔ routers', () => {
     expect(ids.filter((id) => !id)).toEqual([]);
     expect(new Set(ids).size).toBe(ids.length);
   });
+
+  it("documents every 429's Retry-After and RateLimit-* headers, RateLimit-Reset as delta-seconds", () => {
+    const doc = openApiDocument() as unknown as {
+      paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, any> }> }>>;
+    };
+    const refusals = Object.entries(doc.paths).flatMap(([path, item]) =>
+      METHODS.filter((m) => item[m]?.responses['429']).map((m) => ({
+        op: `${m.toUpperCase()} ${path}`,
+        headers: item[m]!.responses['429'].headers ?? {},
+      })),
+    );
+    expect(refusals.length).toBeGreaterThan(5);
+    for (const { op, headers } of refusals) {
+      expect([op, Object.keys(headers).sort()]).toEqual([
+        op,
+        ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After'],
+      ]);
+      expect(headers['RateLimit-Reset'].description).toMatch(/delta-seconds/);
+    }
+  });
 });
