@@ -1,5 +1,5 @@
-// Review s6 (outside review of the local-first general rate limit), on the real gateway, MariaDB
-// and Redis. Each test here FAILED when written (see the report): they state the fixed behaviour.
+// Found by the outside review of session 6 (the local-first general rate limit), on the real
+// gateway, MariaDB and Redis. Each test failed when written: they state the fixed behaviour.
 //
 // 1. IPv6 clients are keyed per /128 address: one host holds a whole /64 (2^64 addresses), so
 //    rotating the low bits gives a fresh budget per request. Keyed per /64, as is usual for IPv6.
@@ -13,7 +13,7 @@ import { TcpProxy } from '../support/tcp-proxy';
 
 const count = (text: string, command: string) => text.split(`\r\n${command}\r\n`).length - 1;
 
-describe('review-s6: general limit keyed on the client address (TRUST_PROXY, one proxy hop)', () => {
+describe('the general limit keyed on the client address (TRUST_PROXY, one proxy hop)', () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack({
@@ -72,7 +72,7 @@ describe('review-s6: general limit keyed on the client address (TRUST_PROXY, one
   });
 });
 
-describe('review-s6: the exempt operator paths', () => {
+describe('the exempt operator paths', () => {
   let stack: Stack;
   let proxy: TcpProxy;
   beforeAll(async () => {
