@@ -3,7 +3,7 @@
 // SQLite; names are trimmed and free of control characters.
 import { PRODUCT_LIMITS } from '../../workflows/catalog/contract';
 import { z } from '../openapi/zod-openapi';
-import { CURSOR_MAX_LENGTH, decodeCursor } from '../shared/keyset-cursor';
+import { pageQueryFields, single } from '../shared/page-query';
 
 const noControlChars = (s: string) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
 
@@ -70,41 +70,11 @@ export const updateProductSchema = z
     minProperties: 1,
   });
 
-export const LIST_LIMIT_DEFAULT = 20;
-export const LIST_LIMIT_MAX = 100;
-
-const single = (v: unknown) => (Array.isArray(v) ? Symbol('repeated') : v); // ?limit=1&limit=2 is an error
+export { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from '../shared/page-query';
 
 // Query values arrive as strings, parsed here; `.openapi` says what a client sends (e.g. an integer).
 export const listProductsQuery = z.object({
-  limit: z
-    .preprocess(
-      single,
-      z
-        .string()
-        .regex(/^\d{1,4}$/, `must be an integer from 1 to ${LIST_LIMIT_MAX}`)
-        .transform(Number)
-        .pipe(z.number().int().min(1).max(LIST_LIMIT_MAX))
-        .optional(),
-    )
-    .openapi({ type: 'integer', minimum: 1, maximum: LIST_LIMIT_MAX, default: LIST_LIMIT_DEFAULT }),
-  cursor: z
-    .preprocess(
-      single,
-      z
-        .string()
-        .optional()
-        .transform((raw, ctx) => {
-          if (raw === undefined || raw === '') return undefined;
-          const cursor = decodeCursor(raw);
-          if (!cursor) {
-            ctx.addIssue({ code: 'custom', message: 'is not a cursor returned by this API' });
-            return z.NEVER;
-          }
-          return cursor;
-        }),
-    )
-    .openapi({ maxLength: CURSOR_MAX_LENGTH, param: { description: 'Opaque cursor from a previous page' } }),
+  ...pageQueryFields,
   q: z
     .preprocess(
       single,

@@ -5,7 +5,7 @@ import { WEBHOOK_LIMITS } from '../../workflows/notifications/contract';
 import { SHOP_EVENT_NAMES, type ShopEventName } from '../../workflows/shared/events';
 import { z } from '../openapi/zod-openapi';
 import { uuid } from '../shared/id-params';
-import { CURSOR_MAX_LENGTH, decodeCursor } from '../shared/keyset-cursor';
+import { pageQueryFields } from '../shared/page-query';
 
 const noControlChars = (s: string) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
 
@@ -76,40 +76,10 @@ export const updateWebhookSchema = z
     minProperties: 1,
   });
 
-export const LIST_LIMIT_DEFAULT = 20;
-export const LIST_LIMIT_MAX = 100;
-
-const single = (v: unknown) => (Array.isArray(v) ? Symbol('repeated') : v); // ?limit=1&limit=2 is an error
+export { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from '../shared/page-query';
 
 export const listQuery = z.object({
-  limit: z
-    .preprocess(
-      single,
-      z
-        .string()
-        .regex(/^\d{1,4}$/, `must be an integer from 1 to ${LIST_LIMIT_MAX}`)
-        .transform(Number)
-        .pipe(z.number().int().min(1).max(LIST_LIMIT_MAX))
-        .optional(),
-    )
-    .openapi({ type: 'integer', minimum: 1, maximum: LIST_LIMIT_MAX, default: LIST_LIMIT_DEFAULT }),
-  cursor: z
-    .preprocess(
-      single,
-      z
-        .string()
-        .optional()
-        .transform((raw, ctx) => {
-          if (raw === undefined || raw === '') return undefined;
-          const cursor = decodeCursor(raw);
-          if (!cursor) {
-            ctx.addIssue({ code: 'custom', message: 'is not a cursor returned by this API' });
-            return z.NEVER;
-          }
-          return cursor;
-        }),
-    )
-    .openapi({ maxLength: CURSOR_MAX_LENGTH, param: { description: 'Opaque cursor from a previous page' } }),
+  ...pageQueryFields,
 });
 
 export const deliveryParams = z.object({ id: uuid, deliveryId: uuid });
