@@ -11,7 +11,7 @@
 // Opt-in: `SHOP_TEST_CLUSTER=1 npx jest --selectProjects cluster -- test/cluster/runbook.test.ts`.
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../scripts/dev-server';
@@ -125,7 +125,13 @@ beforeAll(async () => {
   badBundles = path.join(workdir, 'bad-bundles');
   mkdirSync(badBundles);
   for (const f of readdirSync(env.bundleDir)) copyFileSync(path.join(env.bundleDir, f), path.join(badBundles, f));
-  appendFileSync(path.join(badBundles, 'orders.js'), `\n// a bad release ${randomUUID()}\n`);
+  // Before the inline source map, not after it: the SDK decodes the map from there to the end,
+  // and bytes appended after unpadded base64 would decode into it.
+  const orders = path.join(badBundles, 'orders.js');
+  const code = readFileSync(orders, 'utf8');
+  const map = code.lastIndexOf('//# sourceMappingURL=');
+  const at = map < 0 ? code.length : map;
+  writeFileSync(orders, `${code.slice(0, at)}// a bad release ${randomUUID()}\n${code.slice(at)}`);
   goodBuild = defaultBuildId(path.join(env.bundleDir, 'orders.js'));
   badBuild = defaultBuildId(path.join(badBundles, 'orders.js'));
 
