@@ -9,78 +9,27 @@
 // are rolled back, and `temporal workflow reset --type BuildId` (one run, then the batch form
 // with --query) re-runs what the bad build did with the good one.
 // Opt-in: `SHOP_TEST_CLUSTER=1 npx jest --selectProjects cluster -- test/cluster/runbook.test.ts`.
-import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../scripts/dev-server';
 import { OrderStatusSearchAttribute, orderWorkflowId } from '../../workflows/orders/contract';
-import { RUNBOOK_FILE } from '../support/obs-ops';
 import { eventually, oneOf, placeOrder, waitForStatus } from '../support/orders-fixtures';
+import { type RunbookRunner, runbookBlocks, runbookRunner } from '../support/runbook';
 import { type Stack, startStack } from '../support/stack';
 import { type TemporalCluster, startThrowawayCluster } from '../support/temporal-cluster';
 import { testEnv } from '../support/test-env';
 
 const NAMESPACE = 'shop';
-const markdown = readFileSync(RUNBOOK_FILE, 'utf8');
-const blocks = new Map(
-  [...markdown.matchAll(/^```sh runbook=([a-z0-9-]+)(?: cluster)?\n([\s\S]*?)^```[ \t]*$/gm)].map(
-    (m) => [m[1], m[2]] as const,
-  ),
-);
-const clusterOnly = [...markdown.matchAll(/^```sh runbook=([a-z0-9-]+) cluster$/gm)].map((m) => m[1]);
-const executed = new Set<string>();
-
+const clusterOnly = runbookBlocks.filter((b) => b.clusterOnly).map((b) => b.id);
 let cluster: TemporalCluster;
 let stack: Stack | undefined;
-let workdir: string;
-let binDir: string;
+let runbook: RunbookRunner;
 let metricsPort: number;
 const env = testEnv();
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** One runbook block as an operator runs it: bash, `temporal` on PATH, the shop's namespace. */
-function run(id: string, vars: Record<string, string> = {}): Promise<Run> {
-  const code = blocks.get(id);
-  if (!code) throw new Error(`docs/operations.md has no block \`sh runbook=${id}\``);
-  executed.add(id);
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['--norc', '--noprofile', '-euo', 'pipefail', '-c', code], {
-      cwd: workdir,
-      env: {
-        PATH: `${binDir}${path.delimiter}${process.env.PATH}`,
-        HOME: workdir,
-        TEMPORAL_ADDRESS: cluster.address,
-        TEMPORAL_NAMESPACE: NAMESPACE,
-        ...vars,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
-
-async function ok(id: string, vars: Record<string, string> = {}): Promise<string> {
-  const r = await run(id, vars);
-  if (r.status !== 0)
-    throw new Error(`runbook block ${id} exited ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
-  return r.stdout;
-}
+const ok: RunbookRunner['ok'] = (id, vars) => runbook.ok(id, vars);
 
 /** The SDK's default build ID for a bundle (@temporalio/worker's addBuildIdIfMissing). */
 function defaultBuildId(bundleFile: string): string {
@@ -117,13 +66,8 @@ const listed = (query: string) =>
   );
 
 beforeAll(async () => {
-  workdir = mkdtempSync(path.join(os.tmpdir(), 'runbook-cluster-'));
-  binDir = path.join(workdir, 'bin');
-  mkdirSync(binDir);
-  symlinkSync(env.cli, path.join(binDir, 'temporal'));
   // The bad release: the same bundles, the orders one with other bytes (so another build ID).
-  badBundles = path.join(workdir, 'bad-bundles');
-  mkdirSync(badBundles);
+  badBundles = mkdtempSync(path.join(os.tmpdir(), 'runbook-bad-bundles-'));
   for (const f of readdirSync(env.bundleDir)) copyFileSync(path.join(env.bundleDir, f), path.join(badBundles, f));
   // Before the inline source map, not after it: the SDK decodes the map from there to the end,
   // and bytes appended after unpadded base64 would decode into it.
@@ -136,6 +80,13 @@ beforeAll(async () => {
   badBuild = defaultBuildId(path.join(badBundles, 'orders.js'));
 
   cluster = await startThrowawayCluster({ namespace: NAMESPACE });
+  runbook = runbookRunner({
+    blocks: runbookBlocks,
+    cli: env.cli,
+    address: cluster.address,
+    namespace: NAMESPACE,
+    workdirPrefix: 'runbook-cluster-',
+  });
   metricsPort = await freePort();
   stack = await startStack({ env: shopEnv(), sdkMetricsPort: metricsPort });
   admin = await stack.adminToken();
@@ -179,7 +130,7 @@ describe('the runbook in namespace shop of the production server', () => {
     const history = await ok('read-history', { ORDER_ID: o.o1 });
     for (const event of ['WorkflowExecutionStarted', 'WorkflowExecutionUpdateAccepted', 'ActivityTaskCompleted'])
       expect(history).toContain(event);
-    const json = JSON.parse(readFileSync(path.join(workdir, `order-${o.o1}.history.json`), 'utf8'));
+    const json = JSON.parse(readFileSync(path.join(runbook.workdir, `order-${o.o1}.history.json`), 'utf8'));
     expect(json.events[0].eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_STARTED');
   });
 
@@ -282,6 +233,6 @@ describe('recovery after a bad deploy: temporal workflow reset --type BuildId', 
 describe('coverage', () => {
   it('ran every block only this test can run (marked cluster)', () => {
     expect(clusterOnly.length).toBeGreaterThanOrEqual(3);
-    for (const id of clusterOnly) expect([id, executed.has(id)]).toEqual([id, true]);
+    for (const id of clusterOnly) expect([id, runbook.executed.has(id)]).toEqual([id, true]);
   });
 });

@@ -4,89 +4,36 @@
 // orders), with the real gateway and worker pools on it; each block's effect is then checked
 // through the API, the database-backed read model or the Temporal client. The test also fails
 // if the page has a `temporal` command outside those blocks, or a block it does not exercise.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { type DevServer, freePort, startDevServer } from '../../scripts/dev-server';
 import { cartWorkflowId } from '../../workflows/carts/contract';
 import { OrderStatusSearchAttribute, orderWorkflowId } from '../../workflows/orders/contract';
 import { eventually } from '../support/eventually';
-import { RUNBOOK_FILE } from '../support/obs-ops';
+import {
+  type RunbookRunner,
+  fencedBlocks,
+  isRunnable,
+  runbookBlocks,
+  runbookMarkdown,
+  runbookRunner,
+} from '../support/runbook';
 import { type Stack, startStack } from '../support/stack';
 import { testEnv } from '../support/test-env';
 
-const markdown = readFileSync(RUNBOOK_FILE, 'utf8');
-const fenced = [...markdown.matchAll(/^```([^\n]*)\n([\s\S]*?)^```[ \t]*$/gm)].map((m) => ({
-  info: m[1].trim(),
-  code: m[2],
-}));
 // ```sh runbook=<name> cluster``` blocks need the production server and a second build of a pool:
 // test/cluster/runbook.test.ts runs those.
-const RUNNABLE = /^sh runbook=([a-z0-9-]+)( cluster)?$/;
-const blocks = new Map(
-  fenced.flatMap((b) =>
-    RUNNABLE.exec(b.info)?.[2] === undefined && RUNNABLE.test(b.info)
-      ? [[RUNNABLE.exec(b.info)![1], b.code] as const]
-      : [],
-  ),
-);
-const clusterBlocks = fenced.flatMap((b) => (RUNNABLE.exec(b.info)?.[2] ? [RUNNABLE.exec(b.info)![1]] : []));
-const executed = new Set<string>();
+const blocks = runbookBlocks.filter((b) => !b.clusterOnly);
+const blockIds = blocks.map((b) => b.id);
+const clusterBlocks = runbookBlocks.filter((b) => b.clusterOnly).map((b) => b.id);
 
 let server: DevServer;
 let stack: Stack;
-let workdir: string;
-let binDir: string;
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs one runbook block as an operator would: bash, `temporal` on PATH, TEMPORAL_ADDRESS set.
- * Asynchronously: the workers that must answer the CLI's updates and queries run in this process.
- */
-function run(id: string, vars: Record<string, string> = {}): Promise<Run> {
-  const code = blocks.get(id);
-  if (!code) throw new Error(`docs/operations.md has no block \`sh runbook=${id}\``);
-  executed.add(id);
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['--norc', '--noprofile', '-euo', 'pipefail', '-c', code], {
-      cwd: workdir,
-      env: {
-        PATH: `${binDir}${path.delimiter}${process.env.PATH}`,
-        HOME: workdir,
-        TEMPORAL_ADDRESS: server.address,
-        TEMPORAL_NAMESPACE: 'default',
-        ...vars,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
-
-/** As run(), and it must succeed. */
-async function ok(id: string, vars: Record<string, string> = {}): Promise<string> {
-  const r = await run(id, vars);
-  if (r.status !== 0)
-    throw new Error(`runbook block ${id} exited ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
-  return r.stdout;
-}
+let runbook: RunbookRunner;
+const run: RunbookRunner['run'] = (id, vars) => runbook.run(id, vars);
+const ok: RunbookRunner['ok'] = (id, vars) => runbook.ok(id, vars);
 
 interface Customer {
   id: string;
@@ -128,11 +75,14 @@ async function chargeAttempt(orderId: string) {
 
 beforeAll(async () => {
   const env = testEnv();
-  workdir = mkdtempSync(path.join(os.tmpdir(), 'runbook-'));
-  binDir = path.join(workdir, 'bin');
-  mkdirSync(binDir);
-  symlinkSync(env.cli, path.join(binDir, 'temporal'));
   server = await startDevServer({ cli: env.cli, port: await freePort(), headless: true });
+  runbook = runbookRunner({
+    blocks,
+    cli: env.cli,
+    address: server.address,
+    namespace: 'default',
+    workdirPrefix: 'runbook-',
+  });
   // A long payment deadline: the stuck payment stays PENDING for the whole file.
   stack = await startStack({
     env: { TEMPORAL_ADDRESS: server.address, ORDER_PAYMENT_TIMEOUT_MS: String(30 * 60_000) },
@@ -177,15 +127,14 @@ afterAll(async () => {
 
 describe('docs/operations.md', () => {
   it('keeps every temporal command in a runnable block, and gives each one a tctl equivalent', () => {
-    expect(blocks.size).toBeGreaterThan(10);
-    for (const b of fenced) {
-      if (RUNNABLE.test(b.info)) continue;
+    expect(blocks.length).toBeGreaterThan(10);
+    for (const b of fencedBlocks) {
+      if (isRunnable(b.info)) continue;
       expect([b.info, /(^|[\s|;&(])temporal\s/m.test(b.code)]).toEqual([b.info, false]);
     }
-    expect(markdown).toMatch(/tctl. is end-of-life/);
-    const tctlTable = markdown.slice(markdown.indexOf('## tctl equivalents'));
-    for (const id of [...blocks.keys(), ...clusterBlocks])
-      expect([id, tctlTable.includes(`| ${id} |`)]).toEqual([id, true]);
+    expect(runbookMarkdown).toMatch(/tctl. is end-of-life/);
+    const tctlTable = runbookMarkdown.slice(runbookMarkdown.indexOf('## tctl equivalents'));
+    for (const id of [...blockIds, ...clusterBlocks]) expect([id, tctlTable.includes(`| ${id} |`)]).toEqual([id, true]);
   });
 });
 
@@ -227,7 +176,7 @@ describe("reading an order's history", () => {
       'UpsertWorkflowSearchAttributes',
     ])
       expect(history).toContain(event);
-    const file = path.join(workdir, `order-${o.o1}.history.json`);
+    const file = path.join(runbook.workdir, `order-${o.o1}.history.json`);
     expect(existsSync(file)).toBe(true);
     const json = JSON.parse(readFileSync(file, 'utf8'));
     expect(json.events.length).toBeGreaterThan(10);
@@ -396,6 +345,6 @@ describe('finding abandoned carts', () => {
 
 describe('coverage', () => {
   it('ran every runnable block of the runbook', () => {
-    expect([...executed].sort()).toEqual([...blocks.keys()].sort());
+    expect([...runbook.executed].sort()).toEqual([...blockIds].sort());
   });
 });
