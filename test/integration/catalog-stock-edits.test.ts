@@ -2,38 +2,19 @@
 // per write however often the activity runs (a retry after a committed attempt, a duplicate
 // delivery, an attempt that waited on a lock past its timeout), and kept within 0..stockMax.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { createProductActivities } from '../../activities/catalog/product.activities';
 import { MemoryCache } from '../../common/cache';
-import { parseConfig } from '../../common/config';
-import { createDataSource, migrate } from '../../db/data-source';
 import { ProductEntity } from '../../db/entities';
 import { PRODUCT_LIMITS } from '../../workflows/catalog/contract';
-import { insertProduct } from '../support/catalog-fixtures';
-import { testEnv } from '../support/test-env';
-
-type Driver = 'mariadb' | 'sqlite';
-
-async function dataSourceFor(driver: Driver): Promise<DataSource> {
-  if (driver === 'sqlite') {
-    const ds = createDataSource(parseConfig({ DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'stock-edits-')) }));
-    await migrate(ds);
-    return ds;
-  }
-  const ds = createDataSource(parseConfig({ MYSQL_URL: testEnv().mysqlUrl }), { poolSize: 8 });
-  await ds.initialize();
-  return ds;
-}
+import { type Driver, catalogDataSource, insertProduct } from '../support/catalog-fixtures';
 
 describe.each<Driver>(['mariadb', 'sqlite'])('stock edits on %s', (driver) => {
   let ds: DataSource;
   let products: ReturnType<typeof createProductActivities>;
 
   beforeAll(async () => {
-    ds = await dataSourceFor(driver);
+    ds = await catalogDataSource(driver, { tmpPrefix: 'stock-edits-', poolSize: 8 });
     products = createProductActivities({
       dataSource: ds,
       cache: new MemoryCache(),

@@ -2,32 +2,13 @@
 // patch, and corrections to a product a release left above stockMax. On MariaDB and SQLite,
 // against the activities as the catalog worker runs them.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { createProductActivities } from '../../activities/catalog/product.activities';
 import { createStockActivities } from '../../activities/catalog/stock.activities';
 import { MemoryCache } from '../../common/cache';
-import { parseConfig } from '../../common/config';
-import { createDataSource, migrate } from '../../db/data-source';
 import { ProductEntity } from '../../db/entities';
 import { PRODUCT_LIMITS, type ProductView } from '../../workflows/catalog/contract';
-import { insertProduct } from '../support/catalog-fixtures';
-import { testEnv } from '../support/test-env';
-
-type Driver = 'mariadb' | 'sqlite';
-
-async function dataSourceFor(driver: Driver): Promise<DataSource> {
-  if (driver === 'sqlite') {
-    const ds = createDataSource(parseConfig({ DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'stock-ledger-')) }));
-    await migrate(ds);
-    return ds;
-  }
-  const ds = createDataSource(parseConfig({ MYSQL_URL: testEnv().mysqlUrl }), { poolSize: 4 });
-  await ds.initialize();
-  return ds;
-}
+import { type Driver, catalogDataSource, insertProduct } from '../support/catalog-fixtures';
 
 describe.each<Driver>(['mariadb', 'sqlite'])('stockDelta ledger on %s', (driver) => {
   let ds: DataSource;
@@ -35,7 +16,7 @@ describe.each<Driver>(['mariadb', 'sqlite'])('stockDelta ledger on %s', (driver)
   let stock: ReturnType<typeof createStockActivities>;
 
   beforeAll(async () => {
-    ds = await dataSourceFor(driver);
+    ds = await catalogDataSource(driver, { tmpPrefix: 'stock-ledger-' });
     const cache = new MemoryCache();
     products = createProductActivities({ dataSource: ds, cache, config: { CURRENCY: 'USD', CACHE_TTL_SECONDS: 60 } });
     stock = createStockActivities({ dataSource: ds, cache });

@@ -1,7 +1,13 @@
 // Products straight into the catalog table: fast, and independent of the catalog admin API.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { DataSource } from 'typeorm';
+import { parseConfig } from '../../common/config';
+import { createDataSource, migrate } from '../../db/data-source';
 import { ProductEntity } from '../../db/entities';
+import { testEnv } from './test-env';
 
 export interface ProductFields {
   stock: number;
@@ -29,4 +35,22 @@ export async function insertProduct(dataSource: DataSource, fields: ProductField
   });
   await dataSource.getRepository(ProductEntity).insert(product);
   return product;
+}
+
+/** The two database drivers the catalog activities run on. */
+export type Driver = 'mariadb' | 'sqlite';
+
+/** A catalog database on `driver`: a migrated SQLite file of its own, or the tests' MariaDB. */
+export async function catalogDataSource(
+  driver: Driver,
+  options: { tmpPrefix: string; poolSize?: number },
+): Promise<DataSource> {
+  if (driver === 'sqlite') {
+    const ds = createDataSource(parseConfig({ DATA_DIR: mkdtempSync(path.join(os.tmpdir(), options.tmpPrefix)) }));
+    await migrate(ds);
+    return ds;
+  }
+  const ds = createDataSource(parseConfig({ MYSQL_URL: testEnv().mysqlUrl }), { poolSize: options.poolSize ?? 4 });
+  await ds.initialize();
+  return ds;
 }
