@@ -9,9 +9,10 @@
 import { randomUUID } from 'node:crypto';
 import { type Stack, startStack } from '../support/stack';
 import { eventually } from '../support/eventually';
-import { TcpProxy } from '../support/tcp-proxy';
+import { type CapturedGateway, countRedisCommand, startGatewayWithCapturedRedis } from '../support/captured-redis';
+import type { TcpProxy } from '../support/tcp-proxy';
 
-const count = (text: string, command: string) => text.split(`\r\n${command}\r\n`).length - 1;
+const count = countRedisCommand;
 
 describe('the general limit keyed on the client address (TRUST_PROXY, one proxy hop)', () => {
   let stack: Stack;
@@ -73,23 +74,14 @@ describe('the general limit keyed on the client address (TRUST_PROXY, one proxy 
 });
 
 describe('the exempt operator paths', () => {
+  let gateway: CapturedGateway;
   let stack: Stack;
   let proxy: TcpProxy;
   beforeAll(async () => {
-    proxy = await TcpProxy.start({ targetPort: 6379, capture: true });
-    stack = await startStack({
-      domains: [],
-      env: {
-        REDIS_URL: `redis://127.0.0.1:${proxy.port}/0`,
-        RATE_LIMIT_MAX: '5',
-        REDIS_KEY_PREFIX: `rs6-${randomUUID()}:`,
-      },
-    });
+    gateway = await startGatewayWithCapturedRedis({ RATE_LIMIT_MAX: '5' });
+    ({ stack, proxy } = gateway);
   });
-  afterAll(async () => {
-    await stack?.stop();
-    await proxy?.close();
-  });
+  afterAll(() => gateway?.stop());
 
   it('a flood of anonymous /readyz is not amplified into one dependency round trip per request', async () => {
     const before = proxy.captureText().length;

@@ -8,7 +8,8 @@ import { localFirstRateLimit } from '../../api/middleware/local-rate-limit';
 import { parseConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';
 import { createRedis, redisReady } from '../../common/redis';
-import { type Stack, startStack } from '../support/stack';
+import type { Stack } from '../support/stack';
+import { type CapturedGateway, countRedisCommand, startGatewayWithCapturedRedis } from '../support/captured-redis';
 import { TcpProxy } from '../support/tcp-proxy';
 
 const rejections = () =>
@@ -29,26 +30,17 @@ async function inOneWindow(durationMs: number, needMs: number) {
   if (left < needMs) await new Promise((r) => setTimeout(r, left + 50));
 }
 
-const count = (text: string, command: string) => text.split(`\r\n${command}\r\n`).length - 1;
+const count = countRedisCommand;
 
 describe('the gateway', () => {
+  let gateway: CapturedGateway;
   let stack: Stack;
   let proxy: TcpProxy;
   beforeAll(async () => {
-    proxy = await TcpProxy.start({ targetPort: 6379, capture: true });
-    stack = await startStack({
-      domains: [],
-      env: {
-        REDIS_URL: `redis://127.0.0.1:${proxy.port}/0`,
-        RATE_LIMIT_MAX: '1000',
-        REDIS_KEY_PREFIX: `lrl-${randomUUID()}:`,
-      },
-    });
+    gateway = await startGatewayWithCapturedRedis({ RATE_LIMIT_MAX: '1000' });
+    ({ stack, proxy } = gateway);
   });
-  afterAll(async () => {
-    await stack?.stop();
-    await proxy?.close();
-  });
+  afterAll(() => gateway?.stop());
 
   it('makes no Redis round trip per request for the general limit: its counts go in batches', async () => {
     const before = proxy.captureText().length;
