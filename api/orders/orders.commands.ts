@@ -32,7 +32,13 @@ import {
   submitOrderUpdate,
   submitOrderUpdateId,
 } from '../../workflows/orders/contract';
-import { type Decision, decideCancel, decideShip, stateOfStatus } from '../../workflows/orders/order-state';
+import {
+  type Decision,
+  type OrderState,
+  decideCancel,
+  decideShip,
+  stateOfStatus,
+} from '../../workflows/orders/order-state';
 import type { placeOrder } from '../../workflows/orders/place-order.workflow';
 import { FailureType, applicationFailureOf } from '../../workflows/shared/failures';
 import type { ApiDeps } from '../context';
@@ -284,6 +290,40 @@ export function orderCommands(deps: ApiDeps) {
     }
   }
 
+  /**
+   * An update of the order's run (cancel, ship): decided from the row first (unchanged or refused
+   * without a round trip), then sent; a run that closed meanwhile (shipped, cancelled) is answered
+   * from the final row.
+   */
+  async function updateOrder(
+    row: OrderEntity,
+    decideStep: (state: OrderState) => Decision,
+    send: () => Promise<OrderView>,
+    underWay: string,
+  ): Promise<OrderView> {
+    const decide = (r: OrderEntity): OrderView | undefined => {
+      const d = decideStep(stateOfStatus(r.status as OrderView['status']));
+      if (d.verdict === 'unchanged') return toOrderView(r);
+      if (d.verdict === 'reject') throw decisionProblem(d);
+      return undefined;
+    };
+    const early = decide(row);
+    if (early) return early;
+    try {
+      const updated = await withinRouteDeadline(deps, send);
+      if (!updated.inTime) throw stillProcessing(underWay);
+      return updated.value;
+    } catch (err) {
+      if (!closedUnderUpdate(err)) throw err;
+      if (err instanceof WorkflowUpdateFailedError)
+        deps.log.warn({ err, orderId: row.id }, 'the order run closed before answering an update');
+      const final = await findOrder(deps.dataSource, row.id, { primary: true });
+      const answer = final && decide(final);
+      if (answer) return answer;
+      throw processClosed();
+    }
+  }
+
   return {
     placing,
     placedFor,
@@ -431,61 +471,23 @@ export function orderCommands(deps: ApiDeps) {
     },
 
     /** Cancels with compensation; answers once refund, stock release and e-mail are done. */
-    async cancel(row: OrderEntity, request: CancelOrderRequest): Promise<OrderView> {
-      const decide = (r: OrderEntity): OrderView | undefined => {
-        const d = decideCancel(stateOfStatus(r.status as OrderView['status']));
-        if (d.verdict === 'unchanged') return toOrderView(r);
-        if (d.verdict === 'reject') throw decisionProblem(d);
-        return undefined;
-      };
-      const early = decide(row);
-      if (early) return early;
-      try {
-        const cancelled = await withinRouteDeadline(deps, () =>
-          handle(row.id).executeUpdate(cancelOrderUpdate, { args: [request], updateId: CANCEL_ORDER_UPDATE_ID }),
-        );
-        // One update ID per order: a repeat joins the cancellation under way.
-        if (!cancelled.inTime)
-          throw stillProcessing('The cancellation is under way; repeat the request for its result');
-        return cancelled.value;
-      } catch (err) {
-        if (!closedUnderUpdate(err)) throw err;
-        if (err instanceof WorkflowUpdateFailedError)
-          deps.log.warn({ err, orderId: row.id }, 'the order run closed before answering an update');
-        // The run closed meanwhile (shipped, cancelled): answer from the final row.
-        const final = await findOrder(deps.dataSource, row.id, { primary: true });
-        const answer = final && decide(final);
-        if (answer) return answer;
-        throw processClosed();
-      }
-    },
+    cancel: (row: OrderEntity, request: CancelOrderRequest): Promise<OrderView> =>
+      // One update ID per order: a repeat joins the cancellation under way.
+      updateOrder(
+        row,
+        decideCancel,
+        () => handle(row.id).executeUpdate(cancelOrderUpdate, { args: [request], updateId: CANCEL_ORDER_UPDATE_ID }),
+        'The cancellation is under way; repeat the request for its result',
+      ),
 
     /** Ships a PAID order; the run completes. */
-    async ship(row: OrderEntity): Promise<OrderView> {
-      const decide = (r: OrderEntity): OrderView | undefined => {
-        const d = decideShip(stateOfStatus(r.status as OrderView['status']));
-        if (d.verdict === 'unchanged') return toOrderView(r);
-        if (d.verdict === 'reject') throw decisionProblem(d);
-        return undefined;
-      };
-      const early = decide(row);
-      if (early) return early;
-      try {
-        const shipped = await withinRouteDeadline(deps, () =>
-          handle(row.id).executeUpdate(shipOrderUpdate, { args: [], updateId: SHIP_ORDER_UPDATE_ID }),
-        );
-        if (!shipped.inTime) throw stillProcessing('The shipment is being recorded; repeat the request for its result');
-        return shipped.value;
-      } catch (err) {
-        if (!closedUnderUpdate(err)) throw err;
-        if (err instanceof WorkflowUpdateFailedError)
-          deps.log.warn({ err, orderId: row.id }, 'the order run closed before answering an update');
-        const final = await findOrder(deps.dataSource, row.id, { primary: true });
-        const answer = final && decide(final);
-        if (answer) return answer;
-        throw processClosed();
-      }
-    },
+    ship: (row: OrderEntity): Promise<OrderView> =>
+      updateOrder(
+        row,
+        decideShip,
+        () => handle(row.id).executeUpdate(shipOrderUpdate, { args: [], updateId: SHIP_ORDER_UPDATE_ID }),
+        'The shipment is being recorded; repeat the request for its result',
+      ),
   };
 }
 
