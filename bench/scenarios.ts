@@ -2,7 +2,7 @@
 //  - catalog read: GET /api/products/:id (cache hit) through the gateway vs the bare Koa handler;
 //  - order placement end to end (201 PENDING, then PAID) vs the trivial one-activity workflow on
 //    the same dev server and vs the same transaction in plain SQL (the direct baseline);
-//  - mixed shop load: browse 10 : view order 3 : place order 1 : cancel 0.2;
+//  - mixed shop load: browse 10 : view order 3 : cart round 2 : place order 1 : cancel 0.2;
 //  - checkout (opt-in, --only=checkout): add one unit to the cart and POST /api/cart/checkout, until
 //    PAID, side by side with POST /api/orders of the same unit.
 // Every step records the CPU of every process of the run (bench/proc.ts).
@@ -432,6 +432,34 @@ function orderOp(env: BenchEnv, tracker: CompletionTracker, rand: () => number):
     tracker.track(placed.id, scheduled);
     return true;
   };
+}
+
+/**
+ * Places orders until the run holds at least `count` (the mixed load's views and cancels need PAID
+ * orders; with `--only=mixed` no earlier scenario placed any), a few at a time, and waits for their
+ * final status.
+ */
+export async function seedOrders(env: BenchEnv, count: number): Promise<void> {
+  const missing = count - placedOrders.length;
+  if (missing <= 0) return;
+  const tracker = new CompletionTracker(env);
+  tracker.start();
+  try {
+    const rand = prng(7);
+    const finals: Promise<string>[] = [];
+    for (let i = 0; i < missing; i += 4) {
+      const placed = await Promise.all(
+        Array.from({ length: Math.min(4, missing - i) }, (_, k) => placeOne(env, i + k, rand)),
+      );
+      for (const p of placed) {
+        if ('error' in p) throw new Error(`seeding orders for the mixed load: ${p.error}`);
+        finals.push(tracker.wait(p.id, performance.now()));
+      }
+    }
+    await Promise.all(finals);
+  } finally {
+    tracker.stop();
+  }
 }
 
 /** Shipping address of the bench's checkouts. */
