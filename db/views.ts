@@ -1,5 +1,6 @@
 // Entity → public view mappers, shared by the activities (workflow results) and the
 // gateway's read path, so both answer with exactly the same JSON.
+import type { CartQuote } from '../workflows/carts/contract';
 import type { ProductView } from '../workflows/catalog/contract';
 import type { OrderView, OrderStatus, PaymentStatus } from '../workflows/orders/contract';
 import type { UserView } from '../workflows/users/contract';
@@ -20,6 +21,19 @@ export function toProductView(p: ProductEntity): ProductView {
     stock: p.stock,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
+  };
+}
+
+/** The catalog's answer to a cart: each found product's name, price and stock. */
+export function toCartQuote(rows: ProductEntity[]): CartQuote {
+  return {
+    products: rows.map((p) => ({
+      productId: p.id,
+      name: p.name,
+      priceCents: p.priceCents,
+      currency: p.currency,
+      stock: p.stock,
+    })),
   };
 }
 

@@ -4,6 +4,7 @@
 import { In, IsNull, type DataSource } from 'typeorm';
 import { ProductEntity } from '../../db/entities';
 import { onPrimary } from '../../db/replication';
+import { toCartQuote } from '../../db/views';
 import type { CartQuote, CartQuoteInput } from '../../workflows/carts/contract';
 
 export function createCartQuoteActivities({ dataSource }: { dataSource: DataSource }) {
@@ -14,15 +15,7 @@ export function createCartQuoteActivities({ dataSource }: { dataSource: DataSour
       const rows = await onPrimary(dataSource, (em) =>
         em.getRepository(ProductEntity).findBy({ id: In(ids), deletedAt: IsNull() }),
       );
-      return {
-        products: rows.map((p) => ({
-          productId: p.id,
-          name: p.name,
-          priceCents: p.priceCents,
-          currency: p.currency,
-          stock: p.stock,
-        })),
-      };
+      return toCartQuote(rows);
     },
   };
 }

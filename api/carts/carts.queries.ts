@@ -4,6 +4,7 @@
 import { In, IsNull, type DataSource } from 'typeorm';
 import { ProductEntity } from '../../db/entities';
 import { onPrimary, onReplica } from '../../db/replication';
+import { toCartQuote } from '../../db/views';
 import type { CartQuote } from '../../workflows/carts/contract';
 
 /** With `primaryOnMiss`, products a replica does not have (yet: just created) are looked up on the primary. */
@@ -19,13 +20,5 @@ export async function quoteProducts(
   const rows = await find(onReplica, ids);
   const missing = ids.filter((id) => !rows.some((r) => r.id === id));
   if (opts.primaryOnMiss && missing.length) rows.push(...(await find(onPrimary, missing)));
-  return {
-    products: rows.map((p) => ({
-      productId: p.id,
-      name: p.name,
-      priceCents: p.priceCents,
-      currency: p.currency,
-      stock: p.stock,
-    })),
-  };
+  return toCartQuote(rows);
 }
