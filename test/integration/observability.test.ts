@@ -423,15 +423,23 @@ describe('Web UI readability', () => {
     expect(summaries.length).toBeGreaterThan(3);
     for (const [type, summary] of summaries)
       expect([type, summary]).toEqual([type, expect.stringMatching(/^[A-Z][a-z]+( [a-z]+)*/)]);
-    expect(summaries).toEqual([
+    // An event's publish starts after the write it reports and after the order's previous event
+    // is confirmed, so where it lands among the later steps depends on the broker's timing.
+    const isPublish = ([type]: unknown[]) => type === 'publishEvent';
+    expect(summaries.filter((s) => !isPublish(s))).toEqual([
       ['priceAndReserve', 'Price and reserve (1 line)'],
       ['openOrder', 'Open order (1 line)'],
-      ['publishEvent', 'Publish order.accepted #1'],
       ['chargePayment', 'Charge 5.00 USD'],
       ['recordTransition', 'Record PENDING → PAID'],
-      ['publishEvent', 'Publish order.paid #2'],
       ['startOrderEmail', 'Send "order-paid" e-mail'],
     ]);
+    expect(summaries.filter(isPublish)).toEqual([
+      ['publishEvent', 'Publish order.accepted #1'],
+      ['publishEvent', 'Publish order.paid #2'],
+    ]);
+    const at = (summary: string) => summaries.findIndex((s) => s[1] === summary);
+    expect(at('Publish order.accepted #1')).toBeGreaterThan(at('Open order (1 line)'));
+    expect(at('Publish order.paid #2')).toBeGreaterThan(at('Record PENDING → PAID'));
 
     // The e-mail workflow has a summary too.
     const child = stack.api.temporal.workflow.getHandle(orderEmailWorkflowId(placed.body.id, 'order-paid'));
