@@ -21,7 +21,9 @@ beforeAll(async () => {
   paid = [];
   for (let i = 0; i < 4; i++) {
     const placed = await placeOrder(stack, customer.token, oneOf(product.id));
-    expect(placed.status).toBe(201);
+    // With the pools up: 201, or 202 when a busy machine takes longer than the 2 s deadline (the
+    // order goes on either way); what matters here is four PAID orders for the tests below.
+    expect([201, 202]).toContain(placed.status);
     await waitForOrder(stack, customer.token, placed.body.id, (o) => o.status === 'PAID');
     paid.push(placed.body.id);
   }
