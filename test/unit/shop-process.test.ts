@@ -69,7 +69,7 @@ describe('runShopProcess', () => {
            };
          });`,
       ],
-      { cwd: root, encoding: 'utf8', timeout: 30_000 },
+      { cwd: root, encoding: 'utf8', timeout: 90_000 }, // tsx's start alone passed 30 s on a loaded CI machine
     );
   // pino writes asynchronously (flushed at exit), console.log synchronously: compare as sets.
   const lines = (out: string) =>
