@@ -2,9 +2,6 @@
 // SQLite driver: no oversell under 50 concurrent callers for the last 10 units, stock never
 // negative, and repeated or concurrent duplicate reserve/release calls change nothing.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
@@ -13,20 +10,15 @@ import { type Cache, MemoryCache, RedisCache } from '../../common/cache';
 import { parseConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';
 import { createRedis } from '../../common/redis';
-import { createDataSource, migrate } from '../../db/data-source';
+import { createDataSource } from '../../db/data-source';
 import { ProductEntity, StockReservationEntity } from '../../db/entities';
 import { productCacheKey } from '../../workflows/catalog/contract';
-import { insertProduct } from '../support/catalog-fixtures';
+import { type Driver, catalogDataSource, insertProduct } from '../support/catalog-fixtures';
 import { testEnv } from '../support/test-env';
 
-type Driver = 'mariadb' | 'sqlite';
-
 async function setup(driver: Driver): Promise<{ ds: DataSource; cache: Cache; redis?: Redis }> {
-  if (driver === 'sqlite') {
-    const ds = createDataSource(parseConfig({ DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'stock-')) }));
-    await migrate(ds);
-    return { ds, cache: new MemoryCache() };
-  }
+  if (driver === 'sqlite')
+    return { ds: await catalogDataSource('sqlite', { tmpPrefix: 'stock-' }), cache: new MemoryCache() };
   const env = testEnv();
   const config = parseConfig({
     MYSQL_URL: env.mysqlUrl,

@@ -9,10 +9,12 @@
 import { randomUUID } from 'node:crypto';
 import { type Stack, startStack } from '../support/stack';
 import { eventually } from '../support/eventually';
-import { type CapturedGateway, countRedisCommand, startGatewayWithCapturedRedis } from '../support/captured-redis';
+import {
+  type CapturedGateway,
+  countRedisCommand as count,
+  startGatewayWithCapturedRedis,
+} from '../support/captured-redis';
 import type { TcpProxy } from '../support/tcp-proxy';
-
-const count = countRedisCommand;
 
 describe('the general limit keyed on the client address (TRUST_PROXY, one proxy hop)', () => {
   let stack: Stack;

@@ -9,7 +9,11 @@ import { parseConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';
 import { createRedis, redisReady } from '../../common/redis';
 import type { Stack } from '../support/stack';
-import { type CapturedGateway, countRedisCommand, startGatewayWithCapturedRedis } from '../support/captured-redis';
+import {
+  type CapturedGateway,
+  countRedisCommand as count,
+  startGatewayWithCapturedRedis,
+} from '../support/captured-redis';
 import { TcpProxy } from '../support/tcp-proxy';
 
 const rejections = () =>
@@ -29,8 +33,6 @@ async function inOneWindow(durationMs: number, needMs: number) {
   const left = durationMs - (Date.now() % durationMs);
   if (left < needMs) await new Promise((r) => setTimeout(r, left + 50));
 }
-
-const count = countRedisCommand;
 
 describe('the gateway', () => {
   let gateway: CapturedGateway;

@@ -63,6 +63,8 @@ export function runbookRunner(options: {
   const blocks = new Map(options.blocks.map((b) => [b.id, b.code] as const));
   const executed = new Set<string>();
 
+  // Asynchronously (never spawnSync): the workers that answer the CLI's updates and queries, and
+  // any in-process proxy, run in the test's own process.
   const run = (id: string, vars: Record<string, string> = {}): Promise<RunbookRun> => {
     const code = blocks.get(id);
     if (!code) throw new Error(`docs/operations.md has no block \`sh runbook=${id}\``);
